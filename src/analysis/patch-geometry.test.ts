@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import {
+  contextCropFraction,
+  contextRegion,
+  orderCenterOut,
+  planPatchGrid,
+  targetRegion,
+  type PatchGeometry,
+} from './patch-geometry';
+
+const mrn: PatchGeometry = { targetSize: 64, targetMpp: 1, contextSize: 64, contextMpp: 4 };
+
+describe('patch geometry', () => {
+  it('pairs target and context on the same centre', () => {
+    const c = { x: 1000, y: 2000 };
+    const t = targetRegion(c, mrn, 0.5);
+    const k = contextRegion(c, mrn, 0.5);
+    expect(t).toMatchObject({ x: 1000 - 64, y: 2000 - 64, width: 64, downsample: 2 });
+    expect(k).toMatchObject({ x: 1000 - 256, y: 2000 - 256, width: 64, downsample: 8 });
+    expect(t.x + (t.width / 2) * t.downsample).toBe(k.x + (k.width / 2) * k.downsample);
+    expect(contextCropFraction(mrn)).toBe(0.25);
+  });
+
+  it('tiles an area with kept parts that abut without gaps', () => {
+    const patches = planPatchGrid({ x: 10, y: 10, width: 500, height: 300 }, mrn, 0.5, 8);
+    const step = (64 - 16) * 2;
+    for (const p of patches) {
+      expect(p.keepOnSlide.width).toBe(step);
+      expect(p.keepOnSlide.x).toBe(p.col * step);
+      expect(p.center.x).toBe(p.keepOnSlide.x + step / 2);
+    }
+    const cols = new Set(patches.map((p) => p.col));
+    expect(cols.size).toBe(Math.ceil(510 / step) - Math.floor(10 / step));
+    expect(() => planPatchGrid({ x: 0, y: 0, width: 1, height: 1 }, mrn, 0.5, 32)).toThrow();
+  });
+
+  it('orders centre-out', () => {
+    const patches = planPatchGrid({ x: 0, y: 0, width: 960, height: 960 }, mrn, 0.5, 8);
+    const ordered = orderCenterOut(patches, { x: 480, y: 480 });
+    const d = (p: (typeof ordered)[number]) => Math.hypot(p.center.x - 480, p.center.y - 480);
+    for (let i = 1; i < ordered.length; i++) expect(d(ordered[i])).toBeGreaterThanOrEqual(d(ordered[i - 1]));
+  });
+});

@@ -1,0 +1,110 @@
+// Patch geometry: the one source of truth for where a model's target and context patches
+// lie on a slide. Training-data extraction and in-browser inference both call these.
+
+import type { RegionRequest } from '../slide/slide-types';
+
+export interface PatchGeometry {
+  /** target patch edge in pixels */
+  targetSize: number;
+  /** µm per target pixel */
+  targetMpp: number;
+  /** context patch edge in pixels; absent for single-input models */
+  contextSize?: number;
+  /** µm per context pixel */
+  contextMpp?: number;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** level-0 pixels per output pixel at a given mpp */
+export function downsampleFor(mpp: number, slideMpp: number): number {
+  if (!(mpp > 0) || !(slideMpp > 0)) throw new Error(`mpp must be positive (got ${mpp} over ${slideMpp})`);
+  return mpp / slideMpp;
+}
+
+/** A square region of `size` pixels at `mpp`, centred on `center` (level-0 px). */
+export function centeredRegion(center: Point, size: number, mpp: number, slideMpp: number): RegionRequest {
+  const downsample = downsampleFor(mpp, slideMpp);
+  const half = (size / 2) * downsample;
+  return { x: center.x - half, y: center.y - half, width: size, height: size, downsample };
+}
+
+export function targetRegion(center: Point, g: PatchGeometry, slideMpp: number): RegionRequest {
+  return centeredRegion(center, g.targetSize, g.targetMpp, slideMpp);
+}
+
+export function contextRegion(center: Point, g: PatchGeometry, slideMpp: number): RegionRequest {
+  if (g.contextSize === undefined || g.contextMpp === undefined) {
+    throw new Error('this model has no context input');
+  }
+  return centeredRegion(center, g.contextSize, g.contextMpp, slideMpp);
+}
+
+/** Field of view of the target patch as a fraction of the context patch's (e.g. 0.25 for 1 vs 4 mpp). */
+export function contextCropFraction(g: PatchGeometry): number {
+  if (g.contextSize === undefined || g.contextMpp === undefined) return 1;
+  return (g.targetSize * g.targetMpp) / (g.contextSize * g.contextMpp);
+}
+
+export interface PlannedPatch {
+  /** patch centre, level-0 px */
+  center: Point;
+  /** the part of the model output kept for stitching, in output pixels of this patch */
+  keep: Rect;
+  /** where the kept part lands, in level-0 px */
+  keepOnSlide: Rect;
+  /** grid indices, for ordering and caching */
+  col: number;
+  row: number;
+}
+
+/**
+ * Tiles `area` (level-0 px) with overlapping patches. Each patch keeps its centre
+ * (targetSize − 2·margin pixels), and kept parts abut exactly, so stitching shows no seams.
+ * The grid is anchored at the slide origin so that the same patch is planned whatever the
+ * viewport, which lets results be cached by (col, row).
+ */
+export function planPatchGrid(area: Rect, g: PatchGeometry, slideMpp: number, margin: number): PlannedPatch[] {
+  const keepPx = g.targetSize - 2 * margin;
+  if (keepPx <= 0) throw new Error(`margin ${margin} leaves nothing of a ${g.targetSize}px patch`);
+  const d = downsampleFor(g.targetMpp, slideMpp);
+  const step = keepPx * d;
+  const c0 = Math.floor(area.x / step);
+  const r0 = Math.floor(area.y / step);
+  const c1 = Math.ceil((area.x + area.width) / step);
+  const r1 = Math.ceil((area.y + area.height) / step);
+  const patches: PlannedPatch[] = [];
+  for (let row = r0; row < r1; row++) {
+    for (let col = c0; col < c1; col++) {
+      patches.push(gridPatch(col, row, g, slideMpp, margin));
+    }
+  }
+  return patches;
+}
+
+export function gridPatch(col: number, row: number, g: PatchGeometry, slideMpp: number, margin: number): PlannedPatch {
+  const keepPx = g.targetSize - 2 * margin;
+  const d = downsampleFor(g.targetMpp, slideMpp);
+  const step = keepPx * d;
+  const keepOnSlide = { x: col * step, y: row * step, width: step, height: step };
+  const center = { x: keepOnSlide.x + step / 2, y: keepOnSlide.y + step / 2 };
+  return { center, keep: { x: margin, y: margin, width: keepPx, height: keepPx }, keepOnSlide, col, row };
+}
+
+/** Orders patches centre-out around a point, nearest first. */
+export function orderCenterOut<T extends { center: Point }>(patches: T[], focus: Point): T[] {
+  return [...patches].sort(
+    (a, b) =>
+      (a.center.x - focus.x) ** 2 + (a.center.y - focus.y) ** 2 - ((b.center.x - focus.x) ** 2 + (b.center.y - focus.y) ** 2),
+  );
+}
