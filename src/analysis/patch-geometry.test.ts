@@ -3,9 +3,9 @@ import {
   contextCropFraction,
   contextRegion,
   orderCenterOut,
+  type PatchGeometry,
   planPatchGrid,
   targetRegion,
-  type PatchGeometry,
 } from './patch-geometry';
 
 const mrn: PatchGeometry = { targetSize: 64, targetMpp: 1, contextSize: 64, contextMpp: 4 };

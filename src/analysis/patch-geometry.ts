@@ -74,7 +74,12 @@ export interface PlannedPatch {
  * The grid is anchored at the slide origin so that the same patch is planned whatever the
  * viewport, which lets results be cached by (col, row).
  */
-export function planPatchGrid(area: Rect, g: PatchGeometry, slideMpp: number, margin: number): PlannedPatch[] {
+export function planPatchGrid(
+  area: Rect,
+  g: PatchGeometry,
+  slideMpp: number,
+  margin: number,
+): PlannedPatch[] {
   const keepPx = g.targetSize - 2 * margin;
   if (keepPx <= 0) throw new Error(`margin ${margin} leaves nothing of a ${g.targetSize}px patch`);
   const d = downsampleFor(g.targetMpp, slideMpp);
@@ -92,7 +97,13 @@ export function planPatchGrid(area: Rect, g: PatchGeometry, slideMpp: number, ma
   return patches;
 }
 
-export function gridPatch(col: number, row: number, g: PatchGeometry, slideMpp: number, margin: number): PlannedPatch {
+export function gridPatch(
+  col: number,
+  row: number,
+  g: PatchGeometry,
+  slideMpp: number,
+  margin: number,
+): PlannedPatch {
   const keepPx = g.targetSize - 2 * margin;
   const d = downsampleFor(g.targetMpp, slideMpp);
   const step = keepPx * d;
@@ -105,6 +116,8 @@ export function gridPatch(col: number, row: number, g: PatchGeometry, slideMpp: 
 export function orderCenterOut<T extends { center: Point }>(patches: T[], focus: Point): T[] {
   return [...patches].sort(
     (a, b) =>
-      (a.center.x - focus.x) ** 2 + (a.center.y - focus.y) ** 2 - ((b.center.x - focus.x) ** 2 + (b.center.y - focus.y) ** 2),
+      (a.center.x - focus.x) ** 2 +
+      (a.center.y - focus.y) ** 2 -
+      ((b.center.x - focus.x) ** 2 + (b.center.y - focus.y) ** 2),
   );
 }

@@ -1,0 +1,63 @@
+// Shared test fixture: every test fails on an uncaught page error, and gets helpers for the app.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const SHARED = path.resolve(ROOT, '../shared');
+export const SVS = path.join(SHARED, 'slides/cmu-1-small-region.svs');
+export const CAMELYON = path.join(SHARED, 'slides/camelyon16-tumor001-level5.tif');
+export const HAVE_SHARED = existsSync(SVS);
+export const HAVE_CAMELYON = existsSync(CAMELYON);
+
+export const test = base.extend<{ pageErrors: Error[] }>({
+  pageErrors: [
+    async ({ page }, use) => {
+      const errors: Error[] = [];
+      page.on('pageerror', (e) => errors.push(e));
+      await use(errors);
+      expect(
+        errors.map((e) => e.message),
+        'uncaught errors in the page',
+      ).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** Waits until the API reports a settled status and returns the state. */
+export async function waitSettled(
+  page: Page,
+  timeout = 30_000,
+): Promise<{ status: string; error: string | null }> {
+  await page.waitForFunction(
+    () => {
+      const s = window.mrnViewer?.state().status;
+      return s === 'ready' || s === 'error';
+    },
+    undefined,
+    { timeout },
+  );
+  return page.evaluate(() => window.mrnViewer!.state());
+}
+
+/** Opens the app and waits for the API to be installed. */
+export async function gotoApp(page: Page, query = ''): Promise<void> {
+  await page.goto(`/${query}`);
+  await page.waitForFunction(() => !!window.mrnViewer);
+}
+
+/** Per-channel standard deviation of a PNG screenshot (0 for a blank image). */
+export async function imageStdDev(png: Buffer): Promise<number> {
+  const sharp = (await import('sharp')).default;
+  const stats = await sharp(png).removeAlpha().stats();
+  return Math.max(...stats.channels.map((c) => c.stdev));
+}
+
+/** Decodes mrnViewer.readRegion's base64 RGBA. */
+export function decodeRegion(r: { width: number; height: number; data: string | number[] }): Uint8Array {
+  return typeof r.data === 'string' ? new Uint8Array(Buffer.from(r.data, 'base64')) : Uint8Array.from(r.data);
+}

@@ -1,0 +1,141 @@
+// The viewer end to end: demo slide, the real SVS over HTTP (Range) and from a file, deep links,
+// the view in the URL, the info panel, help overlay, mpp prompt and a non-blank full-zoom render.
+
+import path from 'node:path';
+import type { SlideServer } from '../scripts/serve-slides';
+import { startSlideServer } from '../scripts/serve-slides';
+import {
+  CAMELYON,
+  decodeRegion,
+  expect,
+  gotoApp,
+  HAVE_CAMELYON,
+  HAVE_SHARED,
+  imageStdDev,
+  SHARED,
+  SVS,
+  test,
+  waitSettled,
+} from './fixtures';
+
+test('opens the demo slide from the sample button', async ({ page }) => {
+  await gotoApp(page);
+  await page.getByRole('button', { name: 'Demo slide' }).first().click();
+  const s = await waitSettled(page);
+  expect(s.status).toBe('ready');
+  const state = await page.evaluate(() => window.mrnViewer!.state());
+  expect(state.width).toBeGreaterThan(1000);
+  expect(state.mpp).toBeCloseTo(0.5, 3);
+  expect(state.levels.length).toBeGreaterThan(1);
+  await page.evaluate(() => window.mrnViewer!.ready());
+  await expect(page.getByTestId('scale-bar')).toBeVisible();
+  await expect(page.getByTestId('magnification')).toHaveText(/×$/);
+  expect(new URL(page.url()).searchParams.get('slide')).toBe('/demo/demo.tiff');
+  const stats = await page.evaluate(() => window.mrnViewer!.stats());
+  expect(stats.firstViewportMs).toBeGreaterThan(0);
+  expect(stats.tiles.loaded).toBeGreaterThan(0);
+  expect(stats.tiles.failed).toBe(0);
+});
+
+test('keyboard help toggles with ?', async ({ page }) => {
+  await gotoApp(page);
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('help-overlay')).toBeVisible();
+  await expect(page.getByTestId('help-overlay')).toContainText('Shift+W');
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('help-overlay')).toBeHidden();
+});
+
+test.describe('real slides', () => {
+  test.skip(!HAVE_SHARED, '../shared/slides is not available');
+  let server: SlideServer;
+  test.beforeAll(async () => {
+    server = await startSlideServer(path.join(SHARED, 'slides'));
+  });
+  test.afterAll(() => server?.close());
+
+  test('opens the SVS over HTTP with Range and reads metadata through the API', async ({ page }) => {
+    await gotoApp(page);
+    const url = `${server.url}/cmu-1-small-region.svs`;
+    await page.getByLabel('Slide URL').fill(url);
+    await page.getByRole('button', { name: 'Open URL' }).click();
+    const s = await waitSettled(page);
+    expect(s.error).toBeNull();
+    const state = await page.evaluate(() => window.mrnViewer!.state());
+    expect(state).toMatchObject({
+      status: 'ready',
+      width: 2220,
+      height: 2967,
+      format: 'aperio-svs',
+      mppSource: 'aperio',
+    });
+    expect(state.mpp).toBeCloseTo(0.499, 3);
+    expect(new URL(page.url()).searchParams.get('slide')).toBe(url);
+
+    await page.getByRole('button', { name: 'Info' }).click();
+    await expect(page.getByTestId('info-dimensions')).toHaveText('2,220 × 2,967 px');
+    await expect(page.getByTestId('info-mpp')).toContainText('0.4990 µm/px');
+    await expect(page.getByTestId('info-levels').locator('tbody tr')).toHaveCount(state.levels.length);
+  });
+
+  test('opens the SVS through the file input and renders real tissue at full zoom', async ({ page }) => {
+    await gotoApp(page);
+    await page.getByTestId('file-input').setInputFiles(SVS);
+    expect((await waitSettled(page)).status).toBe('ready');
+    expect(await page.evaluate(() => window.mrnViewer!.state().name)).toBe('cmu-1-small-region.svs');
+    // Full resolution over tissue (the left-centre of this slide is stroma).
+    await page.evaluate(() => window.mrnViewer!.setViewport({ x: 1100, y: 1500, zoom: 1 }));
+    await page.evaluate(() => window.mrnViewer!.ready());
+    await expect(page.getByTestId('magnification')).toHaveText('20×');
+    const shot = await page.locator('#viewer').screenshot();
+    expect(await imageStdDev(shot)).toBeGreaterThan(20);
+    // The same place through readRegion: not blank, not uniform.
+    const r = await page.evaluate(() =>
+      window.mrnViewer!.readRegion({ x: 1000, y: 1400, width: 200, height: 200, downsample: 1 }),
+    );
+    const px = decodeRegion(r as { width: number; height: number; data: string });
+    expect(px.length).toBe(200 * 200 * 4);
+    let sum = 0;
+    let sum2 = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      sum += px[i + 1];
+      sum2 += px[i + 1] * px[i + 1];
+    }
+    const n = px.length / 4;
+    expect(Math.sqrt(sum2 / n - (sum / n) ** 2)).toBeGreaterThan(10);
+  });
+
+  test('keeps the view in the URL and restores it from a deep link', async ({ page }) => {
+    const url = `${server.url}/cmu-1-small-region.svs`;
+    await gotoApp(page, `?slide=${encodeURIComponent(url)}&x=600&y=900&zoom=0.5`);
+    expect((await waitSettled(page)).status).toBe('ready');
+    const v = await page.evaluate(() => window.mrnViewer!.viewport());
+    expect(v!.zoom).toBeCloseTo(0.5, 2);
+    expect(v!.x).toBeCloseTo(600, -1);
+    expect(v!.y).toBeCloseTo(900, -1);
+    await page.evaluate(() => window.mrnViewer!.setViewport({ x: 1500, y: 2000, zoom: 0.75 }));
+    await expect.poll(() => new URL(page.url()).searchParams.get('zoom'), { timeout: 3000 }).toBe('0.75');
+    const params = new URL(page.url()).searchParams;
+    expect(params.get('x')).toBe('1500');
+    expect(params.get('y')).toBe('2000');
+    expect(params.get('slide')).toBe(url);
+  });
+
+  test('asks for mpp when the file has none, and uses what is entered', async ({ page }) => {
+    test.skip(!HAVE_CAMELYON, 'Camelyon slide not available');
+    await gotoApp(page);
+    await page.getByTestId('file-input').setInputFiles(CAMELYON);
+    expect((await waitSettled(page)).status).toBe('ready');
+    expect(await page.evaluate(() => window.mrnViewer!.state().mpp)).toBeNull();
+    await expect(page.getByTestId('scale-bar')).toBeHidden();
+    const prompt = page.getByTestId('mpp-prompt');
+    await expect(prompt).toBeVisible();
+    await prompt.getByRole('spinbutton').fill('7.78');
+    await prompt.getByRole('button', { name: 'Set' }).click();
+    await expect(prompt).toBeHidden();
+    const state = await page.evaluate(() => window.mrnViewer!.state());
+    expect(state).toMatchObject({ mpp: 7.78, mppSource: 'user', width: 3072, height: 7168 });
+    await expect(page.getByTestId('scale-bar')).toBeVisible();
+    await expect(page.getByTestId('magnification')).toHaveText(/×$/);
+  });
+});

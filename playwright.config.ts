@@ -1,0 +1,38 @@
+import { defineConfig } from '@playwright/test';
+
+// One worker: the machine has two shared cores, and the tests are timing-sensitive enough.
+export const APP_PORT = 5199;
+
+export default defineConfig({
+  testDir: 'e2e',
+  testMatch: '*.spec.ts',
+  globalSetup: './e2e/global-setup.ts',
+  workers: 1,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list']],
+  retries: 0,
+  use: {
+    baseURL: `http://127.0.0.1:${APP_PORT}`,
+    viewport: { width: 1440, height: 900 },
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--enable-unsafe-webgpu',
+        '--enable-unsafe-swiftshader',
+      ],
+    },
+  },
+  webServer: {
+    command: `npx vite --port ${APP_PORT} --strictPort --host 127.0.0.1`,
+    url: `http://127.0.0.1:${APP_PORT}`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+  },
+});

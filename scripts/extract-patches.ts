@@ -1,0 +1,230 @@
+// Target/context patch pairs with masks, written as flat binary shards for training.
+//
+// Usage:
+//   tsx scripts/extract-patches.ts --slides training/work/slides --out training/work/patches \
+//     --per-slide 512 --seed 1 [--annotations FILE --annotation-scale 32] [--mpp 0.5] \
+//     [--target-mpp 1 --context-mpp 4 --size 64] [--shard-size 1024]
+//
+// Per slide, tumour outlines come from --annotations, else from a sibling <stem>.geojson or
+// <stem>.xml (ASAP). A synthetic slide's sidecar <stem>.json adds its look-alikes for sampling.
+// Shard layout: see manifest.json ("record") and the README text in the helper's report.
+
+import { setMaxListeners } from 'node:events';
+import { existsSync, openAsBlob, readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { PatchGeometry } from '../src/analysis/patch-geometry';
+import { type AnnotationSet, scaleAnnotations } from '../src/annotations/annotation-types';
+import { parseAnnotations } from '../src/annotations/parse-annotations';
+import { extractPair, packPair, recordBytes, slideMppOrThrow } from '../src/annotations/patch-pairs';
+import { CATEGORIES, categoryMap, type Lookalike, sampleCentres } from '../src/annotations/patch-sampling';
+import { validateAnnotationsFit } from '../src/annotations/validate-annotations';
+import { createSharpJpegDecoder } from '../src/slide/decoders/jpeg-sharp';
+import { openSlide } from '../src/slide/open-slide';
+import { hash2 } from '../src/synth/prng';
+
+const { values } = parseArgs({
+  options: {
+    slides: { type: 'string' },
+    out: { type: 'string' },
+    'per-slide': { type: 'string', default: '256' },
+    seed: { type: 'string', default: '1' },
+    annotations: { type: 'string' },
+    'annotation-scale': { type: 'string', default: '1' },
+    mpp: { type: 'string' },
+    'target-mpp': { type: 'string', default: '1' },
+    'context-mpp': { type: 'string', default: '4' },
+    size: { type: 'string', default: '64' },
+    'shard-size': { type: 'string', default: '1024' },
+  },
+});
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+if (!values.slides || !values.out)
+  fail('usage: --slides DIR|FILE --out DIR [--per-slide N --seed S …] (see the header)');
+const perSlide = Number(values['per-slide']);
+const seed = Number(values.seed);
+const shardSize = Number(values['shard-size']);
+const annotationScale = Number(values['annotation-scale']);
+const size = Number(values.size);
+const geometry: PatchGeometry = {
+  targetSize: size,
+  targetMpp: Number(values['target-mpp']),
+  contextSize: size,
+  contextMpp: Number(values['context-mpp']),
+};
+if (![perSlide, seed, shardSize, size].every(Number.isInteger) || perSlide < 1 || shardSize < 1 || size < 8) {
+  fail('--per-slide, --seed, --shard-size and --size take integers (per-slide, shard-size ≥ 1, size ≥ 8)');
+}
+if (!(annotationScale > 0) || !(geometry.targetMpp > 0) || !((geometry.contextMpp ?? 0) > 0)) {
+  fail('--annotation-scale, --target-mpp and --context-mpp must be positive');
+}
+const mppOverride = values.mpp === undefined ? undefined : Number(values.mpp);
+
+const outDir = values.out;
+// --slides names a folder of slides or one slide file
+const single = statSync(values.slides).isFile();
+const slideDir = single ? dirname(values.slides) : values.slides;
+const files = single
+  ? [basename(values.slides)]
+  : (await readdir(slideDir)).filter((f) => /\.(tiff?|svs)$/i.test(f)).sort();
+if (files.length === 0) fail(`no .tif/.tiff/.svs slides in ${slideDir}`);
+await mkdir(outDir, { recursive: true });
+
+const bytes = recordBytes(geometry);
+let shard = new Uint8Array(shardSize * bytes);
+let inShard = 0;
+let index = { slide: [] as number[], x: [] as number[], y: [] as number[], category: [] as number[] };
+const shards: { file: string; index: string; records: number }[] = [];
+const slides: Record<string, unknown>[] = [];
+const controller = new AbortController();
+// one listener per tile read in flight (a thumbnail reads many at once): not a leak
+setMaxListeners(256, controller.signal);
+process.on('SIGINT', () => controller.abort());
+
+async function flush(): Promise<void> {
+  if (inShard === 0) return;
+  const n = shards.length;
+  const file = `shard-${String(n).padStart(3, '0')}.bin`;
+  const indexFile = `shard-${String(n).padStart(3, '0')}.json`;
+  await writeFile(join(outDir, file), shard.subarray(0, inShard * bytes));
+  await writeFile(join(outDir, indexFile), JSON.stringify(index));
+  shards.push({ file, index: indexFile, records: inShard });
+  shard = new Uint8Array(shardSize * bytes);
+  inShard = 0;
+  index = { slide: [], x: [], y: [], category: [] };
+}
+
+function annotationsFor(stem: string): { set: AnnotationSet; file: string } | null {
+  const candidates = values.annotations
+    ? [values.annotations]
+    : [join(slideDir, `${stem}.geojson`), join(slideDir, `${stem}.xml`)];
+  for (const file of candidates) {
+    if (!existsSync(file)) continue;
+    const set = parseAnnotations(readFileSync(file, 'utf8'), file);
+    return { set: annotationScale === 1 ? set : scaleAnnotations(set, 1 / annotationScale), file };
+  }
+  if (values.annotations) fail(`annotation file ${values.annotations} not found`);
+  return null;
+}
+
+function lookalikesFor(stem: string): Lookalike[] {
+  const file = join(slideDir, `${stem}.json`);
+  if (!existsSync(file)) return [];
+  const sidecar = JSON.parse(readFileSync(file, 'utf8')) as { generator?: string; lookalikes?: Lookalike[] };
+  return sidecar.generator === 'mrn-viewer synth' ? (sidecar.lookalikes ?? []) : [];
+}
+
+const t0 = performance.now();
+for (const [si, file] of files.entries()) {
+  const stem = basename(file, extname(file));
+  const source = await openSlide(await openAsBlob(join(slideDir, file)), {
+    name: file,
+    jpegDecoder: createSharpJpegDecoder(),
+    signal: controller.signal,
+  });
+  try {
+    const mpp = slideMppOrThrow(source, mppOverride);
+    const { width, height } = source.metadata;
+    const ann = annotationsFor(stem);
+    if (ann) validateAnnotationsFit(ann.set, width, height);
+    else console.warn(`${file}: no annotations; every mask is empty`);
+    const regions = ann?.set.regions ?? [];
+    const cell = Math.max(1, Math.ceil(Math.max(width, height) / 1024));
+    const thumbnail = await source.readRegion({
+      x: 0,
+      y: 0,
+      width: Math.ceil(width / cell),
+      height: Math.ceil(height / cell),
+      downsample: cell,
+      signal: controller.signal,
+    });
+    // tumour border: within a target half-width of the outline, either side
+    const borderPx = (geometry.targetSize * geometry.targetMpp) / 2 / mpp;
+    const map = categoryMap(thumbnail, cell, regions, lookalikesFor(stem), borderPx);
+    const centres = sampleCentres(map, perSlide, hash2(seed, si));
+    const counts = Object.fromEntries(CATEGORIES.map((c) => [c, 0]));
+    for (const { center, category } of centres) {
+      const pair = await extractPair(source, regions, center, geometry, mpp, controller.signal);
+      packPair(pair, geometry, shard, inShard++);
+      index.slide.push(si);
+      index.x.push(Math.round(center.x * 100) / 100);
+      index.y.push(Math.round(center.y * 100) / 100);
+      index.category.push(CATEGORIES.indexOf(category));
+      counts[category]++;
+      if (inShard === shardSize) await flush();
+    }
+    slides.push({
+      file,
+      width,
+      height,
+      mpp,
+      mppSource: mppOverride === undefined ? source.metadata.mppSource : 'user',
+      annotations: ann?.file ?? null,
+      annotationScale,
+      counts,
+    });
+    console.log(`${file}: ${centres.length} pairs (${JSON.stringify(counts)})`);
+  } finally {
+    source.close();
+  }
+}
+await flush();
+
+const t = geometry.targetSize;
+const c = geometry.contextSize ?? 0;
+const manifest = {
+  format: 'mrn-patch-pairs',
+  version: 1,
+  geometry,
+  record: {
+    bytes,
+    fields: [
+      {
+        name: 'target',
+        offset: 0,
+        shape: [t, t, 3],
+        dtype: 'uint8',
+        meaning: `RGB at ${geometry.targetMpp} µm/px`,
+      },
+      {
+        name: 'context',
+        offset: t * t * 3,
+        shape: [c, c, 3],
+        dtype: 'uint8',
+        meaning: `RGB at ${geometry.contextMpp} µm/px, same centre`,
+      },
+      {
+        name: 'target_mask',
+        offset: t * t * 3 + c * c * 3,
+        shape: [t, t],
+        dtype: 'uint8',
+        meaning: 'tumour 1, else 0',
+      },
+      {
+        name: 'context_mask',
+        offset: t * t * 3 + c * c * 3 + t * t,
+        shape: [c, c],
+        dtype: 'uint8',
+        meaning: 'tumour 1, else 0',
+      },
+    ],
+  },
+  index:
+    'shard-NNN.json: per record slide (index into slides), x, y (level-0 centre), category (index into categories)',
+  categories: CATEGORIES,
+  seed,
+  perSlide,
+  totalRecords: shards.reduce((a, s) => a + s.records, 0),
+  shards,
+  slides,
+};
+await writeFile(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 1));
+console.log(
+  `${manifest.totalRecords} pairs in ${shards.length} shard(s), ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);

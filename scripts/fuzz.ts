@@ -1,0 +1,224 @@
+// npm run fuzz -- [--seed N] [--iterations N] [--timeout MS] [--shared]
+// Bounded mutation fuzzing of the slide reader: byte flips, truncations and IFD offset/count
+// corruption over the good fixtures (and, with --shared, the ../shared slides, in memory only).
+// Each case runs in a child process with a deadline; any hang, crash or untyped error is a
+// failure, reported with the seed and case number to reproduce it. Exits 1 on failures.
+// Cases run in one long-lived child process, replaced whenever it hangs or dies.
+
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BlockCache } from '../src/slide/block-cache';
+import { MemorySource } from '../src/slide/byte-source';
+import { DEFAULT_LIMITS } from '../src/slide/slide-limits';
+import { parseTiff } from '../src/slide/tiff-parser';
+import type { FuzzRequest, FuzzResult } from './fixtures/fuzz-worker';
+import { GOOD_FIXTURES } from './fixtures/good-fixtures';
+
+interface Options {
+  seed: number;
+  iterations: number;
+  timeoutMs: number;
+  shared: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { seed: Date.now() % 1_000_000, iterations: 300, timeoutMs: 10_000, shared: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--seed') o.seed = Number(argv[++i]);
+    else if (a === '--iterations') o.iterations = Number(argv[++i]);
+    else if (a === '--timeout') o.timeoutMs = Number(argv[++i]);
+    else if (a === '--shared') o.shared = true;
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+/** mulberry32: small, seedable, good enough for mutation choices */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Seed {
+  name: string;
+  bytes: Uint8Array;
+  /** offsets of every IFD, for targeted corruption */
+  ifds: number[];
+  bigTiff: boolean;
+  littleEndian: boolean;
+  /** may a failing mutant be written to disk (not for ../shared data) */
+  savable: boolean;
+}
+
+async function loadSeed(name: string, bytes: Uint8Array, savable: boolean): Promise<Seed> {
+  const tiff = await parseTiff(new BlockCache(new MemorySource(bytes, name)), DEFAULT_LIMITS);
+  const ifds = tiff.ifds.flatMap((i) => [i.offset, ...i.subIfds.map((s) => s.offset)]);
+  return { name, bytes, ifds, bigTiff: tiff.bigTiff, littleEndian: tiff.littleEndian, savable };
+}
+
+type Mutation = { kind: string; bytes: Uint8Array };
+
+function mutate(seed: Seed, r: () => number): Mutation {
+  const b = seed.bytes.slice();
+  const pick = (n: number) => Math.floor(r() * n);
+  const dv = new DataView(b.buffer);
+  const choice = pick(4);
+  if (choice === 0) {
+    const n = 1 + pick(32);
+    for (let i = 0; i < n; i++) b[pick(b.length)] = pick(256);
+    return { kind: `flip ${n} bytes`, bytes: b };
+  }
+  if (choice === 1) {
+    const len = pick(b.length);
+    return { kind: `truncate to ${len}`, bytes: b.subarray(0, len) };
+  }
+  // Corrupt a directory entry's count or value/offset field, or a next-IFD pointer.
+  const big = seed.bigTiff;
+  const le = seed.littleEndian;
+  const ifd = seed.ifds[pick(seed.ifds.length)];
+  const n = big ? Number(dv.getBigUint64(ifd, le)) : dv.getUint16(ifd, le);
+  const entrySize = big ? 20 : 12;
+  const evil = [
+    0,
+    1,
+    0xffffffff,
+    0x7fffffff,
+    b.length - 1,
+    b.length + 8,
+    ifd,
+    seed.ifds[0],
+    pick(b.length),
+    pick(1 << 20),
+  ];
+  const value = evil[pick(evil.length)];
+  const write = (at: number) => {
+    if (big) dv.setBigUint64(at, BigInt(value), le);
+    else dv.setUint32(at, value >>> 0, le);
+  };
+  if (choice === 2) {
+    const e = ifd + (big ? 8 : 2) + pick(n) * entrySize;
+    const field = r() < 0.5 ? 'count' : 'value';
+    write(e + 4 + (field === 'value' ? (big ? 8 : 4) : 0));
+    return { kind: `entry ${field} := ${value} in IFD @${ifd}`, bytes: b };
+  }
+  write(ifd + (big ? 8 : 2) + n * entrySize);
+  return { kind: `next-IFD pointer := ${value} in IFD @${ifd}`, bytes: b };
+}
+
+type Outcome = FuzzResult | { id: number; outcome: 'hang' | 'crash'; message: string };
+
+class Runner {
+  private child: ChildProcess | null = null;
+  restarts = 0;
+  constructor(private timeoutMs: number) {}
+
+  private spawn(): ChildProcess {
+    const path = new URL('./fixtures/fuzz-worker.ts', import.meta.url).pathname;
+    this.child = fork(path, [], {
+      execArgv: ['--import', 'tsx'],
+      serialization: 'advanced',
+      stdio: 'inherit',
+    });
+    return this.child;
+  }
+
+  run(req: FuzzRequest): Promise<Outcome> {
+    const c = this.child ?? this.spawn();
+    return new Promise((resolve) => {
+      const done = (v: Outcome) => {
+        clearTimeout(timer);
+        c.off('message', onMessage);
+        c.off('exit', onExit);
+        resolve(v);
+      };
+      const timer = setTimeout(() => {
+        this.child = null;
+        this.restarts++;
+        c.kill('SIGKILL');
+        done({ id: req.id, outcome: 'hang', message: `no answer within ${this.timeoutMs} ms` });
+      }, this.timeoutMs);
+      const onMessage = (m: unknown) => {
+        if ((m as FuzzResult).id === req.id) done(m as FuzzResult);
+      };
+      const onExit = (code: number | null, signal: string | null) => {
+        this.child = null;
+        this.restarts++;
+        done({ id: req.id, outcome: 'crash', message: `child exited (code ${code}, signal ${signal})` });
+      };
+      c.on('message', onMessage);
+      c.on('exit', onExit);
+      c.send(req);
+    });
+  }
+
+  close(): void {
+    this.child?.kill();
+    this.child = null;
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  console.log(`fuzz: seed ${opts.seed}, ${opts.iterations} iterations, timeout ${opts.timeoutMs} ms`);
+  const seeds: Seed[] = [];
+  for (const f of GOOD_FIXTURES.filter((g) => g.file !== 'deflate.tif'))
+    seeds.push(await loadSeed(f.file, await f.make(), true));
+  if (opts.shared) {
+    for (const p of [
+      '../shared/slides/cmu-1-small-region.svs',
+      '../shared/slides/camelyon16-tumor001-level5.tif',
+    ]) {
+      if (existsSync(p)) seeds.push(await loadSeed(p, new Uint8Array(readFileSync(p)), false));
+    }
+  }
+  const r = rng(opts.seed);
+  const runner = new Runner(opts.timeoutMs);
+  const tally = new Map<string, number>();
+  const failures: string[] = [];
+  const outDir = join(process.cwd(), '.cache', 'fuzz-failures');
+  const t0 = performance.now();
+  for (let i = 0; i < opts.iterations; i++) {
+    const seed = seeds[Math.floor(r() * seeds.length)];
+    const m = mutate(seed, r);
+    const res = await runner.run({ id: i, bytes: m.bytes });
+    const key = res.outcome === 'slide-error' ? `slide-error:${(res as FuzzResult).code}` : res.outcome;
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+    if (res.outcome === 'hang' || res.outcome === 'crash' || res.outcome === 'untyped') {
+      const line = `#${i} ${res.outcome} on ${seed.name} (${m.kind}): ${res.message?.split('\n').slice(0, 3).join(' | ')}`;
+      failures.push(line);
+      console.log(line);
+      if (seed.savable) {
+        await mkdir(outDir, { recursive: true });
+        await writeFile(join(outDir, `seed${opts.seed}-case${i}.tif`), m.bytes);
+      }
+    }
+    if ((i + 1) % 50 === 0) console.log(`  ${i + 1}/${opts.iterations}`);
+  }
+  runner.close();
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  console.log(
+    `\nfuzz: ${opts.iterations} cases in ${secs} s (seed ${opts.seed}); child restarts ${runner.restarts}`,
+  );
+  for (const [k, v] of [...tally.entries()].sort()) console.log(`  ${k.padEnd(36)} ${v}`);
+  if (failures.length) {
+    console.log(
+      `\n${failures.length} failure(s). Reproduce with: npm run fuzz -- --seed ${opts.seed} --iterations ${opts.iterations}`,
+    );
+    process.exit(1);
+  }
+  console.log('no hangs, crashes or untyped errors');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(2);
+});

@@ -1,0 +1,172 @@
+// Balanced choice of patch centres. A coarse category map of the slide (tissue from a
+// thumbnail, tumour from the annotations, look-alikes from a synthetic slide's sidecar) is
+// sampled per category, with quotas, so that rare but telling places (tumour borders,
+// look-alike interiors) are not drowned by plain tissue.
+
+import type { Point } from '../analysis/patch-geometry';
+import type { RgbaImage } from '../slide/slide-types';
+import { Prng } from '../synth/prng';
+import type { AnnotationRegion } from './annotation-types';
+import { rasterise } from './rasterise';
+
+export const CATEGORIES = [
+  'tumour',
+  'tumour-border',
+  'lookalike-interior',
+  'lookalike-rim',
+  'normal',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** Share of patches per category; shares of empty categories go to 'normal'. */
+export const DEFAULT_QUOTAS: Record<Category, number> = {
+  tumour: 0.25,
+  'tumour-border': 0.15,
+  'lookalike-interior': 0.2,
+  'lookalike-rim': 0.1,
+  normal: 0.3,
+};
+
+export interface Lookalike {
+  cx: number;
+  cy: number;
+  /** inscribed radius of the outline, level-0 px */
+  minRadius: number;
+  maxRadius: number;
+  rim: number;
+}
+
+export interface CategoryMap {
+  width: number;
+  height: number;
+  /** level-0 px per cell */
+  cell: number;
+  /** index into CATEGORIES, or 255 for background */
+  data: Uint8Array;
+}
+
+/** Tissue: not near-white glass. Thresholds suit H&E; pen marks are rare enough to ignore here. */
+export function isTissue(r: number, g: number, b: number): boolean {
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  return max - min > 18 && 0.3 * r + 0.59 * g + 0.11 * b < 235;
+}
+
+/**
+ * Builds the category map on the thumbnail's grid. `borderPx` (level-0) is how far from a tumour
+ * outline a place counts as border, on either side.
+ */
+export function categoryMap(
+  thumbnail: RgbaImage,
+  cell: number,
+  regions: AnnotationRegion[],
+  lookalikes: Lookalike[],
+  borderPx: number,
+): CategoryMap {
+  const { width, height } = thumbnail;
+  const grid = { x: 0, y: 0, width, height, downsample: cell };
+  const tumour = rasterise(regions, grid);
+  const r = Math.max(1, Math.round(borderPx / cell));
+  // cells with tumour within r cells, and cells with non-tumour within r cells (box neighbourhoods)
+  const nearTumour = dilate(tumour, width, height, r);
+  const inv = tumour.map((v) => 1 - v);
+  const nearOther = dilate(inv, width, height, r);
+  const data = new Uint8Array(width * height).fill(255);
+  const index = (c: Category) => CATEGORIES.indexOf(c);
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      const k = j * width + i;
+      const o = k * 4;
+      const tissue = isTissue(thumbnail.data[o], thumbnail.data[o + 1], thumbnail.data[o + 2]);
+      if (nearTumour[k] && nearOther[k]) data[k] = index('tumour-border');
+      else if (tumour[k]) data[k] = index('tumour');
+      else if (tissue) data[k] = index('normal');
+    }
+  }
+  for (const l of lookalikes) {
+    const i0 = Math.max(0, Math.floor((l.cx - l.maxRadius - l.rim) / cell));
+    const i1 = Math.min(width - 1, Math.ceil((l.cx + l.maxRadius + l.rim) / cell));
+    const j0 = Math.max(0, Math.floor((l.cy - l.maxRadius - l.rim) / cell));
+    const j1 = Math.min(height - 1, Math.ceil((l.cy + l.maxRadius + l.rim) / cell));
+    for (let j = j0; j <= j1; j++) {
+      for (let i = i0; i <= i1; i++) {
+        const d = Math.hypot((i + 0.5) * cell - l.cx, (j + 0.5) * cell - l.cy);
+        const k = j * width + i;
+        // interior: the target field (borderPx = its half-width) stays inside the outline
+        if (d < Math.max(l.minRadius - borderPx, 0.3 * l.minRadius)) data[k] = index('lookalike-interior');
+        else if (d < l.maxRadius + l.rim) data[k] = index('lookalike-rim');
+      }
+    }
+  }
+  return { width, height, cell, data };
+}
+
+function dilate(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  const rows = new Uint8Array(w * h);
+  for (let j = 0; j < h; j++) {
+    for (let i = 0; i < w; i++) {
+      let v = 0;
+      for (let d = -r; d <= r && !v; d++) {
+        const x = i + d;
+        if (x >= 0 && x < w) v = m[j * w + x];
+      }
+      rows[j * w + i] = v;
+    }
+  }
+  const out = new Uint8Array(w * h);
+  for (let j = 0; j < h; j++) {
+    for (let i = 0; i < w; i++) {
+      let v = 0;
+      for (let d = -r; d <= r && !v; d++) {
+        const y = j + d;
+        if (y >= 0 && y < h) v = rows[y * w + i];
+      }
+      out[j * w + i] = v;
+    }
+  }
+  return out;
+}
+
+export interface SampledCentre {
+  center: Point;
+  category: Category;
+}
+
+/** Draws `count` centres by quota; deterministic for a seed. */
+export function sampleCentres(
+  map: CategoryMap,
+  count: number,
+  seed: number,
+  quotas: Record<Category, number> = DEFAULT_QUOTAS,
+): SampledCentre[] {
+  const rng = new Prng(seed);
+  const cells: number[][] = CATEGORIES.map(() => []);
+  for (let k = 0; k < map.data.length; k++) if (map.data[k] !== 255) cells[map.data[k]].push(k);
+  if (cells.every((c) => c.length === 0))
+    throw new Error('no tissue found on the slide to sample patches from');
+  const present = CATEGORIES.filter((_, c) => cells[c].length > 0);
+  const share = new Map<Category, number>(present.map((c) => [c, quotas[c]]));
+  const missing = CATEGORIES.filter((c) => !present.includes(c)).reduce((a, c) => a + quotas[c], 0);
+  const sink: Category = present.includes('normal') ? 'normal' : present[0];
+  share.set(sink, (share.get(sink) ?? 0) + missing);
+  const out: SampledCentre[] = [];
+  let made = 0;
+  present.forEach((category, n) => {
+    const quota =
+      n === present.length - 1 ? Math.max(0, count - made) : Math.round(count * (share.get(category) ?? 0));
+    const list = cells[CATEGORIES.indexOf(category)];
+    for (let q = 0; q < quota; q++) {
+      const k = list[rng.int(0, list.length)];
+      const i = k % map.width;
+      const j = (k - i) / map.width;
+      out.push({ center: { x: (i + rng.next()) * map.cell, y: (j + rng.next()) * map.cell }, category });
+    }
+    made += quota;
+  });
+  // shuffle, so that a shard is not sorted by category
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(0, i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}

@@ -1,0 +1,134 @@
+// IndexedDB persistence of probability stores per (slide fingerprint, model).
+//
+// Usage:
+//   const fp = await slideFingerprint(source.metadata);
+//   const db = await openResultsDb();
+//   await saveResult(db, fp, store, summary);
+//   const restored = await loadResult(db, fp, 'mrn');   // { store, summary, savedAt } | null
+//   await listResults(db, fp); await deleteResult(db, fp, 'mrn');
+//
+// Cells are saved as one concatenated Uint8Array plus their (col, row) lists, so a whole-slide
+// result is a handful of structured-clone blobs rather than thousands of records.
+
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { SlideMetadata } from '../slide/slide-types';
+import { ProbabilityStore, type StoreInfo } from './probability-store';
+
+export interface SavedResult {
+  fingerprint: string;
+  modelId: string;
+  info: StoreInfo;
+  savedAt: string;
+  cols: Int32Array;
+  rows: Int32Array;
+  cells: Uint8Array;
+  summary: unknown;
+}
+
+interface ResultsSchema extends DBSchema {
+  results: { key: [string, string]; value: SavedResult; indexes: { byFingerprint: string } };
+}
+
+export type ResultsDb = IDBPDatabase<ResultsSchema>;
+
+/** Opens (creating on first use) the results database; idb uses the global indexedDB. */
+export function openResultsDb(name = 'mrn-viewer-results'): Promise<ResultsDb> {
+  return openDB<ResultsSchema>(name, 1, {
+    upgrade(db) {
+      const store = db.createObjectStore('results', { keyPath: ['fingerprint', 'modelId'] });
+      store.createIndex('byFingerprint', 'fingerprint');
+    },
+  });
+}
+
+/**
+ * A stable identity for a slide file: SHA-256 over its structure (size, levels, tiles, mpp,
+ * compression, byte length) and, when given, its first bytes. The name is left out so a renamed
+ * copy finds its results.
+ */
+export async function slideFingerprint(meta: SlideMetadata, headBytes?: Uint8Array): Promise<string> {
+  const structure = JSON.stringify([
+    meta.format,
+    meta.width,
+    meta.height,
+    meta.levels.map((l) => [l.width, l.height, l.tileWidth, l.tileHeight, l.synthetic]),
+    meta.mpp,
+    meta.compression,
+    meta.byteLength,
+  ]);
+  const text = new TextEncoder().encode(structure);
+  const all = new Uint8Array(text.length + (headBytes?.length ?? 0));
+  all.set(text);
+  if (headBytes) all.set(headBytes, text.length);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function serializeStore(
+  fingerprint: string,
+  store: ProbabilityStore,
+  summary: unknown = null,
+): SavedResult {
+  const n = store.cellCount;
+  const per = store.keep * store.keep;
+  const cols = new Int32Array(n);
+  const rows = new Int32Array(n);
+  const cells = new Uint8Array(n * per);
+  let k = 0;
+  for (const { col, row, cell } of store.entries()) {
+    cols[k] = col;
+    rows[k] = row;
+    cells.set(cell, k * per);
+    k++;
+  }
+  return {
+    fingerprint,
+    modelId: store.info.modelId,
+    info: { ...store.info },
+    savedAt: new Date().toISOString(),
+    cols,
+    rows,
+    cells,
+    summary,
+  };
+}
+
+export function deserializeStore(saved: SavedResult): ProbabilityStore {
+  const store = new ProbabilityStore(saved.info);
+  const per = store.keep * store.keep;
+  for (let k = 0; k < saved.cols.length; k++) {
+    store.setCell(saved.cols[k], saved.rows[k], saved.cells.slice(k * per, (k + 1) * per));
+  }
+  return store;
+}
+
+export async function saveResult(
+  db: ResultsDb,
+  fingerprint: string,
+  store: ProbabilityStore,
+  summary: unknown = null,
+) {
+  await db.put('results', serializeStore(fingerprint, store, summary));
+}
+
+export async function loadResult(
+  db: ResultsDb,
+  fingerprint: string,
+  modelId: string,
+): Promise<{ store: ProbabilityStore; summary: unknown; savedAt: string } | null> {
+  const saved = await db.get('results', [fingerprint, modelId]);
+  return saved ? { store: deserializeStore(saved), summary: saved.summary, savedAt: saved.savedAt } : null;
+}
+
+/** Models with saved results for a slide. */
+export async function listResults(
+  db: ResultsDb,
+  fingerprint: string,
+): Promise<{ modelId: string; savedAt: string }[]> {
+  const all = await db.getAllFromIndex('results', 'byFingerprint', fingerprint);
+  return all.map((r) => ({ modelId: r.modelId, savedAt: r.savedAt }));
+}
+
+export async function deleteResult(db: ResultsDb, fingerprint: string, modelId: string): Promise<void> {
+  await db.delete('results', [fingerprint, modelId]);
+}

@@ -1,0 +1,294 @@
+// The inference engine: picks a TF.js backend, loads a graph model, predicts fixed-size batches.
+//
+// Usage:
+//   const engine = createEngine({ backend: 'auto', batchSize: 16, signal });
+//   await engine.load(artifacts, spec);          // artifacts: tf.io.ModelArtifacts (model-loader.ts)
+//   engine.decision;                              // { chosen: 'wasm', timings: [...], ... }
+//   const probs = await engine.predict({ target, context }, count); // count ≤ batchSize patches
+//   // on BackendLostError: await engine.fallback(); then retry the batch
+//   engine.dispose();
+//
+// Shapes stay fixed ([batchSize, size, size, channels]) so WebGPU/WebGL compile shaders once;
+// a short last batch is zero-padded here. Model artifacts are kept in memory so that switching
+// backend (auto timing, fallback after device loss) rebuilds the model without refetching.
+
+import * as tf from '@tensorflow/tfjs';
+import {
+  activateBackend,
+  BACKEND_ORDER,
+  type BackendChoice,
+  BackendLostError,
+  type BackendName,
+  looksLikeDeviceLoss,
+  registeredBackends,
+  watchBackendLoss,
+  webgpuAdapterInfo,
+} from './backends';
+import { checkModelSignature, type EngineModelSpec, patchLength } from './model-spec';
+
+export interface EngineOptions {
+  backend: BackendChoice;
+  /** patches per predict call; fixed for the life of the engine */
+  batchSize?: number;
+  signal?: AbortSignal;
+  /** backends to consider, in fallback order (default webgpu, webgl, wasm, cpu) */
+  candidates?: readonly BackendName[];
+  /** timed batches per backend during 'auto' selection (after one untimed warm-up) */
+  timingRuns?: number;
+  /** stop timing a backend after this long (at least one timed batch); default 2000 ms */
+  timingBudgetMs?: number;
+}
+
+export interface BackendTiming {
+  backend: BackendName;
+  ok: boolean;
+  /** median ms per batch of `batchSize` patches */
+  msPerBatch?: number;
+  /** first (shader-compiling) batch */
+  warmupMs?: number;
+  error?: string;
+}
+
+export interface BackendDecision {
+  requested: BackendChoice;
+  chosen: BackendName;
+  timings: BackendTiming[];
+  /** WebGPU adapter vendor/architecture when WebGPU was chosen */
+  adapter: string | null;
+  /** backends given up after a device loss, in order */
+  lost: BackendName[];
+}
+
+export interface Engine {
+  /** patches per predict call (the card's fixed batch when it has one) */
+  readonly batchSize: number;
+  readonly backend: BackendName | null;
+  readonly decision: BackendDecision | null;
+  readonly spec: EngineModelSpec | null;
+  load(artifacts: tf.io.ModelArtifacts, spec: EngineModelSpec): Promise<BackendDecision>;
+  /**
+   * Runs `count` patches. `inputs[name]` holds count (or batchSize) patches NHWC float32.
+   * Returns count × outputSize² × channels probabilities. Throws BackendLostError on device loss.
+   */
+  predict(inputs: Record<string, Float32Array>, count: number): Promise<Float32Array>;
+  /** After a BackendLostError: moves to the next working backend in order and reloads the model. */
+  fallback(): Promise<BackendName>;
+  dispose(): void;
+}
+
+const throwIfAborted = (signal?: AbortSignal) => {
+  if (signal?.aborted) throw signal.reason ?? new DOMException('aborted', 'AbortError');
+};
+
+export function createEngine(options: EngineOptions): Engine {
+  let batchSize = options.batchSize ?? 16;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer`);
+  const candidates = options.candidates ?? BACKEND_ORDER;
+  const timingRuns = options.timingRuns ?? 3;
+  const timingBudgetMs = options.timingBudgetMs ?? 2000;
+  let artifacts: tf.io.ModelArtifacts | null = null;
+  let spec: EngineModelSpec | null = null;
+  let model: tf.GraphModel | null = null;
+  let backend: BackendName | null = null;
+  let decision: BackendDecision | null = null;
+  let lostReason: string | null = null;
+  let unwatch: () => void = () => {};
+  const lost: BackendName[] = [];
+
+  const disposeModel = () => {
+    unwatch();
+    try {
+      model?.dispose();
+    } catch {
+      // a lost device may refuse to free its buffers; nothing else to do
+    }
+    model = null;
+  };
+
+  /** Activates `name`, builds the model there, checks it and runs one warm-up batch. */
+  const buildOn = async (name: BackendName): Promise<number> => {
+    if (!artifacts || !spec) throw new Error('no model loaded');
+    if (!(await activateBackend(name))) throw new Error(`${name} backend is not available here`);
+    const m = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
+    const problems = checkModelSignature(m, spec);
+    if (problems.length > 0) {
+      m.dispose();
+      throw new Error(`model '${spec.id}' does not match its card: ${problems.join('; ')}`);
+    }
+    disposeModel();
+    model = m;
+    backend = name;
+    lostReason = null;
+    unwatch = watchBackendLoss((reason) => {
+      lostReason = reason;
+    });
+    const t0 = performance.now();
+    await runBatch(zeroFeeds());
+    return performance.now() - t0;
+  };
+
+  const zeroFeeds = (): Record<string, Float32Array> => {
+    const feeds: Record<string, Float32Array> = {};
+    for (const input of spec!.inputs) feeds[input.name] = new Float32Array(batchSize * patchLength(input));
+    return feeds;
+  };
+
+  const runBatch = async (feeds: Record<string, Float32Array>): Promise<Float32Array> => {
+    const m = model!;
+    const s = spec!;
+    const out = tf.tidy(() => {
+      const named: Record<string, tf.Tensor> = {};
+      for (const input of s.inputs) {
+        named[input.name] = tf.tensor4d(feeds[input.name], [
+          batchSize,
+          input.size,
+          input.size,
+          input.channels,
+        ]);
+      }
+      return m.execute(named, s.output.name) as tf.Tensor;
+    });
+    try {
+      return (await out.data()) as Float32Array;
+    } finally {
+      out.dispose();
+    }
+  };
+
+  const timeBackend = async (name: BackendName): Promise<BackendTiming> => {
+    try {
+      const warmupMs = await buildOn(name);
+      const runs: number[] = [];
+      const feeds = zeroFeeds();
+      const started = performance.now();
+      // a slow backend (e.g. software WebGPU) is measured once and not kept waiting on
+      for (let i = 0; i < timingRuns && (i === 0 || performance.now() - started < timingBudgetMs); i++) {
+        throwIfAborted(options.signal);
+        const t0 = performance.now();
+        await runBatch(feeds);
+        runs.push(performance.now() - t0);
+      }
+      runs.sort((a, b) => a - b);
+      return { backend: name, ok: true, warmupMs, msPerBatch: runs[Math.floor(runs.length / 2)] };
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      return { backend: name, ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+  };
+
+  const engine: Engine = {
+    get batchSize() {
+      return batchSize;
+    },
+    get backend() {
+      return backend;
+    },
+    get decision() {
+      return decision;
+    },
+    get spec() {
+      return spec;
+    },
+
+    async load(newArtifacts, newSpec) {
+      disposeModel();
+      artifacts = newArtifacts;
+      spec = newSpec;
+      // a graph exported with a fixed batch dictates ours
+      if (newSpec.batchSize !== undefined && newSpec.batchSize > 0) batchSize = newSpec.batchSize;
+      const available = candidates.filter((b) => registeredBackends().includes(b));
+      const timings: BackendTiming[] = [];
+      let chosen: BackendName | null = null;
+      if (options.backend === 'auto') {
+        // Time every backend on the real model: a software WebGPU adapter can be far slower than wasm.
+        for (const name of available) {
+          throwIfAborted(options.signal);
+          timings.push(await timeBackend(name));
+        }
+        const ok = timings.filter((t) => t.ok).sort((a, b) => a.msPerBatch! - b.msPerBatch!);
+        if (ok.length === 0) throw new Error(`no backend could run the model: ${JSON.stringify(timings)}`);
+        chosen = ok[0].backend;
+        if (backend !== chosen) await buildOn(chosen);
+      } else {
+        // Explicit choice: that backend, else the next ones in order.
+        const start = Math.max(0, available.indexOf(options.backend));
+        for (const name of available.slice(start)) {
+          throwIfAborted(options.signal);
+          const t = await timeBackend(name);
+          timings.push(t);
+          if (t.ok) {
+            chosen = name;
+            break;
+          }
+        }
+        if (!chosen) throw new Error(`no backend could run the model: ${JSON.stringify(timings)}`);
+      }
+      decision = { requested: options.backend, chosen, timings, adapter: webgpuAdapterInfo(), lost };
+      return decision;
+    },
+
+    async predict(inputs, count) {
+      if (!model || !spec || !backend) throw new Error('no model loaded');
+      if (!(count >= 1 && count <= batchSize)) throw new Error(`count ${count} outside 1..${batchSize}`);
+      if (lostReason) throw new BackendLostError(backend, lostReason);
+      const feeds: Record<string, Float32Array> = {};
+      for (const input of spec.inputs) {
+        const data = inputs[input.name];
+        const per = patchLength(input);
+        if (!data || data.length < count * per)
+          throw new Error(`input '${input.name}' holds fewer than ${count} patches`);
+        if (data.length === batchSize * per) feeds[input.name] = data;
+        else {
+          // pad the short last batch so the shape (and compiled shaders) stay the same
+          const padded = new Float32Array(batchSize * per);
+          padded.set(data.subarray(0, count * per));
+          feeds[input.name] = padded;
+        }
+      }
+      let out: Float32Array;
+      try {
+        out = await runBatch(feeds);
+      } catch (error) {
+        if (lostReason || looksLikeDeviceLoss(error)) {
+          throw new BackendLostError(backend, lostReason ?? String(error), error);
+        }
+        throw error;
+      }
+      if (lostReason) throw new BackendLostError(backend, lostReason);
+      return out.slice(0, count * patchLength(spec.output));
+    },
+
+    async fallback() {
+      if (!backend) throw new Error('no model loaded');
+      const failed = backend;
+      lost.push(failed);
+      disposeModel();
+      try {
+        tf.removeBackend(failed); // a lost device cannot come back in this page
+      } catch {
+        // already gone
+      }
+      backend = null;
+      const rest = candidates
+        .slice(candidates.indexOf(failed) + 1)
+        .filter((b) => registeredBackends().includes(b));
+      for (const name of rest) {
+        throwIfAborted(options.signal);
+        const t = await timeBackend(name);
+        decision?.timings.push(t);
+        if (t.ok) {
+          if (decision) decision.chosen = name;
+          return name;
+        }
+      }
+      throw new Error(`no backend left after losing ${lost.join(', ')}`);
+    },
+
+    dispose() {
+      disposeModel();
+      artifacts = null;
+      backend = null;
+    },
+  };
+  return engine;
+}

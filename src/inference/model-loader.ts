@@ -1,0 +1,91 @@
+// Loads a model's artifacts and card, and maps the card to what the engine and analysis need.
+//
+// Usage (browser):
+//   const model = await loadModelFromUrl('models/test-tiny-mrn/', { signal });  // model.json + card.json
+//   const model = await loadModelFromUrl('https://…/model.json', { card });      // user-given card
+//   await engine.load(model.artifacts, model.spec);
+//   model.geometry  // PatchGeometry for planPatchGrid / targetRegion / contextRegion
+// Usage (Node): loadModelWith(nodeFileHandler('models/x/model.json'), await readModelCard('models/x'))
+//
+// Artifacts are loaded once and kept in memory; the engine rebuilds the model from them when it
+// switches backend.
+
+import * as tf from '@tensorflow/tfjs';
+import type { PatchGeometry } from '../analysis/patch-geometry';
+import { inputForRole, type ModelCard, ModelCardError, parseModelCardText } from './model-card';
+import type { EngineModelSpec } from './model-spec';
+
+export interface LoadedModel {
+  card: ModelCard;
+  spec: EngineModelSpec;
+  geometry: PatchGeometry;
+  artifacts: tf.io.ModelArtifacts;
+}
+
+/** Engine spec from a card: target input first, then context. */
+export function specFromCard(card: ModelCard): EngineModelSpec {
+  const ordered = [...card.inputs].sort((a, b) => (a.role === b.role ? 0 : a.role === 'target' ? -1 : 1));
+  return {
+    id: card.id,
+    inputs: ordered.map((i) => ({
+      name: i.name,
+      role: i.role,
+      size: i.size,
+      channels: i.channels,
+      mpp: i.mpp,
+      normalization: i.normalization,
+    })),
+    output: { name: card.output.name, size: card.output.size, channels: card.output.channels },
+    batchSize: card.batchSize,
+  };
+}
+
+/** Patch geometry from a card (context fields only for two-input models). */
+export function geometryFromCard(card: ModelCard): PatchGeometry {
+  const target = inputForRole(card, 'target');
+  if (!target) throw new ModelCardError(`model "${card.id}" has no target input`);
+  if (card.output.size !== target.size || Math.abs(card.output.mpp - target.mpp) > 1e-9) {
+    // stitching assumes output pixel i covers target pixel i
+    throw new ModelCardError(`model "${card.id}": output must be the target's size and mpp for stitching`);
+  }
+  const context = inputForRole(card, 'context');
+  return {
+    targetSize: target.size,
+    targetMpp: target.mpp,
+    ...(context ? { contextSize: context.size, contextMpp: context.mpp } : {}),
+  };
+}
+
+export async function loadModelWith(handler: tf.io.IOHandler, card: ModelCard): Promise<LoadedModel> {
+  if (!handler.load) throw new Error('model handler cannot load');
+  const artifacts = await handler.load();
+  return { card, spec: specFromCard(card), geometry: geometryFromCard(card), artifacts };
+}
+
+/**
+ * `url` is a model directory (ending in '/', holding model.json and card.json) or a model.json URL.
+ * A card given in options (user-supplied) replaces card.json.
+ */
+export async function loadModelFromUrl(
+  url: string,
+  options: { card?: ModelCard | string; signal?: AbortSignal; fetchImpl?: typeof fetch } = {},
+): Promise<LoadedModel> {
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const base = new URL(url, globalThis.location?.href ?? 'http://localhost/');
+  const modelUrl = base.pathname.endsWith('.json')
+    ? base
+    : new URL('model.json', base.href.replace(/\/?$/, '/'));
+  let card: ModelCard;
+  if (typeof options.card === 'object') card = options.card;
+  else if (typeof options.card === 'string') card = parseModelCardText(options.card, 'user card');
+  else {
+    const cardUrl = new URL('card.json', modelUrl);
+    const res = await fetchImpl(cardUrl.href, { signal: options.signal });
+    if (!res.ok) throw new ModelCardError(`cannot fetch ${cardUrl.href}: HTTP ${res.status}`);
+    card = parseModelCardText(await res.text(), cardUrl.href);
+  }
+  const fetchFunc = ((input: RequestInfo | URL, init?: RequestInit) =>
+    fetchImpl(input, { ...init, signal: options.signal })) as typeof fetch;
+  const handler = tf.io.http(modelUrl.href, { fetchFunc });
+  return loadModelWith(handler, card);
+}

@@ -1,0 +1,148 @@
+// Tile decoders keyed by TIFF compression code. Each returns a tile-sized RGBA image.
+
+import { getDecoder } from 'geotiff';
+import { SlideError } from '../slide-error';
+import type { RgbaImage } from '../slide-types';
+import { compressionName, describeCompression } from '../tiff-tags';
+import { decodeJpeg2000 } from './jp2k-decoder';
+import type { JpegDecoder } from './jpeg-decoder';
+import { buildJpegStream, isJpegStart } from './jpeg-stream';
+
+export interface TileFormat {
+  compression: number;
+  tileWidth: number;
+  tileHeight: number;
+  samplesPerPixel: number;
+  photometric: number;
+  predictor: number;
+  jpegTables: Uint8Array | undefined;
+}
+
+export interface DecoderEnv {
+  jpeg: JpegDecoder;
+  /** browser URL of openjpegwasm_decode.wasm */
+  openjpegWasmUrl?: string;
+}
+
+export type TileDecoder = (
+  bytes: Uint8Array,
+  f: TileFormat,
+  env: DecoderEnv,
+  signal?: AbortSignal,
+) => Promise<RgbaImage>;
+
+const decodeJpeg: TileDecoder = async (bytes, f, env, signal) => {
+  if (f.compression === 6 && !isJpegStart(bytes)) {
+    throw new SlideError(
+      'unsupported-compression',
+      'This slide uses old-style JPEG (TIFF compression 6) without complete JPEG streams per tile, which is not supported.',
+    );
+  }
+  const stream = buildJpegStream(bytes, f.jpegTables, f.photometric === 2 && f.samplesPerPixel === 3);
+  const img = await env.jpeg.decode(stream, signal);
+  return fitToTile(img, f.tileWidth, f.tileHeight);
+};
+
+const decodeWithGeotiff: TileDecoder = async (bytes, f) => {
+  const decoder = await getDecoder(f.compression, {
+    tileWidth: f.tileWidth,
+    tileHeight: f.tileHeight,
+    planarConfiguration: 1,
+    bitsPerSample: Array(f.samplesPerPixel).fill(8),
+    predictor: f.predictor,
+    samplesPerPixel: f.samplesPerPixel,
+  });
+  let raw: ArrayBufferLike;
+  try {
+    const copy = bytes.slice().buffer; // decoders may keep or transfer the buffer
+    raw = await decoder.decode(copy);
+  } catch (e) {
+    throw new SlideError(
+      'decode-failed',
+      `A ${compressionName(f.compression)} tile could not be decoded: ${(e as Error).message}.`,
+      { cause: e },
+    );
+  }
+  return samplesToRgba(new Uint8Array(raw), f.tileWidth, f.tileHeight, f.samplesPerPixel, f.photometric);
+};
+
+const decodeJp2k: TileDecoder = async (bytes, f, env) => {
+  const s = await decodeJpeg2000(bytes, f.compression === 33003, env.openjpegWasmUrl);
+  const img = samplesToRgba(s.data, s.width, s.height, s.components, s.components >= 3 ? 2 : 1);
+  return fitToTile(img, f.tileWidth, f.tileHeight);
+};
+
+const REGISTRY = new Map<number, TileDecoder>([
+  [1, decodeWithGeotiff],
+  [5, decodeWithGeotiff],
+  [8, decodeWithGeotiff],
+  [32946, decodeWithGeotiff],
+  [32773, decodeWithGeotiff],
+  [6, decodeJpeg],
+  [7, decodeJpeg],
+  [33003, decodeJp2k],
+  [33005, decodeJp2k],
+]);
+
+export function getTileDecoder(compression: number): TileDecoder {
+  const d = REGISTRY.get(compression);
+  if (!d) {
+    throw new SlideError(
+      'unsupported-compression',
+      `This slide uses ${describeCompression(compression)}, which this viewer cannot decode.`,
+    );
+  }
+  return d;
+}
+
+/** Interleaved 8-bit samples (grey, RGB or RGBA) → RGBA with opaque alpha. */
+export function samplesToRgba(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  spp: number,
+  photometric: number,
+): RgbaImage {
+  const n = width * height;
+  if (src.byteLength < n * spp) {
+    throw new SlideError(
+      'decode-failed',
+      `A tile decoded to ${src.byteLength} bytes, fewer than its ${width}×${height} pixels need.`,
+    );
+  }
+  const out = new Uint8ClampedArray(n * 4);
+  if (spp === 1) {
+    const invert = photometric === 0;
+    for (let i = 0; i < n; i++) {
+      const v = invert ? 255 - src[i] : src[i];
+      out[i * 4] = v;
+      out[i * 4 + 1] = v;
+      out[i * 4 + 2] = v;
+      out[i * 4 + 3] = 255;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      out[i * 4] = src[i * spp];
+      out[i * 4 + 1] = src[i * spp + 1];
+      out[i * 4 + 2] = src[i * spp + 2];
+      out[i * 4 + 3] = 255;
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** Pads (white) or crops a decoded image to exactly the tile size, with opaque alpha. */
+export function fitToTile(img: RgbaImage, tw: number, th: number): RgbaImage {
+  if (img.width === tw && img.height === th) {
+    for (let i = 3; i < img.data.length; i += 4) img.data[i] = 255;
+    return img;
+  }
+  const out = new Uint8ClampedArray(tw * th * 4).fill(255);
+  const w = Math.min(tw, img.width);
+  const h = Math.min(th, img.height);
+  for (let y = 0; y < h; y++) {
+    out.set(img.data.subarray(y * img.width * 4, y * img.width * 4 + w * 4), y * tw * 4);
+  }
+  for (let i = 3; i < out.length; i += 4) out[i] = 255;
+  return { width: tw, height: th, data: out };
+}

@@ -1,0 +1,42 @@
+// JPEG decoding in browsers and Web Workers with the platform decoder: createImageBitmap on the
+// tile's bytes, then an OffscreenCanvas read-back to RGBA. Colour management is switched off so
+// that pixels match the file (and OpenSlide).
+
+import { abortError, SlideError } from '../slide-error';
+import type { RgbaImage } from '../slide-types';
+import type { JpegDecoder } from './jpeg-decoder';
+
+export function createNativeJpegDecoder(): JpegDecoder {
+  let canvas: OffscreenCanvas | null = null;
+  let ctx: OffscreenCanvasRenderingContext2D | null = null;
+  return {
+    name: 'native',
+    async decode(jpeg: Uint8Array, signal?: AbortSignal): Promise<RgbaImage> {
+      if (signal?.aborted) throw abortError(signal);
+      let bitmap: ImageBitmap;
+      try {
+        const blob = new Blob([jpeg as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' });
+        bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+      } catch (e) {
+        throw new SlideError('decode-failed', `A JPEG tile could not be decoded: ${(e as Error).message}.`, {
+          cause: e,
+        });
+      }
+      try {
+        const { width, height } = bitmap;
+        if (!canvas || canvas.width < width || canvas.height < height) {
+          canvas = new OffscreenCanvas(width, height);
+          ctx = canvas.getContext('2d', { willReadFrequently: true });
+        }
+        if (!ctx)
+          throw new SlideError('decode-failed', 'This browser cannot read pixels back from a canvas.');
+        ctx.clearRect(0, 0, width, height);
+        ctx.drawImage(bitmap, 0, 0);
+        const img = ctx.getImageData(0, 0, width, height, { colorSpace: 'srgb' });
+        return { width, height, data: img.data };
+      } finally {
+        bitmap.close();
+      }
+    },
+  };
+}

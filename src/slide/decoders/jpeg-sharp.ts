@@ -1,0 +1,42 @@
+// JPEG decoding in Node (tests, scripts) through sharp/libjpeg-turbo. sharp is imported
+// dynamically so that browser bundles never see it.
+
+import { abortError, SlideError } from '../slide-error';
+import type { RgbaImage } from '../slide-types';
+import type { JpegDecoder } from './jpeg-decoder';
+
+type SharpFn = typeof import('sharp').default;
+let sharpPromise: Promise<SharpFn> | null = null;
+
+function loadSharp(): Promise<SharpFn> {
+  // The variable specifier keeps bundlers from following this import into browser builds.
+  const spec = 'sharp';
+  sharpPromise ??= import(/* @vite-ignore */ spec).then((m: { default: SharpFn }) => m.default);
+  return sharpPromise;
+}
+
+export function createSharpJpegDecoder(): JpegDecoder {
+  return {
+    name: 'sharp',
+    async decode(jpeg: Uint8Array, signal?: AbortSignal): Promise<RgbaImage> {
+      if (signal?.aborted) throw abortError(signal);
+      const sharp = await loadSharp();
+      try {
+        const { data, info } = await sharp(jpeg, { failOn: 'none' })
+          .toColourspace('srgb')
+          .ensureAlpha()
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        return {
+          width: info.width,
+          height: info.height,
+          data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength),
+        };
+      } catch (e) {
+        throw new SlideError('decode-failed', `A JPEG tile could not be decoded: ${(e as Error).message}.`, {
+          cause: e,
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// openSlide: the entry point of the slide layer. Pure TypeScript; runs in Node and in workers.
+
+import { BlockCache } from './block-cache';
+import { BlobSource, type ByteSource } from './byte-source';
+import type { DecoderEnv } from './decoders/decoder-registry';
+import type { JpegDecoder } from './decoders/jpeg-decoder';
+import { createNativeJpegDecoder } from './decoders/jpeg-native';
+import { createSharpJpegDecoder } from './decoders/jpeg-sharp';
+import { openHttpSource } from './http-source';
+import { isAbortError, isSlideError, SlideError } from './slide-error';
+import { planLevels } from './slide-levels';
+import { resolveLimits, type SlideLimits } from './slide-limits';
+import { describeSlide } from './slide-structure';
+import type { SlideMetadata } from './slide-types';
+import { parseTiff } from './tiff-parser';
+import { type SlideReader, TiffSlide } from './tiff-slide';
+import { compressionName } from './tiff-tags';
+import { TileCache } from './tile-cache';
+
+export interface OpenSlideOptions {
+  signal?: AbortSignal;
+  limits?: Partial<SlideLimits>;
+  /** fetch to use for URLs (tests inject one) */
+  fetchImpl?: typeof fetch;
+  /** JPEG decoder; default: the platform decoder where OffscreenCanvas exists, else sharp */
+  jpegDecoder?: JpegDecoder;
+  /** browser URL of @cornerstonejs/codec-openjpeg's openjpegwasm_decode.wasm */
+  openjpegWasmUrl?: string;
+  /** display name (default: file name or URL) */
+  name?: string;
+}
+
+export function defaultJpegDecoder(): JpegDecoder {
+  const browserLike = typeof OffscreenCanvas !== 'undefined' && typeof createImageBitmap === 'function';
+  return browserLike ? createNativeJpegDecoder() : createSharpJpegDecoder();
+}
+
+export async function openSlide(input: Blob | string, options: OpenSlideOptions = {}): Promise<SlideReader> {
+  const limits = resolveLimits(options.limits);
+  const { signal } = options;
+  signal?.throwIfAborted();
+  let source: ByteSource;
+  if (typeof input === 'string') {
+    source = await openHttpSource(input, {
+      fetchImpl: options.fetchImpl,
+      signal,
+      readTimeoutMs: limits.readTimeoutMs,
+      fullDownloadCapBytes: limits.fullDownloadCapBytes,
+      maxRetries: limits.maxRetries,
+    });
+  } else {
+    source = new BlobSource(input, limits.readTimeoutMs);
+  }
+  const name = options.name ?? displayName(input, source);
+  try {
+    if (source.size === 0) throw new SlideError('empty-file', `The file ${name} is empty (0 bytes).`);
+    const blocks = new BlockCache(source, 64 * 1024, limits.blockCacheBytes);
+    const tiff = await parseTiff(blocks, limits, signal, name);
+    const structure = describeSlide(tiff, name, limits);
+    const plans = planLevels(structure.levels);
+    const base = structure.levels[0];
+    const metadata: SlideMetadata = {
+      name,
+      format: structure.format,
+      bigTiff: tiff.bigTiff,
+      vendor: structure.vendor,
+      width: base.width,
+      height: base.height,
+      levels: plans.map(({ width, height, tileWidth, tileHeight, downsample, synthetic }) => ({
+        width,
+        height,
+        tileWidth,
+        tileHeight,
+        downsample,
+        synthetic,
+      })),
+      mpp: structure.mpp,
+      mppSource: structure.mppSource,
+      objective: structure.objective,
+      compression: compressionName(base.compression),
+      byteLength: source.size,
+    };
+    const env: DecoderEnv = {
+      jpeg: options.jpegDecoder ?? defaultJpegDecoder(),
+      openjpegWasmUrl: options.openjpegWasmUrl,
+    };
+    return new TiffSlide(
+      metadata,
+      plans,
+      structure.levels,
+      source,
+      blocks,
+      new TileCache(limits.tileCacheBytes),
+      env,
+      limits,
+    );
+  } catch (e) {
+    source.close();
+    if (isSlideError(e) || isAbortError(e)) throw e;
+    // Anything else escaping the parser is a bug or a damaged file; still give a sentence.
+    throw new SlideError('corrupt', `${name} could not be read: ${(e as Error)?.message ?? String(e)}.`, {
+      cause: e,
+    });
+  }
+}
+
+function displayName(input: Blob | string, source: ByteSource): string {
+  if (typeof input !== 'string') return source.name;
+  try {
+    const u = new URL(input, typeof location !== 'undefined' ? location.href : 'http://localhost/');
+    return decodeURIComponent(u.pathname.split('/').pop() || u.host);
+  } catch {
+    return input;
+  }
+}

@@ -1,0 +1,284 @@
+// Turns parsed TIFF directories into a slide: which format it is, which images form the pyramid
+// (leaving out thumbnails, labels and macro photos), resolution, and a clear refusal for what
+// cannot be shown (NDPI, fluorescence stacks, striped-only images, unknown compressions).
+
+import { SlideError } from './slide-error';
+import type { SlideLimits } from './slide-limits';
+import type { SlideFormat } from './slide-types';
+import { type TiffFile, type TiffIfd, tagBytes, tagNumber, tagNumbers, tagString } from './tiff-parser';
+import { compressionName, describeCompression, Tag } from './tiff-tags';
+
+/** compressions a decoder exists for (see decoders/decoder-registry.ts) */
+export const SUPPORTED_COMPRESSIONS = new Set([1, 5, 6, 7, 8, 32773, 32946, 33003, 33005]);
+
+export interface NativeLevel {
+  ifd: TiffIfd;
+  width: number;
+  height: number;
+  tileWidth: number;
+  tileHeight: number;
+  tilesAcross: number;
+  tilesDown: number;
+  compression: number;
+  photometric: number;
+  samplesPerPixel: number;
+  bitsPerSample: number;
+  predictor: number;
+  jpegTables: Uint8Array | undefined;
+  tileOffsets: number[];
+  tileByteCounts: number[];
+}
+
+export interface SlideStructure {
+  format: SlideFormat;
+  vendor: string | null;
+  levels: NativeLevel[];
+  mpp: number | null;
+  mppSource: 'tiff-resolution' | 'aperio' | 'ome' | null;
+  objective: number | null;
+  description: string | undefined;
+}
+
+const isTiled = (ifd: TiffIfd) => ifd.tags.has(Tag.TileWidth) && ifd.tags.has(Tag.TileOffsets);
+
+const PHOTOMETRIC_NAMES: Record<number, string> = {
+  0: 'WhiteIsZero',
+  1: 'BlackIsZero',
+  2: 'RGB',
+  3: 'palette colour',
+  4: 'transparency mask',
+  5: 'CMYK',
+  6: 'YCbCr',
+  8: 'CIELab',
+  32844: 'LogL',
+  32845: 'LogLuv',
+};
+
+export function describeSlide(tiff: TiffFile, name: string, limits: SlideLimits): SlideStructure {
+  const first = tiff.ifds[0];
+  const all = tiff.ifds.flatMap((i) => [i, ...i.subIfds]);
+  if (all.some((i) => [...i.tags.keys()].some((t) => t >= Tag.NdpiFirst && t <= Tag.NdpiLast))) {
+    throw new SlideError(
+      'unsupported-format',
+      `${name} is a Hamamatsu NDPI slide, which is not supported; convert it to a tiled pyramidal TIFF (e.g. with libvips or bfconvert).`,
+    );
+  }
+  const description = tagString(first, Tag.ImageDescription);
+  const desc = description?.trimStart() ?? '';
+  let format: SlideFormat = 'generic-tiff';
+  if (desc.startsWith('Aperio')) format = 'aperio-svs';
+  else if (desc.includes('<OME')) format = 'ome-tiff';
+
+  let candidates: TiffIfd[];
+  if (format === 'aperio-svs') {
+    candidates = tiff.ifds.filter(
+      (i) => isTiled(i) && !/\b(label|macro)\b/i.test(tagString(i, Tag.ImageDescription) ?? ''),
+    );
+  } else if (first.subIfds.length > 0) {
+    candidates = [first, ...first.subIfds];
+  } else {
+    // Reduced-resolution pages (NewSubfileType bit 0) or plain successive pages, as libvips writes them.
+    candidates = tiff.ifds;
+  }
+  const tiled = candidates.filter(isTiled);
+  if (tiled.length === 0 || !isTiled(candidates[0])) {
+    const anyTiled = all.some(isTiled);
+    if (!anyTiled) {
+      throw new SlideError(
+        'striped-only',
+        `${name} stores its image in strips, not tiles, so it cannot be read piece by piece. Convert it to a tiled pyramidal TIFF (e.g. vips tiffsave --tile --pyramid).`,
+      );
+    }
+    throw new SlideError(
+      'unsupported-format',
+      `${name}: its main image is not tiled; only tiled TIFF slides are supported.`,
+    );
+  }
+  checkPixels(tiff, tiled[0], name, format);
+
+  const base = toLevel(tiled[0], name, limits);
+  const levels: NativeLevel[] = [base];
+  for (const ifd of tiled.slice(1)) {
+    const l = toLevel(ifd, name, limits);
+    const prev = levels[levels.length - 1];
+    // A pyramid level keeps the aspect ratio and shrinks; anything else (labels, macros, other
+    // channels) is not part of the pyramid.
+    const d = base.width / l.width;
+    const aspectOk = Math.abs(base.height / d - l.height) <= Math.max(2, 0.02 * l.height);
+    if (
+      l.width < prev.width &&
+      l.height <= prev.height &&
+      aspectOk &&
+      l.samplesPerPixel === base.samplesPerPixel
+    ) {
+      levels.push(l);
+    }
+  }
+
+  let mpp: number | null = null;
+  let mppSource: SlideStructure['mppSource'] = null;
+  let objective: number | null = null;
+  let vendor: string | null = null;
+  if (format === 'aperio-svs') {
+    vendor = 'aperio';
+    const m = /\|\s*MPP\s*=\s*([0-9.eE+-]+)/.exec(desc);
+    if (m && Number(m[1]) > 0) {
+      mpp = Number(m[1]);
+      mppSource = 'aperio';
+    }
+    const a = /\|\s*AppMag\s*=\s*([0-9.]+)/.exec(desc);
+    if (a && Number(a[1]) > 0) objective = Number(a[1]);
+  } else if (format === 'ome-tiff') {
+    const p = omePhysicalSize(desc);
+    if (p !== null) {
+      mpp = p;
+      mppSource = 'ome';
+    }
+  }
+  if (mpp === null) {
+    const r = resolutionMpp(first);
+    if (r !== null) {
+      mpp = r;
+      mppSource = 'tiff-resolution';
+    }
+  }
+  return { format, vendor, levels, mpp, mppSource, objective, description };
+}
+
+function checkPixels(tiff: TiffFile, ifd: TiffIfd, name: string, format: SlideFormat): void {
+  const spp = tagNumber(ifd, Tag.SamplesPerPixel) ?? 1;
+  const bits = tagNumbers(ifd, Tag.BitsPerSample) ?? [1];
+  const photometric = tagNumber(ifd, Tag.PhotometricInterpretation) ?? (spp >= 3 ? 2 : 1);
+  const compression = tagNumber(ifd, Tag.Compression) ?? 1;
+  const sampleFormat = tagNumber(ifd, Tag.SampleFormat) ?? 1;
+  const singlePages = tiff.ifds.filter((i) => (tagNumber(i, Tag.SamplesPerPixel) ?? 1) === 1).length;
+  if (spp === 1 && (singlePages > 1 || bits[0] !== 8)) {
+    throw new SlideError(
+      'unsupported-pixels',
+      `${name} holds ${singlePages > 1 ? `${singlePages} single-channel ` : ''}${bits[0]}-bit images, as fluorescence or multiplex scans do; only brightfield RGB slides are supported.`,
+    );
+  }
+  if (bits.some((b) => b !== 8) || sampleFormat !== 1) {
+    throw new SlideError(
+      'unsupported-pixels',
+      `${name} uses ${bits[0]}-bit${sampleFormat === 3 ? ' floating-point' : ''} samples; only 8-bit RGB slides are supported.`,
+    );
+  }
+  const okPhotometric =
+    spp === 1 ? photometric === 0 || photometric === 1 : photometric === 2 || photometric === 6;
+  if (!okPhotometric || spp === 2 || spp > 4) {
+    throw new SlideError(
+      'unsupported-pixels',
+      `${name} uses ${PHOTOMETRIC_NAMES[photometric] ?? `photometric ${photometric}`} colour with ${spp} samples per pixel; only RGB (or YCbCr JPEG) slides are supported.`,
+    );
+  }
+  if (photometric === 6 && compression !== 7 && compression !== 6 && compression !== 33003) {
+    throw new SlideError(
+      'unsupported-pixels',
+      `${name} stores uncompressed or ${compressionName(compression)} YCbCr pixels, which are not supported.`,
+    );
+  }
+  if ((tagNumber(ifd, Tag.PlanarConfiguration) ?? 1) !== 1 && spp > 1) {
+    throw new SlideError(
+      'unsupported-pixels',
+      `${name} stores colour planes separately (PlanarConfiguration 2), which is not supported.`,
+    );
+  }
+  if (!SUPPORTED_COMPRESSIONS.has(compression)) {
+    throw new SlideError(
+      'unsupported-compression',
+      `${name} uses ${describeCompression(compression)}, which this viewer cannot decode.${format === 'generic-tiff' ? '' : ` (format: ${format})`}`,
+    );
+  }
+}
+
+function toLevel(ifd: TiffIfd, name: string, limits: SlideLimits): NativeLevel {
+  const width = tagNumber(ifd, Tag.ImageWidth) ?? 0;
+  const height = tagNumber(ifd, Tag.ImageLength) ?? 0;
+  const tileWidth = tagNumber(ifd, Tag.TileWidth) ?? 0;
+  const tileHeight = tagNumber(ifd, Tag.TileLength) ?? 0;
+  if (!(width > 0 && height > 0 && tileWidth > 0 && tileHeight > 0)) {
+    throw new SlideError('corrupt', `${name} is damaged: an image has zero width, height or tile size.`);
+  }
+  if (width > limits.maxDimension || height > limits.maxDimension) {
+    throw new SlideError(
+      'dimension-limit',
+      `${name} claims an image of ${width}×${height} pixels, more than the ${limits.maxDimension} pixels per side this viewer accepts.`,
+    );
+  }
+  const spp = tagNumber(ifd, Tag.SamplesPerPixel) ?? 1;
+  // Allocation budget: decoded tiles are RGBA; the raw tile holds spp bytes per pixel.
+  const tileBytes = tileWidth * tileHeight * Math.max(4, spp);
+  if (tileBytes > limits.maxTileBytes) {
+    throw new SlideError(
+      'allocation-limit',
+      `${name} uses ${tileWidth}×${tileHeight} tiles, which would need ${Math.round(tileBytes / 2 ** 20)} MB each (limit ${Math.round(limits.maxTileBytes / 2 ** 20)} MB).`,
+    );
+  }
+  const tilesAcross = Math.ceil(width / tileWidth);
+  const tilesDown = Math.ceil(height / tileHeight);
+  const tileOffsets = tagNumbers(ifd, Tag.TileOffsets) ?? [];
+  const tileByteCounts = tagNumbers(ifd, Tag.TileByteCounts) ?? [];
+  const needed = tilesAcross * tilesDown;
+  if (tileOffsets.length < needed || tileByteCounts.length < needed) {
+    throw new SlideError(
+      'corrupt',
+      `${name} is damaged: an image of ${width}×${height} pixels needs ${needed} tiles but lists ${Math.min(tileOffsets.length, tileByteCounts.length)}.`,
+    );
+  }
+  return {
+    ifd,
+    width,
+    height,
+    tileWidth,
+    tileHeight,
+    tilesAcross,
+    tilesDown,
+    compression: tagNumber(ifd, Tag.Compression) ?? 1,
+    photometric: tagNumber(ifd, Tag.PhotometricInterpretation) ?? (spp >= 3 ? 2 : 1),
+    samplesPerPixel: spp,
+    bitsPerSample: tagNumber(ifd, Tag.BitsPerSample) ?? 8,
+    predictor: tagNumber(ifd, Tag.Predictor) ?? 1,
+    jpegTables: tagBytes(ifd, Tag.JPEGTables),
+    tileOffsets,
+    tileByteCounts,
+  };
+}
+
+const UNIT_TO_UM: Record<string, number> = {
+  m: 1e6,
+  cm: 1e4,
+  mm: 1e3,
+  µm: 1,
+  um: 1,
+  μm: 1,
+  nm: 1e-3,
+  Å: 1e-4,
+  pm: 1e-6,
+};
+
+/** PhysicalSizeX of the first OME Pixels element, in µm (the OME default unit). */
+export function omePhysicalSize(xml: string): number | null {
+  const pixels = /<(?:\w+:)?Pixels\b[^>]*>/.exec(xml);
+  if (!pixels) return null;
+  const size = /\bPhysicalSizeX\s*=\s*"([^"]+)"/.exec(pixels[0]);
+  if (!size) return null;
+  const unit = /\bPhysicalSizeXUnit\s*=\s*"([^"]+)"/.exec(pixels[0])?.[1] ?? 'µm';
+  const factor = UNIT_TO_UM[unit];
+  const v = Number(size[1]) * (factor ?? Number.NaN);
+  return v > 0 && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * mpp from XResolution/ResolutionUnit. Values outside 0.01–100 µm/px are treated as absent:
+ * writers put placeholders there (libvips writes 1 px/mm, scanners 72 dpi).
+ */
+export function resolutionMpp(ifd: TiffIfd): number | null {
+  const xres = tagNumber(ifd, Tag.XResolution);
+  const unit = tagNumber(ifd, Tag.ResolutionUnit) ?? 2;
+  if (!xres || !(xres > 0)) return null;
+  const perUnit = unit === 2 ? 25_400 : unit === 3 ? 10_000 : 0;
+  if (perUnit === 0) return null;
+  const mpp = perUnit / xres;
+  return mpp >= 0.01 && mpp <= 100 ? mpp : null;
+}

@@ -1,0 +1,94 @@
+// Web Worker wrapping openSlide with the browser's JPEG decoder: parsing, decoding and
+// resampling all run off the main thread. One worker serves one slide. See slide-client.ts.
+
+import openjpegWasmUrl from '@cornerstonejs/codec-openjpeg/decodewasm?url';
+import * as Comlink from 'comlink';
+import { createNativeJpegDecoder } from './decoders/jpeg-native';
+import { openSlide } from './open-slide';
+import { SlideError } from './slide-error';
+import {
+  installErrorHandler,
+  type SlideWorkerApi,
+  type TileFormatWanted,
+  type WorkerOpenOptions,
+} from './slide-rpc';
+import type { RegionRequest, RgbaImage, TileRequest } from './slide-types';
+import type { SlideReader } from './tiff-slide';
+
+installErrorHandler();
+
+let slide: SlideReader | null = null;
+const calls = new Map<number, AbortController>();
+
+async function tracked<T>(callId: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  calls.set(callId, controller);
+  try {
+    return await run(controller.signal);
+  } finally {
+    calls.delete(callId);
+  }
+}
+
+function current(): SlideReader {
+  if (!slide) throw new SlideError('closed', 'No slide is open.');
+  return slide;
+}
+
+function transferRgba(img: RgbaImage): RgbaImage {
+  // Cached tiles are shared: send a copy and transfer the copy's buffer.
+  const data = img.data.slice();
+  return Comlink.transfer({ width: img.width, height: img.height, data }, [data.buffer]);
+}
+
+const api: SlideWorkerApi = {
+  async open(input: Blob | string, options: WorkerOpenOptions, callId: number) {
+    slide?.close();
+    slide = null;
+    slide = await tracked(callId, (signal) =>
+      openSlide(input, {
+        signal,
+        limits: options.limits,
+        name: options.name,
+        jpegDecoder: createNativeJpegDecoder(),
+        openjpegWasmUrl,
+      }),
+    );
+    return slide.metadata;
+  },
+
+  async getTile(req: Omit<TileRequest, 'signal'>, as: TileFormatWanted, callId: number) {
+    const img = await tracked(callId, (signal) => current().getTile({ ...req, signal }));
+    if (as === 'bitmap' && typeof createImageBitmap === 'function') {
+      const data = img.data.slice();
+      const bitmap = await createImageBitmap(new ImageData(data, img.width, img.height), {
+        premultiplyAlpha: 'none',
+        colorSpaceConversion: 'none',
+      });
+      return Comlink.transfer(bitmap, [bitmap]);
+    }
+    return transferRgba(img);
+  },
+
+  async readRegion(req: Omit<RegionRequest, 'signal'>, callId: number) {
+    const img = await tracked(callId, (signal) => current().readRegion({ ...req, signal }));
+    return Comlink.transfer(img, [img.data.buffer]);
+  },
+
+  stats() {
+    return slide?.stats() ?? null;
+  },
+
+  abort(callId: number) {
+    calls.get(callId)?.abort();
+  },
+
+  close() {
+    for (const c of calls.values()) c.abort();
+    calls.clear();
+    slide?.close();
+    slide = null;
+  },
+};
+
+Comlink.expose(api);

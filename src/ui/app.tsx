@@ -1,0 +1,75 @@
+// The page chrome around the OpenSeadragon viewer.
+
+import { useEffect, useRef } from 'react';
+import { getState, setState } from '../state/app-store';
+import type { SlideSession } from '../state/slide-session';
+import { useAppStore } from '../state/use-app-store';
+import { DropZone } from './drop-zone';
+import { EmptyState } from './empty-state';
+import { HelpOverlay } from './help-overlay';
+import { InfoPanel } from './info-panel';
+import { MppPrompt } from './mpp-prompt';
+import { ScaleBar } from './scale-bar';
+import { StatusBanner } from './status-banner';
+import { TopBar } from './top-bar';
+
+export const DEMO_SLIDE_URL = `${import.meta.env.BASE_URL}demo/demo.tiff`;
+
+function isTyping(target: EventTarget | null): boolean {
+  return (
+    target instanceof HTMLInputElement ||
+    target instanceof HTMLTextAreaElement ||
+    target instanceof HTMLSelectElement
+  );
+}
+
+export function App({ session }: { session: SlideSession }) {
+  const status = useAppStore((s) => s.status);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === '?') {
+        setState({ helpOpen: !getState().helpOpen });
+        e.preventDefault();
+      } else if (e.key === 'Escape') {
+        const s = getState();
+        if (s.helpOpen) setState({ helpOpen: false });
+        else if (s.notice) setState({ notice: null });
+        else if (s.infoOpen) setState({ infoOpen: false });
+      } else if (e.key === 'i') {
+        setState({ infoOpen: !getState().infoOpen });
+      } else if (e.key === 'o') {
+        fileInput.current?.click();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  return (
+    <div className="app">
+      <TopBar
+        fileInput={fileInput}
+        onOpen={(input) => void session.open(input)}
+        onDemo={() => void session.open(DEMO_SLIDE_URL)}
+        onHome={() => session.viewer.goHome()}
+      />
+      <StatusBanner onRetryTiles={() => session.retryFailedTiles()} />
+      {status === 'idle' || (status === 'error' && !getState().metadata) ? (
+        <EmptyState
+          onOpenFile={() => fileInput.current?.click()}
+          onDemo={() => void session.open(DEMO_SLIDE_URL)}
+        />
+      ) : null}
+      <InfoPanel />
+      <div className="bottom-left">
+        <MppPrompt onSet={(mpp) => session.setMpp(mpp)} />
+        <ScaleBar />
+      </div>
+      <HelpOverlay />
+      <DropZone onFile={(file) => void session.open(file)} />
+    </div>
+  );
+}

@@ -1,0 +1,8 @@
+// How the app opens slides: one worker per slide (parsing and JPEG decoding off the main thread),
+// tiles arrive as transferred ImageBitmaps.
+
+import { openSlideInWorker } from '../slide/slide-client';
+import type { SlideOpener } from './viewer-slide';
+
+export const openViewerSlide: SlideOpener = (input, signal) =>
+  openSlideInWorker(input, signal, { tileFormat: 'bitmap' });

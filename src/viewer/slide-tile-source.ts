@@ -1,0 +1,235 @@
+// OpenSeadragon tile source over a ViewerSlide. OSD levels map 1:1 onto the reader's levels
+// (native and synthetic), finest last; getLevelScale/getNumTiles/getTileWidth are per level, so the
+// pyramid does not have to be power-of-two. Tiles load through the worker (OSD 6 downloadTileStart),
+// every job carries an AbortController so reads that leave the view can be cancelled.
+
+import OpenSeadragon from 'openseadragon';
+import type { RgbaImage, SlideLevel } from '../slide/slide-types';
+import { errorCode, errorMessage, isAbort, type ViewerSlide } from './viewer-slide';
+
+export interface TileCounters {
+  requested: number;
+  loaded: number;
+  cancelled: number;
+  failed: number;
+  retried: number;
+  inFlight: number;
+}
+
+interface TileCoord {
+  level: number;
+  x: number;
+  y: number;
+}
+
+interface JobState {
+  controller: AbortController;
+  cancelled: boolean;
+}
+
+/** Marker message so the controller can tell a cancellation from a real failure. */
+export const CANCELLED_MESSAGE = 'mrn:cancelled';
+
+const TRANSIENT_CODES = new Set(['network', 'timeout']);
+const RETRY_DELAYS_MS = [400, 1500];
+
+let nextSourceId = 1;
+
+/** OSD calls a job's callback on every finish/fail, so complete a job only while it is still open. */
+function isOpen(job: OpenSeadragon.ImageJob): boolean {
+  return !!job.jobId;
+}
+
+export interface SlideTileSourceEvents {
+  /** a tile failed for good (after retries); message is the reader's */
+  onTileError?(message: string, code: string | null): void;
+  /** a tile loaded (after a failure, lets the UI clear its warning) */
+  onTileLoaded?(): void;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new DOMException('aborted', 'AbortError'));
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(new DOMException('aborted', 'AbortError'));
+      },
+      { once: true },
+    );
+  });
+}
+
+async function toBitmap(tile: ImageBitmap | RgbaImage): Promise<ImageBitmap> {
+  if (typeof ImageBitmap !== 'undefined' && tile instanceof ImageBitmap) return tile;
+  const rgba = tile as RgbaImage;
+  const data = new Uint8ClampedArray(rgba.data.buffer as ArrayBuffer, rgba.data.byteOffset, rgba.data.length);
+  return createImageBitmap(new ImageData(data, rgba.width, rgba.height));
+}
+
+export class SlideTileSource extends OpenSeadragon.TileSource {
+  readonly slide!: ViewerSlide;
+  readonly counters: TileCounters = {
+    requested: 0,
+    loaded: 0,
+    cancelled: 0,
+    failed: 0,
+    retried: 0,
+    inFlight: 0,
+  };
+  private readonly readerLevels!: SlideLevel[];
+  private readonly sourceId = nextSourceId++;
+  private readonly jobs = new Map<OpenSeadragon.ImageJob, JobState>();
+  private readonly events: SlideTileSourceEvents;
+
+  constructor(slide: ViewerSlide, events: SlideTileSourceEvents = {}) {
+    const m = slide.metadata;
+    super({
+      width: m.width,
+      height: m.height,
+      tileWidth: m.levels[0].tileWidth,
+      tileHeight: m.levels[0].tileHeight,
+      tileOverlap: 0,
+      minLevel: 0,
+      maxLevel: m.levels.length - 1,
+      ready: true,
+    });
+    this.slide = slide;
+    this.readerLevels = m.levels;
+    this.events = events;
+  }
+
+  /** OSD level (coarsest 0) → reader level (finest 0). */
+  readerLevel(osdLevel: number): number {
+    return this.readerLevels.length - 1 - osdLevel;
+  }
+
+  private level(osdLevel: number): SlideLevel {
+    return this.readerLevels[this.readerLevel(osdLevel)];
+  }
+
+  override getLevelScale(level: number): number {
+    const l = this.readerLevels?.[this.readerLevels.length - 1 - level];
+    return l ? 1 / l.downsample : 0;
+  }
+
+  override getTileWidth(level: number): number {
+    return this.readerLevels ? this.level(level).tileWidth : super.getTileWidth(level);
+  }
+
+  override getTileHeight(level: number): number {
+    return this.readerLevels ? this.level(level).tileHeight : super.getTileHeight(level);
+  }
+
+  override getNumTiles(level: number): OpenSeadragon.Point {
+    const l = this.level(level);
+    return new OpenSeadragon.Point(Math.ceil(l.width / l.tileWidth), Math.ceil(l.height / l.tileHeight));
+  }
+
+  override getTileUrl(level: number, x: number, y: number): string {
+    // Only an identity for OSD's cache keys; nothing is fetched from it.
+    return `mrn-slide://${this.sourceId}/${this.readerLevel(level)}/${x}_${y}`;
+  }
+
+  override getTilePostData(level: number, x: number, y: number): TileCoord {
+    return { level, x, y };
+  }
+
+  override hasTransparency(): boolean {
+    return false;
+  }
+
+  override downloadTileStart(job: OpenSeadragon.ImageJob): void {
+    const coord = job.postData as unknown as TileCoord;
+    const state: JobState = { controller: new AbortController(), cancelled: false };
+    this.jobs.set(job, state);
+    this.counters.requested++;
+    this.counters.inFlight++;
+    void this.load(job, coord, state);
+  }
+
+  override downloadTileAbort(job: OpenSeadragon.ImageJob): void {
+    // OSD calls job.fail itself right after this, so only stop the read here.
+    const state = this.jobs.get(job);
+    if (state) this.cancelJob(job, state, false);
+  }
+
+  private async load(job: OpenSeadragon.ImageJob, coord: TileCoord, state: JobState): Promise<void> {
+    const signal = state.controller.signal;
+    const request = { level: this.readerLevel(coord.level), x: coord.x, y: coord.y, signal };
+    try {
+      let attempt = 0;
+      for (;;) {
+        try {
+          const tile = await this.slide.getTile(request);
+          const bitmap = await toBitmap(tile);
+          if (state.cancelled) {
+            bitmap.close();
+            return;
+          }
+          this.settle(job);
+          if (!isOpen(job)) {
+            // OSD gave up on it (its own timeout); nothing will take the bitmap.
+            bitmap.close();
+            return;
+          }
+          this.counters.loaded++;
+          this.events.onTileLoaded?.();
+          job.finish(bitmap, null, 'imageBitmap');
+          return;
+        } catch (e) {
+          if (state.cancelled || isAbort(e)) throw e;
+          const code = errorCode(e);
+          const transient =
+            (code !== null && TRANSIENT_CODES.has(code)) ||
+            /network|fetch|timed? ?out/i.test(errorMessage(e));
+          if (!transient || attempt >= RETRY_DELAYS_MS.length) throw e;
+          this.counters.retried++;
+          await sleep(RETRY_DELAYS_MS[attempt++], signal);
+        }
+      }
+    } catch (e) {
+      if (state.cancelled || isAbort(e)) {
+        if (!state.cancelled) this.cancelJob(job, state);
+        return;
+      }
+      this.settle(job);
+      this.counters.failed++;
+      this.events.onTileError?.(errorMessage(e), errorCode(e));
+      if (isOpen(job)) job.fail(errorMessage(e), null);
+    }
+  }
+
+  private settle(job: OpenSeadragon.ImageJob): void {
+    if (this.jobs.delete(job)) this.counters.inFlight--;
+  }
+
+  private cancelJob(job: OpenSeadragon.ImageJob, state: JobState, notify = true): void {
+    if (state.cancelled) return;
+    state.cancelled = true;
+    state.controller.abort();
+    this.settle(job);
+    this.counters.cancelled++;
+    // Let OSD free the job slot; the controller re-arms the tile (OSD marks failed tiles as missing).
+    if (notify && isOpen(job)) job.fail(CANCELLED_MESSAGE, null);
+  }
+
+  /** Cancels in-flight reads whose tile `wanted` rejects (it left the view or the zoom moved on). */
+  cancelWhere(unwanted: (tile: OpenSeadragon.Tile) => boolean): number {
+    let n = 0;
+    for (const [job, state] of [...this.jobs]) {
+      if (job.tile && unwanted(job.tile)) {
+        this.cancelJob(job, state);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Cancels everything (slide closed). */
+  cancelAll(): void {
+    this.cancelWhere(() => true);
+  }
+}

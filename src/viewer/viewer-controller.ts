@@ -1,0 +1,255 @@
+// The OpenSeadragon viewer for one page: opens ViewerSlides, reports the view, times the first complete
+// viewport, cancels tile reads that left the view, and converts between OSD viewport units and the
+// level-0 ViewState used by the URL and the scripting API. No React here.
+
+import OpenSeadragon from 'openseadragon';
+import { CANCELLED_MESSAGE, SlideTileSource, type TileCounters } from './slide-tile-source';
+import type { ViewState } from './view-math';
+import type { ViewerSlide } from './viewer-slide';
+
+export interface ViewerCallbacks {
+  /** the view moved (called at most once per animation frame) */
+  onView?(view: ViewState): void;
+  /** all tiles needed for the first view of a slide are drawn */
+  onFirstViewport?(ms: number): void;
+  /** a tile could not be read even after retries */
+  onTileError?(message: string): void;
+  /** a tile read succeeded (used to clear a tile warning once the source recovers) */
+  onTileLoaded?(): void;
+}
+
+export interface ViewerStats {
+  firstViewportMs: number | null;
+  tiles: Omit<TileCounters, 'inFlight'> & { inFlight: number };
+  cache: { osdTiles: number; osdCaches: number; osdMaxCaches: number; reader: unknown };
+}
+
+/** OSD's own tile cache is bounded at this many decoded tiles (≈ 260 MB of 256² RGBA at most). */
+export const OSD_MAX_CACHE = 1000;
+
+const EMPTY_COUNTERS: TileCounters = {
+  requested: 0,
+  loaded: 0,
+  cancelled: 0,
+  failed: 0,
+  retried: 0,
+  inFlight: 0,
+};
+
+export class SlideViewer {
+  readonly osd: OpenSeadragon.Viewer;
+  private source: SlideTileSource | null = null;
+  private openStartedAt = 0;
+  private firstViewportMs: number | null = null;
+  private viewFrame = 0;
+  private staleTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly callbacks: ViewerCallbacks;
+
+  constructor(element: HTMLElement, callbacks: ViewerCallbacks = {}) {
+    this.callbacks = callbacks;
+    this.osd = OpenSeadragon({
+      element,
+      showNavigationControl: false,
+      showNavigator: true,
+      navigatorPosition: 'BOTTOM_RIGHT',
+      navigatorSizeRatio: 0.16,
+      navigatorAutoFade: false,
+      navigatorBackground: '#111418',
+      navigatorBorderColor: '#3b4452',
+      navigatorDisplayRegionColor: '#4aa3ff',
+      // The worker pool decodes in parallel; more concurrent jobs only queue inside it.
+      imageLoaderLimit: 8,
+      maxImageCacheCount: OSD_MAX_CACHE,
+      timeout: 120_000,
+      tileRetryMax: 0, // retries happen in SlideTileSource, where transient errors are known
+      maxTilesPerFrame: 4,
+      immediateRender: false,
+      blendTime: 0.1,
+      animationTime: 0.5,
+      springStiffness: 8,
+      visibilityRatio: 0.2,
+      minZoomImageRatio: 0.5,
+      maxZoomPixelRatio: 4,
+      smoothTileEdgesMinZoom: Number.POSITIVE_INFINITY,
+      background: '#0b0d10',
+      gestureSettingsMouse: { clickToZoom: false, dblClickToZoom: true, flickEnabled: true },
+      keyboardNavEnabled: true,
+    } as OpenSeadragon.Options);
+
+    this.osd.addHandler('viewport-change', () => {
+      this.scheduleView();
+      this.scheduleStaleCheck();
+    });
+    this.osd.addHandler('animation-finish', () => this.cancelStale());
+    this.osd.addHandler('tile-load-failed', (e) => {
+      const tile = e.tile;
+      if (e.message === CANCELLED_MESSAGE) {
+        // OSD marks failed tiles as missing for good; a cancelled one must be loadable again later.
+        setTimeout(() => {
+          tile.exists = true;
+        }, 0);
+      }
+    });
+    this.osd.addHandler('fully-loaded-change', (e) => {
+      if (e.fullyLoaded && this.source && this.firstViewportMs === null && this.openStartedAt) {
+        this.firstViewportMs = performance.now() - this.openStartedAt;
+        this.callbacks.onFirstViewport?.(this.firstViewportMs);
+      }
+    });
+  }
+
+  get slide(): ViewerSlide | null {
+    return this.source?.slide ?? null;
+  }
+
+  /**
+   * Shows a slide. `startedAt` (performance.now()) is when the user asked for it, so the first-viewport
+   * time includes opening the file. Resolves once OSD has the image (not when tiles are drawn).
+   */
+  open(slide: ViewerSlide, startedAt: number, view?: ViewState | null): Promise<void> {
+    this.close();
+    this.openStartedAt = startedAt;
+    this.firstViewportMs = null;
+    const source = new SlideTileSource(slide, {
+      onTileError: (message) => this.callbacks.onTileError?.(message),
+      onTileLoaded: () => this.callbacks.onTileLoaded?.(),
+    });
+    this.source = source;
+    return new Promise((resolve, reject) => {
+      this.osd.addOnceHandler('open', () => {
+        if (view) this.setView(view, true);
+        this.scheduleView();
+        resolve();
+      });
+      this.osd.addOnceHandler('open-failed', (e) => reject(new Error(String(e.message))));
+      this.osd.open(source as unknown as OpenSeadragon.TileSourceSpecifier);
+    });
+  }
+
+  close(): void {
+    if (!this.source) return;
+    this.source.cancelAll();
+    this.osd.close();
+    this.source = null;
+    this.openStartedAt = 0;
+  }
+
+  private item(): OpenSeadragon.TiledImage | null {
+    return this.source ? (this.osd.world.getItemAt(0) ?? null) : null;
+  }
+
+  /** Current view in level-0 terms, or null when nothing is open. */
+  getView(current = true): ViewState | null {
+    const item = this.item();
+    if (!item) return null;
+    const vp = this.osd.viewport;
+    const c = item.viewportToImageCoordinates(vp.getCenter(current));
+    return { x: c.x, y: c.y, zoom: item.viewportToImageZoom(vp.getZoom(current)) };
+  }
+
+  setView(view: ViewState, immediately = false): void {
+    const item = this.item();
+    if (!item) return;
+    const vp = this.osd.viewport;
+    vp.zoomTo(item.imageToViewportZoom(view.zoom), undefined, immediately);
+    vp.panTo(item.imageToViewportCoordinates(view.x, view.y), immediately);
+    vp.applyConstraints(immediately);
+  }
+
+  goHome(): void {
+    this.osd.viewport.goHome();
+  }
+
+  zoomBy(factor: number): void {
+    this.osd.viewport.zoomBy(factor);
+    this.osd.viewport.applyConstraints();
+  }
+
+  /** Loads again every tile that failed (after the source recovered). */
+  retryFailedTiles(): void {
+    this.osd.world.resetItems();
+    this.osd.forceRedraw();
+  }
+
+  async stats(): Promise<ViewerStats> {
+    const c = this.source?.counters ?? EMPTY_COUNTERS;
+    const reader = this.source ? await Promise.resolve(this.source.slide.stats?.()).catch(() => null) : null;
+    return {
+      firstViewportMs: this.firstViewportMs,
+      tiles: { ...c },
+      cache: {
+        osdTiles: this.osd.tileCache.numTilesLoaded(),
+        osdCaches: this.osd.tileCache.numCachesLoaded(),
+        osdMaxCaches: OSD_MAX_CACHE,
+        reader: reader ?? null,
+      },
+    };
+  }
+
+  /** Resolves when every tile needed for the current view is drawn. */
+  whenFullyLoaded(signal?: AbortSignal): Promise<void> {
+    const item = this.item();
+    if (!item) return Promise.reject(new Error('No slide is open.'));
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(new DOMException('aborted', 'AbortError'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      // A tick first, so a view change just made has been seen by OSD.
+      setTimeout(() => {
+        if (item.getFullyLoaded()) return resolve();
+        item.addOnceHandler('fully-loaded-change', () => resolve());
+      }, 50);
+    });
+  }
+
+  destroy(): void {
+    this.close();
+    if (this.staleTimer) clearTimeout(this.staleTimer);
+    cancelAnimationFrame(this.viewFrame);
+    this.osd.destroy();
+  }
+
+  private scheduleView(): void {
+    if (this.viewFrame) return;
+    this.viewFrame = requestAnimationFrame(() => {
+      this.viewFrame = 0;
+      const v = this.getView(true);
+      if (v) this.callbacks.onView?.(v);
+    });
+  }
+
+  private scheduleStaleCheck(): void {
+    if (this.staleTimer) return;
+    this.staleTimer = setTimeout(() => {
+      this.staleTimer = null;
+      this.cancelStale();
+    }, 150);
+  }
+
+  /** Cancels reads of tiles outside the (target) view, or finer than the target zoom needs. */
+  private cancelStale(): void {
+    const source = this.source;
+    const item = this.item();
+    if (!source || !item) return;
+    const vp = this.osd.viewport;
+    const bounds = vp.getBounds(false);
+    const margin = 0.25;
+    const left = bounds.x - bounds.width * margin;
+    const top = bounds.y - bounds.height * margin;
+    const right = bounds.x + bounds.width * (1 + margin);
+    const bottom = bounds.y + bounds.height * (1 + margin);
+    const screenScale = item.viewportToImageZoom(vp.getZoom(false)) * window.devicePixelRatio;
+    // The finest level OSD can still want: the coarsest one at or above half the screen resolution.
+    let neededLevel = source.maxLevel;
+    for (let l = source.minLevel; l <= source.maxLevel; l++) {
+      if (source.getLevelScale(l) >= screenScale * 0.5) {
+        neededLevel = l;
+        break;
+      }
+    }
+    source.cancelWhere((tile) => {
+      if (tile.level > neededLevel + 1) return true;
+      const b = tile.bounds;
+      return b.x > right || b.y > bottom || b.x + b.width < left || b.y + b.height < top;
+    });
+  }
+}

@@ -1,0 +1,36 @@
+// What the viewer needs from an opened slide: the worker client (src/slide/slide-client.ts) fits this
+// shape. Kept separate so the viewer can be driven by any reader (tests, benchmarks).
+
+import type { RegionRequest, RgbaImage, SlideMetadata, TileRequest } from '../slide/slide-types';
+
+export interface ViewerSlide {
+  readonly metadata: SlideMetadata;
+  /** one tile of a reader level; edge tiles may be cropped or padded (the viewer crops) */
+  getTile(request: TileRequest): Promise<ImageBitmap | RgbaImage>;
+  readRegion(request: RegionRequest): Promise<RgbaImage>;
+  /** reader-side counters (caches, bytes read); shape is the reader's */
+  stats?(): unknown;
+  close(): void;
+}
+
+export type SlideInput = File | Blob | string;
+
+export type SlideOpener = (input: SlideInput, signal: AbortSignal) => Promise<ViewerSlide>;
+
+/** Turns whatever a read failed with into a sentence for people (worker errors lose their class). */
+export function errorMessage(e: unknown): string {
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && 'message' in e && typeof e.message === 'string' && e.message) {
+    return e.message;
+  }
+  return 'Unknown error.';
+}
+
+export function errorCode(e: unknown): string | null {
+  if (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string') return e.code;
+  return null;
+}
+
+export function isAbort(e: unknown): boolean {
+  return !!e && typeof e === 'object' && 'name' in e && e.name === 'AbortError';
+}
