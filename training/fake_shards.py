@@ -30,8 +30,8 @@ def make_record(rng: np.random.Generator) -> bytes:
     lo, hi = (n - SIZE) // 2, (n + SIZE) // 2
     target = img[lo:hi, lo:hi].astype(np.uint8)
     context = img.reshape(SIZE, 4, SIZE, 4, 3).mean((1, 3)).astype(np.uint8)
-    tmask = (mask[lo:hi, lo:hi] * 255).astype(np.uint8)
-    cmask = ((mask.reshape(SIZE, 4, SIZE, 4).mean((1, 3)) >= 0.5) * 255).astype(np.uint8)
+    tmask = mask[lo:hi, lo:hi].astype(np.uint8)
+    cmask = (mask.reshape(SIZE, 4, SIZE, 4).mean((1, 3)) >= 0.5).astype(np.uint8)
     return target.tobytes() + context.tobytes() + tmask.tobytes() + cmask.tobytes()
 
 

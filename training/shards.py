@@ -1,7 +1,7 @@
 """Reads and validates training shards written by the TypeScript extractor.
 
 Layout: <shards>/<split>/shard-NNN.bin + manifest.json. A shard is N records; a record is
-target uint8 64·64·3 (HWC RGB) + context uint8 64·64·3 + target mask uint8 64·64 (0/255)
+target uint8 64·64·3 (HWC RGB) + context uint8 64·64·3 + target mask uint8 64·64 (tumour 1, else 0)
 + context mask uint8 64·64, concatenated in that order (32 768 bytes).
 
 manifest.json fields read (all optional except that it must be a JSON object):
@@ -37,7 +37,7 @@ class ShardError(ValueError):
 class ShardSet:
     target: np.ndarray  # (N, 64, 64, 3) uint8
     context: np.ndarray
-    target_mask: np.ndarray  # (N, 64, 64) uint8, 0/255
+    target_mask: np.ndarray  # (N, 64, 64) uint8, tumour 1 else 0
     context_mask: np.ndarray
     manifest: dict
     path: Path
@@ -130,9 +130,9 @@ def load_split(split_dir: str | Path, check_masks: bool = True) -> ShardSet:
     cm = recs[:, o:o + MASK].reshape(-1, SIZE, SIZE)
     if check_masks:
         for name, mk in (('target mask', tm), ('context mask', cm)):
-            bad = np.setdiff1d(np.unique(mk), [0, 255])
+            bad = np.setdiff1d(np.unique(mk), [0, 1])
             if bad.size:
-                raise ShardError(f'{split_dir}: {name} has values {bad[:5].tolist()} (expected 0/255); '
+                raise ShardError(f'{split_dir}: {name} has values {bad[:5].tolist()} (expected 0/1); '
                                  'is the record layout target, context, target mask, context mask?')
     return ShardSet(t, c, tm, cm, m, split_dir)
 

@@ -46,8 +46,8 @@ def normalise(x: torch.Tensor) -> torch.Tensor:
 def batch_tensors(kind: str, s: ShardSet, idx: np.ndarray):
     """(inputs in [0,1] NCHW, label N1HW in {0,1}) for a model kind."""
     if kind == 'unet-context':
-        return [to_input(s.context[idx])], torch.from_numpy(s.context_mask[idx] > 127).float()[:, None]
-    label = torch.from_numpy(s.target_mask[idx] > 127).float()[:, None]
+        return [to_input(s.context[idx])], torch.from_numpy(s.context_mask[idx] > 0).float()[:, None]
+    label = torch.from_numpy(s.target_mask[idx] > 0).float()[:, None]
     if kind == 'unet':
         return [to_input(s.target[idx])], label
     return [to_input(s.target[idx]), to_input(s.context[idx])], label

@@ -79,6 +79,16 @@ export function checkSize(text: string, limits: AnnotationLimits, what: string):
   }
 }
 
+/** Checks the size limit, then parses JSON with an error that names the format. */
+export function parseJsonText(text: string, limits: AnnotationLimits, what: string): unknown {
+  checkSize(text, limits, what);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new AnnotationError(`${what}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
 /** Scales every coordinate, e.g. by 1/32 to place level-0 annotations on a level-5 image. */
 export function scaleAnnotations(set: AnnotationSet, factor: number): AnnotationSet {
   return {

@@ -7,8 +7,8 @@ import {
   type AnnotationRegion,
   type AnnotationSet,
   checkRegions,
-  checkSize,
   DEFAULT_ANNOTATION_LIMITS,
+  parseJsonText,
   type Ring,
 } from './annotation-types';
 
@@ -25,13 +25,7 @@ export function parseGeoJson(
   text: string,
   limits: AnnotationLimits = DEFAULT_ANNOTATION_LIMITS,
 ): AnnotationSet {
-  checkSize(text, limits, 'GeoJSON');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new AnnotationError(`GeoJSON: not valid JSON (${(e as Error).message})`);
-  }
+  const doc = parseJsonText(text, limits, 'GeoJSON');
   const features = featuresOf(doc);
   const regions: AnnotationRegion[] = [];
   features.forEach((f, index) => {

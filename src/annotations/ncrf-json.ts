@@ -7,8 +7,8 @@ import {
   type AnnotationRegion,
   type AnnotationSet,
   checkRegions,
-  checkSize,
   DEFAULT_ANNOTATION_LIMITS,
+  parseJsonText,
 } from './annotation-types';
 
 const Polygon = z.object({
@@ -24,13 +24,7 @@ export function parseNcrfJson(
   text: string,
   limits: AnnotationLimits = DEFAULT_ANNOTATION_LIMITS,
 ): AnnotationSet {
-  checkSize(text, limits, 'NCRF JSON');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new AnnotationError(`NCRF JSON: not valid JSON (${(e as Error).message})`);
-  }
+  const raw = parseJsonText(text, limits, 'NCRF JSON');
   const parsed = NcrfDoc.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

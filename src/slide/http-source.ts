@@ -212,29 +212,15 @@ class HttpRangeSource implements ByteSource {
     const end = this.size === null ? offset + length : Math.min(this.size, offset + length);
     if (end <= offset) return new Uint8Array(0);
     if (end <= this.head.byteLength) return this.head.subarray(offset, end);
-    const res = await fetchWithRetry(
-      this.fetchImpl,
-      this.name,
-      offset,
-      end - offset,
-      this.opts,
-      signal,
-      false,
-    );
+    const fetchRange = () =>
+      fetchWithRetry(this.fetchImpl, this.name, offset, end - offset, this.opts, signal, false);
+    const res = await fetchRange();
     try {
       return new Uint8Array(await res.arrayBuffer());
     } catch (e) {
       if (signal?.aborted) throw abortError(signal);
       // A body that breaks mid-transfer is transient: one more full attempt through the retry path.
-      const again = await fetchWithRetry(
-        this.fetchImpl,
-        this.name,
-        offset,
-        end - offset,
-        this.opts,
-        signal,
-        false,
-      );
+      const again = await fetchRange();
       try {
         return new Uint8Array(await again.arrayBuffer());
       } catch {

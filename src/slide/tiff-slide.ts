@@ -3,7 +3,7 @@
 
 import type { BlockCache } from './block-cache';
 import type { ByteSource } from './byte-source';
-import { type DecoderEnv, getTileDecoder, type TileFormat } from './decoders/decoder-registry';
+import { type DecoderEnv, getTileDecoder, jpegStreamFor, type TileFormat } from './decoders/decoder-registry';
 import { axisSpan, resample } from './resample';
 import { abortError, SlideError, throwIfAborted } from './slide-error';
 import { bestLevelFor, type LevelPlan } from './slide-levels';
@@ -23,6 +23,12 @@ export interface SlideStats extends TileCacheStats {
 
 export interface SlideReader extends SlideSource {
   stats(): SlideStats;
+  /** see TiffSlide.jpegTileStream */
+  jpegTileStream?(
+    request: TileRequest,
+  ): Promise<{ stream: Uint8Array; width: number; height: number } | null>;
+  /** counts a decode done outside the reader (the worker's bitmap fast path) */
+  noteDecode?(ms: number): void;
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -49,6 +55,35 @@ export class TiffSlide implements SlideReader {
     const h = Math.min(plan.tileHeight, plan.height - y * plan.tileHeight);
     if (w === tile.width && h === tile.height) return tile;
     return crop(tile, w, h);
+  }
+
+  /**
+   * The viewer's fast path: the complete JPEG stream of a native JPEG tile, for decoding straight
+   * to an ImageBitmap (no RGBA read-back, no re-upload). `width`/`height` are the tile's size within
+   * the level (edge tiles are stored padded). Null when the general path must serve the tile: not
+   * JPEG, a synthetic level, a missing tile, or one already decoded in the cache.
+   */
+  async jpegTileStream({
+    level,
+    x,
+    y,
+    signal,
+  }: TileRequest): Promise<{ stream: Uint8Array; width: number; height: number } | null> {
+    const plan = this.checkTile(level, x, y);
+    if (plan.native < 0 || this.cache.has(`${level}/${x}/${y}`)) return null;
+    const lv = this.natives[plan.native];
+    if (lv.compression !== 7) return null;
+    const bytes = await this.readTileBytes(plan.native, x, y, signal);
+    if (!bytes) return null;
+    return {
+      stream: jpegStreamFor(bytes, tileFormat(lv)),
+      width: Math.min(plan.tileWidth, plan.width - x * plan.tileWidth),
+      height: Math.min(plan.tileHeight, plan.height - y * plan.tileHeight),
+    };
+  }
+
+  noteDecode(ms: number): void {
+    this.cache.noteDecode(ms);
   }
 
   async readRegion(req: RegionRequest): Promise<RgbaImage> {
@@ -147,19 +182,27 @@ export class TiffSlide implements SlideReader {
 
   private async loadNative(n: number, x: number, y: number, signal: AbortSignal): Promise<RgbaImage> {
     const lv = this.natives[n];
+    const bytes = await this.readTileBytes(n, x, y, signal);
+    if (!bytes) return blankTile(lv.tileWidth, lv.tileHeight); // missing tile: background
+    throwIfAborted(signal);
+    const t0 = now();
+    const img = await getTileDecoder(lv.compression)(bytes, tileFormat(lv), this.env, signal);
+    this.cache.noteDecode(now() - t0);
+    return img;
+  }
+
+  /** The compressed bytes of a native tile, checked against the limits; null for a missing tile. */
+  private async readTileBytes(
+    n: number,
+    x: number,
+    y: number,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array | null> {
+    const lv = this.natives[n];
     const i = y * lv.tilesAcross + x;
     const offset = lv.tileOffsets[i];
     const count = lv.tileByteCounts[i];
-    const format: TileFormat = {
-      compression: lv.compression,
-      tileWidth: lv.tileWidth,
-      tileHeight: lv.tileHeight,
-      samplesPerPixel: lv.samplesPerPixel,
-      photometric: lv.photometric,
-      predictor: lv.predictor,
-      jpegTables: lv.jpegTables,
-    };
-    if (!count || !offset) return blankTile(lv.tileWidth, lv.tileHeight); // missing tile: background
+    if (!count || !offset) return null;
     if (count > this.limits.maxCompressedTileBytes) {
       throw new SlideError(
         'allocation-limit',
@@ -181,11 +224,7 @@ export class TiffSlide implements SlideReader {
       );
     }
     this.bytesRead += count;
-    throwIfAborted(signal);
-    const t0 = now();
-    const img = await getTileDecoder(lv.compression)(bytes, format, this.env, signal);
-    this.cache.noteDecode(now() - t0);
-    return img;
+    return bytes;
   }
 
   /** Synthetic tile: 2×2 box average of the matching area of the next finer level. */
@@ -290,4 +329,16 @@ function crop(img: RgbaImage, w: number, h: number): RgbaImage {
   for (let y = 0; y < h; y++)
     out.set(img.data.subarray(y * img.width * 4, y * img.width * 4 + w * 4), y * w * 4);
   return { width: w, height: h, data: out };
+}
+
+function tileFormat(lv: NativeLevel): TileFormat {
+  return {
+    compression: lv.compression,
+    tileWidth: lv.tileWidth,
+    tileHeight: lv.tileHeight,
+    samplesPerPixel: lv.samplesPerPixel,
+    photometric: lv.photometric,
+    predictor: lv.predictor,
+    jpegTables: lv.jpegTables,
+  };
 }

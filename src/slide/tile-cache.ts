@@ -46,6 +46,11 @@ export class TileCache {
     this.counts.decodeMs += ms;
   }
 
+  /** Whether a decoded tile is cached (not counted as a hit or miss). */
+  has(key: string): boolean {
+    return this.lru.has(key);
+  }
+
   get(
     key: string,
     load: (signal: AbortSignal) => Promise<RgbaImage>,

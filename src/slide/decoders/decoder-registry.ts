@@ -31,15 +31,19 @@ export type TileDecoder = (
   signal?: AbortSignal,
 ) => Promise<RgbaImage>;
 
-const decodeJpeg: TileDecoder = async (bytes, f, env, signal) => {
+/** A tile's bytes as a complete JPEG stream: tables spliced in, Adobe marker for RGB photometric. */
+export function jpegStreamFor(bytes: Uint8Array, f: TileFormat): Uint8Array {
   if (f.compression === 6 && !isJpegStart(bytes)) {
     throw new SlideError(
       'unsupported-compression',
       'This slide uses old-style JPEG (TIFF compression 6) without complete JPEG streams per tile, which is not supported.',
     );
   }
-  const stream = buildJpegStream(bytes, f.jpegTables, f.photometric === 2 && f.samplesPerPixel === 3);
-  const img = await env.jpeg.decode(stream, signal);
+  return buildJpegStream(bytes, f.jpegTables, f.photometric === 2 && f.samplesPerPixel === 3);
+}
+
+const decodeJpeg: TileDecoder = async (bytes, f, env, signal) => {
+  const img = await env.jpeg.decode(jpegStreamFor(bytes, f), signal);
   return fitToTile(img, f.tileWidth, f.tileHeight);
 };
 

@@ -1,0 +1,22 @@
+// npm run bench -- <suite> [suite …]: runs benchmark suites (bench/<suite>.ts) and prints JSON.
+// Suites: tiles (slide reading), models (inference per backend), inference (viewport heatmaps).
+// With no suite named, all of them run in order.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const SUITES = ['tiles', 'models', 'inference'] as const;
+
+const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const suites = asked.length > 0 ? asked : [...SUITES];
+for (const name of suites) {
+  const file = path.join(import.meta.dirname, `${name}.ts`);
+  if (!existsSync(file)) {
+    console.error(`unknown benchmark suite '${name}'; have: ${SUITES.join(', ')}`);
+    process.exit(2);
+  }
+  const mod = (await import(pathToFileURL(file).href)) as { run: (args: string[]) => Promise<unknown> };
+  const result = await mod.run(process.argv.slice(2));
+  console.log(JSON.stringify({ suite: name, ...(result as object) }, null, 2));
+}

@@ -1,0 +1,109 @@
+// npm run bench -- tiles: the slide-reading benchmark, in Chromium, on the demo slide and the
+// ../shared slides. Prints, in one run:
+//  - ms per tile and tiles/s for the app's tile path and for geotiff readRasters (without and with
+//    geotiff's worker pool) on the same level-0 tiles, and their ratios;
+//  - the time from choosing a local file to the first complete viewport (1440×900), median of 3.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from '@playwright/test';
+import { createServer } from 'vite';
+import config from '../playwright.config';
+import { startSlideServer } from '../scripts/serve-slides';
+import type { TileBenchResult } from './tiles-page';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const SHARED_SLIDES = path.resolve(ROOT, '../shared/slides');
+const FIRST_VIEW_RUNS = 3;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function run(args: string[]) {
+  const count = Number(args.find((a) => a.startsWith('--tiles='))?.split('=')[1] ?? 48);
+  const slides: { name: string; dir: string; file: string }[] = [
+    { name: 'demo', dir: path.join(ROOT, 'public/demo'), file: 'demo.tiff' },
+  ];
+  for (const file of ['cmu-1-small-region.svs', 'camelyon16-tumor001-level5.tif']) {
+    if (existsSync(path.join(SHARED_SLIDES, file))) slides.push({ name: file, dir: SHARED_SLIDES, file });
+  }
+  if (!existsSync(path.join(ROOT, 'public/demo/demo.tiff'))) throw new Error('run `npm run demo` first');
+
+  const vite = await createServer({ root: ROOT, server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
+  await vite.listen();
+  const appUrl = vite.resolvedUrls!.local[0];
+  const servers = new Map<string, Awaited<ReturnType<typeof startSlideServer>>>();
+  for (const s of slides) if (!servers.has(s.dir)) servers.set(s.dir, await startSlideServer(s.dir));
+  const browser = await chromium.launch(config.use?.launchOptions);
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    // first load lets Vite pre-bundle dependencies (it may reload the page once)
+    await page.goto(appUrl);
+    await page.waitForTimeout(3000);
+    await page.goto(appUrl);
+    await page.waitForFunction(() => !!window.mrnViewer);
+
+    const tilePaths: TileBenchResult[] = [];
+    for (const s of slides) {
+      const url = `${servers.get(s.dir)!.url}/${s.file}`;
+      tilePaths.push(
+        await page.evaluate(
+          async ([u, n, moduleUrl]) => {
+            // served by Vite from bench/tiles-page.ts
+            const mod: typeof import('./tiles-page') = await import(/* @vite-ignore */ moduleUrl);
+            return mod.benchTiles(u, n);
+          },
+          [url, count, '/bench/tiles-page.ts'] as const,
+        ),
+      );
+    }
+
+    const firstViewport = [];
+    for (const s of slides) {
+      const runs: { openMs: number; firstViewportMs: number }[] = [];
+      for (let i = 0; i < FIRST_VIEW_RUNS; i++) {
+        const p = await context.newPage();
+        await p.goto(appUrl);
+        await p.waitForFunction(() => !!window.mrnViewer);
+        await p.getByTestId('file-input').setInputFiles(path.join(s.dir, s.file));
+        await p.waitForFunction(() => window.mrnViewer!.state().status !== 'idle');
+        await p.evaluate(() => window.mrnViewer!.ready());
+        const st = await p.evaluate(() => window.mrnViewer!.stats());
+        runs.push({ openMs: st.openMs ?? Number.NaN, firstViewportMs: st.firstViewportMs ?? Number.NaN });
+        await p.close();
+      }
+      firstViewport.push({
+        slide: s.name,
+        viewport: '1440x900',
+        openMs: Math.round(median(runs.map((r) => r.openMs))),
+        firstCompleteViewportMs: Math.round(median(runs.map((r) => r.firstViewportMs))),
+        runs,
+      });
+    }
+    return {
+      machine: `${process.platform} ${process.arch}, Chromium (software rendering)`,
+      note: 'app = slide worker with native JPEG decode (ImageBitmap); geotiff = readRasters on the same tiles',
+      tilePaths: tilePaths.map((t) => ({
+        ...t,
+        app: round(t.app),
+        geotiff: round(t.geotiff),
+        geotiffPool: round(t.geotiffPool),
+        speedupSerial: +t.speedupSerial.toFixed(2),
+        speedupConcurrent: +t.speedupConcurrent.toFixed(2),
+        speedupVsPool: +t.speedupVsPool.toFixed(2),
+      })),
+      firstViewport,
+    };
+  } finally {
+    await browser.close();
+    for (const s of servers.values()) await s.close();
+    await vite.close();
+  }
+}
+
+function round<T extends object>(o: T): T {
+  return Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? +v.toFixed(2) : v]),
+  ) as T;
+}
