@@ -1,12 +1,105 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+
+const MODELS_DIR = path.resolve(import.meta.dirname, 'models');
+
+/** Model directories that hold a card.json, sorted by name: the app's model list. */
+function modelIndex(): { models: { id: string; path: string }[] } {
+  if (!existsSync(MODELS_DIR)) return { models: [] };
+  const models = readdirSync(MODELS_DIR)
+    .filter((d) => /^[a-z0-9][a-z0-9-]*$/.test(d) && existsSync(path.join(MODELS_DIR, d, 'card.json')))
+    .sort()
+    .map((id) => ({ id, path: `models/${id}/` }));
+  return { models };
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.json': 'application/json',
+  '.bin': 'application/octet-stream',
+};
+
+/**
+ * Serves models/ at /models/ (dev and preview) with /models/index.json listing the directories that
+ * have a card.json, and copies them into the build. New models (the trained ones) appear on reload
+ * without code changes.
+ */
+function modelsPlugin(): Plugin {
+  const middleware = (
+    req: { url?: string },
+    res: {
+      statusCode: number;
+      setHeader(k: string, v: string): void;
+      end(b?: string | Buffer): void;
+    },
+    next: () => void,
+  ) => {
+    const url = (req.url ?? '').split('?')[0];
+    if (!url.startsWith('/models/')) return next();
+    if (url === '/models/index.json') {
+      res.setHeader('Content-Type', 'application/json');
+      res.setHeader('Cache-Control', 'no-store');
+      return res.end(JSON.stringify(modelIndex()));
+    }
+    const rel = decodeURIComponent(url.slice('/models/'.length));
+    const file = path.resolve(MODELS_DIR, rel);
+    if (!file.startsWith(MODELS_DIR + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.statusCode = 404;
+      return res.end('not found');
+    }
+    res.setHeader('Content-Type', CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.end(readFileSync(file));
+  };
+  return {
+    name: 'mrn-models',
+    configureServer(server) {
+      server.middlewares.use(middleware);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(middleware);
+    },
+    generateBundle() {
+      const index = modelIndex();
+      this.emitFile({ type: 'asset', fileName: 'models/index.json', source: JSON.stringify(index) });
+      for (const { id } of index.models) {
+        for (const f of readdirSync(path.join(MODELS_DIR, id))) {
+          if (!/\.(json|bin)$/.test(f)) continue;
+          this.emitFile({
+            type: 'asset',
+            fileName: `models/${id}/${f}`,
+            source: readFileSync(path.join(MODELS_DIR, id, f)),
+          });
+        }
+      }
+    },
+  };
+}
 
 // The app is static: slides are read in the browser, nothing is uploaded.
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), modelsPlugin()],
   server: { port: 5173, strictPort: false },
   preview: { port: 4173 },
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  optimizeDeps: {
+    // Pre-bundled, not excluded: the wasm backend's ESM imports a CommonJS worker file by name,
+    // which only works once converted (its .wasm binaries are located by wasm-paths.ts).
+    // The inference worker's imports are listed because the scan of index.html does not reach
+    // workers; a late discovery would re-optimise and reload the page.
+    include: [
+      '@tensorflow/tfjs',
+      '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs-backend-webgpu',
+      'comlink',
+      // the slide worker's lazily loaded JPEG 2000 codec, and its other imports
+      '@cornerstonejs/codec-openjpeg/decodewasmjs',
+      'geotiff',
+      'lru-cache',
+      'zod',
+    ],
+    entries: ['index.html', 'src/**/*-worker.ts'],
+  },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
 });

@@ -26,7 +26,11 @@ let modulePromise: Promise<OpenJpegModule> | null = null;
 function loadOpenJpeg(wasmUrl?: string): Promise<OpenJpegModule> {
   modulePromise ??= import('@cornerstonejs/codec-openjpeg/decodewasmjs').then(async (m) => {
     const factory = ((m as { default?: unknown }).default ?? m) as (opts: object) => Promise<OpenJpegModule>;
-    return factory(wasmUrl ? { locateFile: (f: string) => (f.endsWith('.wasm') ? wasmUrl : f) } : {});
+    // OpenJPEG logs every header it reads; keep the console for real problems.
+    const quiet = { print: () => {}, printErr: () => {} };
+    return factory(
+      wasmUrl ? { ...quiet, locateFile: (f: string) => (f.endsWith('.wasm') ? wasmUrl : f) } : quiet,
+    );
   });
   return modulePromise;
 }
@@ -50,6 +54,13 @@ export async function decodeJpeg2000(
     decoder.getEncodedBuffer(bytes.byteLength).set(bytes);
     decoder.decode();
     const info = decoder.getFrameInfo();
+    // a damaged header makes decode() log and return with an empty frame rather than throw
+    if (!(info.width > 0 && info.height > 0 && info.componentCount > 0)) {
+      throw new SlideError(
+        'decode-failed',
+        'A JPEG 2000 tile could not be decoded: its codestream header is damaged.',
+      );
+    }
     if (info.bitsPerSample !== 8) {
       throw new SlideError(
         'unsupported-pixels',
