@@ -3,7 +3,9 @@
 
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { registerAnalysisApi } from './api/analysis-api';
 import { installApi } from './api/mrn-viewer-api';
+import { AnalysisSession } from './state/analysis-session';
 import { SlideSession } from './state/slide-session';
 import { App } from './ui/app';
 import { openViewerSlide } from './viewer/open-viewer-slide';
@@ -12,16 +14,32 @@ import './ui/app.css';
 
 const viewerElement = document.getElementById('viewer')!;
 let session: SlideSession | null = null;
+let analysis: AnalysisSession | null = null;
 const viewer = new SlideViewer(viewerElement, {
-  onView: (v) => session?.viewerCallbacks.onView(v),
+  onView: (v) => {
+    session?.viewerCallbacks.onView(v);
+    analysis?.onMainView(v);
+  },
   onTileError: (m) => session?.viewerCallbacks.onTileError(m),
 });
 session = new SlideSession(viewer, openViewerSlide);
+
+/** The right-hand viewer of the split view, made on first use. */
+function createCompareViewer(): SlideViewer {
+  const el = document.createElement('div');
+  el.id = 'viewer-compare';
+  el.setAttribute('aria-label', 'Compare viewer');
+  viewerElement.after(el);
+  return new SlideViewer(el, { onView: (v) => analysis?.onCompareView(v) });
+}
+
+analysis = new AnalysisSession(session, { createCompareViewer });
+registerAnalysisApi(analysis);
 installApi(session);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App session={session} />
+    <App session={session} analysis={analysis} />
   </StrictMode>,
 );
 

@@ -1,9 +1,12 @@
 // The page chrome around the OpenSeadragon viewer.
 
 import { useEffect, useRef } from 'react';
+import type { AnalysisSession } from '../state/analysis-session';
+import { getAnalysis, setAnalysis } from '../state/analysis-store';
 import { getState, setState } from '../state/app-store';
 import type { SlideSession } from '../state/slide-session';
 import { useAppStore } from '../state/use-app-store';
+import { AnalysisPanel, CompareLabels } from './analysis-panel';
 import { DropZone } from './drop-zone';
 import { EmptyState } from './empty-state';
 import { HelpOverlay } from './help-overlay';
@@ -23,7 +26,7 @@ function isTyping(target: EventTarget | null): boolean {
   );
 }
 
-export function App({ session }: { session: SlideSession }) {
+export function App({ session, analysis }: { session: SlideSession; analysis: AnalysisSession }) {
   const status = useAppStore((s) => s.status);
   const fileInput = useRef<HTMLInputElement>(null);
 
@@ -42,11 +45,19 @@ export function App({ session }: { session: SlideSession }) {
         setState({ infoOpen: !getState().infoOpen });
       } else if (e.key === 'o') {
         fileInput.current?.click();
+      } else if (e.key === 'h' || e.key === 'H') {
+        if (getState().status === 'ready') analysis.toggleHeatmap();
+      } else if (e.key === 'c') {
+        if (getState().status === 'ready') void analysis.setCompare(!getAnalysis().compare);
+      } else if (e.key === 'l') {
+        setAnalysis({ lock: !getAnalysis().lock });
+      } else if (e.key === 'm') {
+        setAnalysis({ panelOpen: !getAnalysis().panelOpen });
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [analysis]);
 
   return (
     <div className="app">
@@ -55,6 +66,7 @@ export function App({ session }: { session: SlideSession }) {
         onOpen={(input) => void session.open(input)}
         onDemo={() => void session.open(DEMO_SLIDE_URL)}
         onHome={() => session.viewer.goHome()}
+        onHeatmap={() => analysis.toggleHeatmap()}
       />
       <StatusBanner onRetryTiles={() => session.retryFailedTiles()} />
       {status === 'idle' || (status === 'error' && !getState().metadata) ? (
@@ -64,6 +76,8 @@ export function App({ session }: { session: SlideSession }) {
         />
       ) : null}
       <InfoPanel />
+      <AnalysisPanel analysis={analysis} />
+      <CompareLabels />
       <div className="bottom-left">
         <MppPrompt onSet={(mpp) => session.setMpp(mpp)} />
         <ScaleBar />

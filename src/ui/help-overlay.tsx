@@ -17,6 +17,10 @@ const APP_KEYS: [string, string][] = [
   ['?', 'Show / hide this help'],
   ['O', 'Open a local file'],
   ['I', 'Show / hide slide information'],
+  ['H', 'Show / hide the tumour heatmap'],
+  ['M', 'Show / hide the analysis panel'],
+  ['C', 'Compare two models side by side'],
+  ['L', 'Lock / unlock pan and zoom of the two views'],
   ['Esc', 'Close help, dismiss a message, close information'],
 ];
 

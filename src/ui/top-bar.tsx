@@ -1,4 +1,5 @@
 import { type RefObject, useState } from 'react';
+import { getAnalysis, setAnalysis, useAnalysisStore } from '../state/analysis-store';
 import { getState, setState } from '../state/app-store';
 import { useAppStore } from '../state/use-app-store';
 import { formatMagnification, magnification } from '../viewer/view-math';
@@ -8,9 +9,12 @@ interface Props {
   onOpen(input: File | string): void;
   onDemo(): void;
   onHome(): void;
+  onHeatmap(): void;
 }
 
-export function TopBar({ fileInput, onOpen, onDemo, onHome }: Props) {
+export function TopBar({ fileInput, onOpen, onDemo, onHome, onHeatmap }: Props) {
+  const heatmap = useAnalysisStore((a) => a.heatmapVisible);
+  const panelOpen = useAnalysisStore((a) => a.panelOpen);
   const [url, setUrl] = useState('');
   const status = useAppStore((s) => s.status);
   const name = useAppStore((s) => s.metadata?.name ?? null);
@@ -91,6 +95,27 @@ export function TopBar({ fileInput, onOpen, onDemo, onHome }: Props) {
           title="Fit slide (0)"
         >
           ⤢
+        </button>
+        <button
+          type="button"
+          className={`btn ${heatmap ? 'active' : ''}`}
+          aria-pressed={heatmap}
+          data-testid="heatmap-toggle"
+          onClick={onHeatmap}
+          disabled={status !== 'ready'}
+          title="Tumour heatmap (H)"
+        >
+          Heatmap
+        </button>
+        <button
+          type="button"
+          className={`btn ${panelOpen ? 'active' : ''}`}
+          aria-pressed={panelOpen}
+          data-testid="analysis-toggle"
+          onClick={() => setAnalysis({ panelOpen: !getAnalysis().panelOpen })}
+          title="Analysis panel (M)"
+        >
+          Analysis
         </button>
         <button
           type="button"

@@ -1,0 +1,249 @@
+/**
+ * Analysis additions to the scripting API (`window.mrnViewer`), registered via api-registry.
+ *
+ * ```js
+ * await mrnViewer.models();            // [{id, name, architecture, testModel, params, error}]
+ * await mrnViewer.analyze({model: 'mrn-bilinear', region: 'viewport', backend: 'wasm'});
+ * //   region: {x, y, width, height} (level-0 px) | 'viewport' (default, + 25 % margin) | 'slide'
+ * //   backend: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu' (sticky; default 'auto')
+ * //   → summary {model, backend, patches, tumourAreaMm2, analysedAreaMm2, elapsedMs, metrics, stats, ...}
+ * mrnViewer.heatmapStats('unet');      // {patches, analysedPixels, meanProbability, tumourAreaMm2,
+ *                                      //  backend, dice?, iou?} (model defaults to the shown one)
+ * await mrnViewer.compare({left: 'unet', right: 'mrn-bilinear', region: 'viewport'});
+ * //   split view (pan/zoom locked), both analysed → {left: stats, right: stats}
+ * mrnViewer.heatmap({visible: true, model: 'unet', colormap: 'viridis', opacity: 0.5, threshold: 0.5,
+ *                    outline: true, difference: false, lock: true}); // → current settings
+ * mrnViewer.sampleHeatmap('unet', x, y);  // probability at a level-0 point, null if not analysed
+ * mrnViewer.cancelAnalysis();          // stops every run; their analyze() promises reject (AbortError)
+ * mrnViewer.exportGeoJSON('unet');     // tumour regions, FeatureCollection QuPath imports
+ * await mrnViewer.exportSummary('unet', 'csv');  // text; 'json' too
+ * mrnViewer.exportHeatmapPng('unet');  // base64 PNG of the whole-slide heatmap
+ * mrnViewer.loadGroundTruth(text, 'tumours.xml');  // ASAP XML / GeoJSON / NCRF JSON → {name, regions}
+ * await mrnViewer.clearHeatmap('unet'); // forgets its results for this slide (memory and IndexedDB)
+ * mrnViewer.analysisInfo();           // {jobs: {model: {done, total, rate, etaMs, running}}, runtimes,
+ *                                      //  contextCache: {decodedPerOutputPixel, ...}, layers}
+ * await mrnViewer.addModel('https://host/m/model.json', cardJsonText);  // → id; or a directory URL
+ * mrnViewer.backendInfo('unet');       // {status, backend, decision: {chosen, timings, adapter, lost}}
+ * ```
+ *
+ * Models are the folders of models/ with a card.json (served at /models/, listed in
+ * /models/index.json). Heatmaps are kept per slide and model in IndexedDB and restored on reload.
+ */
+
+import type { HeatmapStats } from '../analysis/heatmap-stats';
+import type { SequentialColormap } from '../heatmap/colormap';
+import type { BackendChoice } from '../inference/backends';
+import type { AnalysisRegion, AnalysisSession } from '../state/analysis-session';
+import { type AnalysisState, getAnalysis, setAnalysis } from '../state/analysis-store';
+import { registerApiMethod } from './api-registry';
+
+const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+const COLORMAPS: SequentialColormap[] = ['inferno', 'magma', 'viridis', 'turbo'];
+
+function checkBackend(b: unknown): BackendChoice | undefined {
+  if (b === undefined) return undefined;
+  if (!BACKENDS.includes(b as BackendChoice))
+    throw new RangeError(`backend must be one of ${BACKENDS.join(', ')}`);
+  return b as BackendChoice;
+}
+
+function checkRegion(r: unknown): AnalysisRegion {
+  if (r === undefined) return 'viewport';
+  if (r === 'viewport' || r === 'slide') return r;
+  if (r && typeof r === 'object') {
+    const { x, y, width, height } = r as Record<string, unknown>;
+    if (
+      [x, y, width, height].every((v) => typeof v === 'number' && Number.isFinite(v)) &&
+      (width as number) > 0 &&
+      (height as number) > 0
+    )
+      return { x: x as number, y: y as number, width: width as number, height: height as number };
+  }
+  throw new RangeError("region must be {x, y, width, height} (level-0 px), 'viewport' or 'slide'");
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export interface HeatmapSettings {
+  visible: boolean;
+  model: string | null;
+  right: string | null;
+  compare: boolean;
+  colormap: SequentialColormap;
+  opacity: number;
+  threshold: number;
+  outline: boolean;
+  difference: boolean;
+  lock: boolean;
+  showTruth: boolean;
+  backend: BackendChoice;
+  groundTruth: AnalysisState['groundTruth'];
+}
+
+function settings(): HeatmapSettings {
+  const a = getAnalysis();
+  return {
+    visible: a.heatmapVisible,
+    model: a.model,
+    right: a.right,
+    compare: a.compare,
+    colormap: a.colormap,
+    opacity: a.opacity,
+    threshold: a.threshold,
+    outline: a.outline,
+    difference: a.difference,
+    lock: a.lock,
+    showTruth: a.showTruth,
+    backend: a.backend,
+    groundTruth: a.groundTruth,
+  };
+}
+
+export function registerAnalysisApi(analysis: AnalysisSession): void {
+  const modelOrShown = (m?: string): string => {
+    const id = m ?? getAnalysis().model;
+    if (!id) throw new Error('No model chosen; pass a model id (see models()).');
+    return id;
+  };
+
+  registerApiMethod(
+    'models',
+    () => async () =>
+      (await analysis.loadModels()).map((m) => ({
+        id: m.id,
+        name: m.card?.name ?? m.id,
+        architecture: m.card?.architecture ?? null,
+        testModel: m.card?.testModel ?? null,
+        params: m.card?.params ?? null,
+        error: m.error,
+      })),
+  );
+
+  registerApiMethod(
+    'analyze',
+    () =>
+      async (opts: { model?: string; region?: unknown; backend?: unknown } = {}) => {
+        const backend = checkBackend(opts.backend);
+        const region = checkRegion(opts.region);
+        const model = modelOrShown(opts.model);
+        await analysis.loadModels();
+        return analysis.analyze(model, region, { backend });
+      },
+  );
+
+  registerApiMethod(
+    'heatmapStats',
+    () =>
+      (model?: string): HeatmapStats | null =>
+        analysis.stats(modelOrShown(model)),
+  );
+
+  registerApiMethod(
+    'compare',
+    () =>
+      async (opts: { left?: string; right?: string; region?: unknown; backend?: unknown } = {}) => {
+        const backend = checkBackend(opts.backend);
+        const region = checkRegion(opts.region);
+        if (backend) analysis.setBackend(backend);
+        // both models over the same area: no viewport runs meanwhile
+        analysis.viewportPaused++;
+        try {
+          await analysis.setCompare(true, { left: opts.left, right: opts.right });
+          const { model: left, right } = getAnalysis();
+          if (!left || !right) throw new Error('compare needs two models (left and right).');
+          // workers start together; the runs go one after the other (they would share the cores)
+          await Promise.all([analysis.runtime(left), analysis.runtime(right)]);
+          await analysis.analyze(left, region);
+          await analysis.analyze(right, region);
+          const out = { left: analysis.stats(left), right: analysis.stats(right) };
+          await analysis.compareReady();
+          return out;
+        } finally {
+          analysis.viewportPaused--;
+          analysis.scheduleViewportAnalysis();
+        }
+      },
+  );
+
+  registerApiMethod(
+    'heatmap',
+    () =>
+      (opts: Partial<Omit<HeatmapSettings, 'compare' | 'groundTruth'>> = {}) => {
+        const patch: Partial<AnalysisState> = {};
+        if (opts.colormap !== undefined) {
+          if (!COLORMAPS.includes(opts.colormap))
+            throw new RangeError(`colormap must be one of ${COLORMAPS.join(', ')}`);
+          patch.colormap = opts.colormap;
+        }
+        if (opts.opacity !== undefined) {
+          if (!(opts.opacity >= 0 && opts.opacity <= 1)) throw new RangeError('opacity must be in [0, 1]');
+          patch.opacity = opts.opacity;
+        }
+        if (opts.threshold !== undefined) {
+          if (!(opts.threshold > 0 && opts.threshold < 1))
+            throw new RangeError('threshold must be in (0, 1)');
+          patch.threshold = opts.threshold;
+        }
+        if (opts.model !== undefined) patch.model = opts.model;
+        if (opts.right !== undefined) patch.right = opts.right;
+        if (opts.outline !== undefined) patch.outline = !!opts.outline;
+        if (opts.difference !== undefined) patch.difference = !!opts.difference;
+        if (opts.lock !== undefined) patch.lock = !!opts.lock;
+        if (opts.showTruth !== undefined) patch.showTruth = !!opts.showTruth;
+        if (opts.backend !== undefined) patch.backend = checkBackend(opts.backend)!;
+        setAnalysis(patch);
+        if (opts.visible !== undefined) analysis.setHeatmapVisible(!!opts.visible);
+        return settings();
+      },
+  );
+
+  registerApiMethod('sampleHeatmap', () => (model: string, x: number, y: number) => {
+    if (!Number.isFinite(x) || !Number.isFinite(y)) throw new RangeError('x and y must be finite numbers');
+    return analysis.sample(modelOrShown(model), x, y);
+  });
+
+  registerApiMethod('cancelAnalysis', () => () => {
+    analysis.cancelAll();
+  });
+
+  registerApiMethod('exportGeoJSON', () => (model?: string) => analysis.regions(modelOrShown(model)));
+
+  registerApiMethod('exportSummary', () => (model?: string, format: 'json' | 'csv' = 'json') => {
+    if (format !== 'json' && format !== 'csv') throw new RangeError("format must be 'json' or 'csv'");
+    return analysis.summaryText(modelOrShown(model), format);
+  });
+
+  registerApiMethod(
+    'exportHeatmapPng',
+    () => (model?: string, maxSize?: number) => toBase64(analysis.heatmapPng(modelOrShown(model), maxSize)),
+  );
+
+  registerApiMethod('loadGroundTruth', () => (text: string, name = 'annotations') => {
+    if (typeof text !== 'string') throw new TypeError('loadGroundTruth takes the file text');
+    return analysis.setTruthFromText(text, name);
+  });
+
+  registerApiMethod('analysisInfo', () => () => ({
+    jobs: getAnalysis().jobs,
+    runtimes: getAnalysis().runtimes,
+    contextCache: analysis.contextCacheStats(),
+    layers: analysis.layers(),
+  }));
+
+  registerApiMethod('addModel', () => (url: string, card?: string | object) => {
+    if (typeof url !== 'string' || !url)
+      throw new TypeError('addModel takes a model URL (directory or model.json)');
+    return analysis.addModel(url, card);
+  });
+
+  registerApiMethod('clearHeatmap', () => (model?: string) => analysis.clearResults(modelOrShown(model)));
+
+  registerApiMethod(
+    'backendInfo',
+    () => (model?: string) => getAnalysis().runtimes[modelOrShown(model)] ?? null,
+  );
+}

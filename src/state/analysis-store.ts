@@ -1,0 +1,88 @@
+// Analysis UI state (models, heatmap style, compare, progress) in its own zustand store, next to
+// the app store. AnalysisSession writes it; React reads it through useAnalysisStore.
+
+import { useStore } from 'zustand';
+import { createStore } from 'zustand/vanilla';
+import type { HeatmapStats } from '../analysis/heatmap-stats';
+import type { ModelEntry } from '../analysis/model-index';
+import type { SequentialColormap } from '../heatmap/colormap';
+import type { BackendChoice } from '../inference/backends';
+import type { BackendDecision } from '../inference/engine';
+
+export interface RuntimeInfo {
+  status: 'loading' | 'ready' | 'error';
+  backend: string | null;
+  decision: BackendDecision | null;
+  error: string | null;
+}
+
+export interface JobInfo {
+  model: string;
+  mode: 'viewport' | 'region' | 'slide';
+  done: number;
+  total: number;
+  cached: number;
+  /** patches per second */
+  rate: number;
+  etaMs: number | null;
+  elapsedMs: number;
+  running: boolean;
+}
+
+export interface AnalysisState {
+  models: ModelEntry[];
+  modelsError: string | null;
+  backend: BackendChoice;
+  panelOpen: boolean;
+  heatmapVisible: boolean;
+  /** model of the main (left) viewer */
+  model: string | null;
+  colormap: SequentialColormap;
+  opacity: number;
+  threshold: number;
+  outline: boolean;
+  showTruth: boolean;
+  compare: boolean;
+  /** model of the right viewer in compare mode */
+  right: string | null;
+  lock: boolean;
+  difference: boolean;
+  runtimes: Record<string, RuntimeInfo>;
+  jobs: Record<string, JobInfo>;
+  stats: Record<string, HeatmapStats>;
+  groundTruth: { name: string; regions: number } | null;
+}
+
+export const initialAnalysisState: AnalysisState = {
+  models: [],
+  modelsError: null,
+  backend: 'auto',
+  panelOpen: false,
+  heatmapVisible: false,
+  model: null,
+  colormap: 'inferno',
+  opacity: 0.55,
+  threshold: 0.5,
+  outline: true,
+  showTruth: true,
+  compare: false,
+  right: null,
+  lock: true,
+  difference: false,
+  runtimes: {},
+  jobs: {},
+  stats: {},
+  groundTruth: null,
+};
+
+export const analysisStore = createStore<AnalysisState>()(() => ({ ...initialAnalysisState }));
+
+export const getAnalysis = (): AnalysisState => analysisStore.getState();
+
+export function setAnalysis(patch: Partial<AnalysisState>): void {
+  analysisStore.setState(patch);
+}
+
+export function useAnalysisStore<T>(selector: (s: AnalysisState) => T): T {
+  return useStore(analysisStore, selector);
+}
