@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbabilityStore } from '../heatmap/probability-store';
-import { BackendLostError } from '../inference/backends';
+import { BackendLostError } from '../inference/backend-types';
 import { createEngine, type Engine } from '../inference/engine';
 import { tinyGraphArtifacts, tinyGraphSpec } from '../inference/tiny-graph.fixture';
 import { ContextCache } from './context-cache';

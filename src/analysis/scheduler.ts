@@ -11,7 +11,7 @@
 // Patches already in the store are skipped, so returning to a region is instant. A
 // BackendLostError makes the predictor fall back to its next backend and the batch is retried.
 
-import { BackendLostError } from '../inference/backends';
+import { BackendLostError } from '../inference/backend-types';
 import type { EngineModelSpec } from '../inference/model-spec';
 import type { RgbaImage, SlideSource } from '../slide/slide-types';
 import type { ContextCache } from './context-cache';

@@ -32,7 +32,7 @@
 
 import type { HeatmapStats } from '../analysis/heatmap-stats';
 import type { SequentialColormap } from '../heatmap/colormap';
-import type { BackendChoice } from '../inference/backends';
+import type { BackendChoice } from '../inference/backend-types';
 import type { AnalysisRegion, AnalysisSession } from '../state/analysis-session';
 import { type AnalysisState, getAnalysis, setAnalysis } from '../state/analysis-store';
 import { registerApiMethod } from './api-registry';

@@ -10,24 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
+import { BACKEND_ORDER, BackendLostError, type BackendName } from './backend-types';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export type BackendChoice = BackendName | 'auto';
-
-/** Fastest-first order we try backends in; the scheduler falls back along it. */
-export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
-
-/** Thrown when the GPU device (WebGPU) or context (WebGL) is gone; callers fall back to the next backend. */
-export class BackendLostError extends Error {
-  constructor(
-    readonly backend: string,
-    message: string,
-    override readonly cause?: unknown,
-  ) {
-    super(`${backend} backend lost: ${message}`);
-    this.name = 'BackendLostError';
-  }
-}
+export { BACKEND_ORDER, type BackendChoice, BackendLostError, type BackendName } from './backend-types';
 
 /** Backends registered with TF.js in this environment (Node has no webgpu/webgl). */
 export function registeredBackends(): BackendName[] {

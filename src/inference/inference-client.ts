@@ -11,7 +11,7 @@
 
 import { type Remote, wrap } from 'comlink';
 import type { PatchGeometry } from '../analysis/patch-geometry';
-import { type BackendChoice, BackendLostError } from './backends';
+import { type BackendChoice, BackendLostError } from './backend-types';
 import type { BackendDecision } from './engine';
 import type { InferenceWorkerApi } from './inference-worker';
 import type { ModelCard } from './model-card';

@@ -48,7 +48,7 @@ import {
   summaryToJson,
 } from '../heatmap/summary';
 import { differenceSampler, type Sampler, storeSampler, type TileStyle } from '../heatmap/tile-renderer';
-import type { BackendChoice } from '../inference/backends';
+import type { BackendChoice } from '../inference/backend-types';
 import { type InferenceHandle, startInference } from '../inference/inference-client';
 import { type ModelCard, parseModelCard, parseModelCardText } from '../inference/model-card';
 import type { RegionRequest, RgbaImage, SlideMetadata, SlideSource } from '../slide/slide-types';

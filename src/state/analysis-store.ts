@@ -6,7 +6,7 @@ import { createStore } from 'zustand/vanilla';
 import type { HeatmapStats } from '../analysis/heatmap-stats';
 import type { ModelEntry } from '../analysis/model-index';
 import type { SequentialColormap } from '../heatmap/colormap';
-import type { BackendChoice } from '../inference/backends';
+import type { BackendChoice } from '../inference/backend-types';
 import type { BackendDecision } from '../inference/engine';
 
 export interface RuntimeInfo {

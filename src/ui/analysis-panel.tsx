@@ -5,7 +5,7 @@ import { useRef, useState } from 'react';
 import type { HeatmapStats } from '../analysis/heatmap-stats';
 import { usableModels } from '../analysis/model-index';
 import type { SequentialColormap } from '../heatmap/colormap';
-import type { BackendChoice } from '../inference/backends';
+import type { BackendChoice } from '../inference/backend-types';
 import type { AnalysisSession } from '../state/analysis-session';
 import { type JobInfo, setAnalysis, useAnalysisStore } from '../state/analysis-store';
 import { setState } from '../state/app-store';
