@@ -116,7 +116,10 @@ def _fp16_roundtrip_error(model, inputs: dict[str, np.ndarray], ref: np.ndarray)
 def export_model(model: torch.nn.Module, out_dir: str | os.PathLike, *, model_id: str | None = None,
                  name: str | None = None, batch: int = DEFAULT_BATCH, float16: bool = False,
                  training: dict | None = None, metrics: dict | None = None, description: str = '',
-                 test_model: bool = False, parity_seed: int = 1234) -> Path:
+                 test_model: bool = False, parity_seed: int = 1234,
+                 parity_feed: dict[str, np.ndarray] | None = None) -> Path:
+    """parity_feed: real, normalised NHWC input patches for parity.json ("stored-v1"); without it the
+    sinusoid-v1 formula is used, to which a trained model may answer 0 everywhere (a vacuous check)."""
     out_dir = Path(out_dir)
     model_id = model_id or out_dir.name
     model = model.cpu().eval()
@@ -125,15 +128,19 @@ def export_model(model: torch.nn.Module, out_dir: str | os.PathLike, *, model_id
     entries, blob = g.weights(float16)
     model_json = g.model_json(entries, SHARD, generated_by=f'PyTorch {torch.__version__}')
 
-    inputs = parity_inputs(model.input_names)
+    stored = parity_feed is not None
+    inputs = ({k: np.ascontiguousarray(parity_feed[k], dtype=np.float32) for k in model.input_names} if stored
+              else parity_inputs(model.input_names))
     ref = torch_outputs(model, inputs)
     fp16_err = _fp16_roundtrip_error(model, inputs, ref) if float16 else 0.0
     parity = {
-        'note': 'inputs: NHWC float32 graph inputs (already normalised) from the sinusoid-v1 formula, input '
-                'k = index in `inputs`; output: PyTorch probabilities, base64 little-endian float32',
-        'generator': 'sinusoid-v1',
+        'note': 'inputs: NHWC float32 graph inputs (already normalised): stored-v1 = real patches in `data`, '
+                'sinusoid-v1 = closed formula, input k = index in `inputs`; output: PyTorch probabilities; '
+                'base64 little-endian float32',
+        'generator': 'stored-v1' if stored else 'sinusoid-v1',
         'batch': int(ref.shape[0]),
-        'inputs': [{'name': k, 'shape': list(v.shape)} for k, v in inputs.items()],
+        'inputs': [{'name': k, 'shape': list(v.shape), **({'data': _b64(v)} if stored else {})}
+                   for k, v in inputs.items()],
         'output': {'name': 'probability', 'shape': list(ref.shape), 'data': _b64(ref)},
         'quantization': 'float16' if float16 else 'none',
         'tolerance': 1e-4 if not float16 else max(1e-3, 4 * fp16_err),
@@ -179,11 +186,17 @@ def main(argv=None):
     ap.add_argument('--batch', type=int, default=DEFAULT_BATCH)
     ap.add_argument('--float16', action='store_true')
     ap.add_argument('--name')
+    ap.add_argument('--parity-shards', help='patch-pair split (e.g. training/work/shards/val) for real parity inputs')
     args = ap.parse_args(argv)
     model, ckpt = load_checkpoint(args.checkpoint)
+    feed = None
+    if args.parity_shards:
+        from .shards import load_split
+        from .train import parity_feed
+        feed = parity_feed(ckpt['model'], load_split(args.parity_shards))
     out = export_model(model, args.out, name=args.name or ckpt.get('name'), batch=args.batch, float16=args.float16,
                        training=ckpt.get('training'), metrics=ckpt.get('metrics'),
-                       description=ckpt.get('description', ''))
+                       description=ckpt.get('description', ''), parity_feed=feed)
     print(f'exported {out}')
 
 

@@ -53,6 +53,18 @@ def batch_tensors(kind: str, s: ShardSet, idx: np.ndarray):
     return [to_input(s.target[idx]), to_input(s.context[idx])], label
 
 
+def parity_feed(kind: str, s: ShardSet, n: int = 2) -> dict[str, np.ndarray]:
+    """n real patches (normalised NHWC float32, per graph input) for the export's parity check, chosen
+    where the label is part tumour, so that the reference probabilities are not all 0 or 1."""
+    labels = [batch_tensors(kind, s, np.array([i]))[1].mean().item() for i in range(min(len(s), 4096))]
+    mixed = [i for i, f in enumerate(labels) if 0.2 < f < 0.8]
+    rest = [i for i, f in enumerate(labels) if not 0.2 < f < 0.8]
+    idx = np.array((mixed + rest)[:n])
+    xs, _ = batch_tensors(kind, s, idx)
+    names = ['target'] if len(xs) == 1 else ['target', 'context']
+    return {k: normalise(x).permute(0, 2, 3, 1).contiguous().numpy() for k, x in zip(names, xs)}
+
+
 @torch.no_grad()
 def evaluate(model, kind: str, s: ShardSet, device, batch: int = 64, threshold: float = 0.5) -> dict:
     model.eval()
@@ -139,7 +151,8 @@ def main(argv=None):
                 'training': training, 'metrics': metrics, 'name': a.name, 'description': DESCRIPTIONS[a.model]},
                ckpt_dir / f'{out.name}.pt')
     export_model(model, out, name=a.name or f'{a.model} (trained)', batch=a.export_batch, float16=a.float16,
-                 training=training, metrics=metrics, description=DESCRIPTIONS[a.model], test_model=a.test_model)
+                 training=training, metrics=metrics, description=DESCRIPTIONS[a.model], test_model=a.test_model,
+                 parity_feed=parity_feed(a.model, val or train))
     print(f'exported {out}', flush=True)
 
 

@@ -1,0 +1,306 @@
+// Whole-slide evaluation of the shipped models on fresh synthetic test slides, through the same
+// inference path as the browser: openSlide → tissue detection → planWholeSlide at the model's
+// mpp (tiled with overlap) → runAnalysis with the tfjs engine → ProbabilityStore → metrics
+// against the generator's exact ground-truth mask.
+//
+// Usage:
+//   npm run eval -- [--seed 3100] [--slides 2] [--size-mm 2] [--models unet,mrn-bilinear,…]
+//                   [--backend wasm|cpu] [--margin PX (default: patch/8, as the app)] [--threshold 0.5] [--out result.json]
+//                   [--cache DIR] [--include-test-models]
+// Test seeds are ≥ 3000 (SEED_RANGES); 3001 is the demo slide. Slides are cached under --cache
+// (default: the OS temp dir), never in the repository. Prints one JSON object on stdout;
+// progress goes to stderr.
+
+import { setMaxListeners } from 'node:events';
+import { existsSync, openAsBlob, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import sharp from 'sharp';
+import { ContextCache } from '../src/analysis/context-cache';
+import {
+  type Counts,
+  gridMaskFromImage,
+  type ModelResult,
+  poolCounts,
+  summarise,
+} from '../src/analysis/evaluation';
+import { runAnalysis } from '../src/analysis/scheduler';
+import { detectTissue } from '../src/analysis/tissue-detection';
+import { planWholeSlide } from '../src/analysis/viewport-planner';
+import { maskTruth, segmentationMetrics } from '../src/heatmap/metrics';
+import { ProbabilityStore } from '../src/heatmap/probability-store';
+import { createEngine } from '../src/inference/engine';
+import { pickModels } from '../src/inference/model-dirs';
+import { type LoadedModel, loadModelWith } from '../src/inference/model-loader';
+import { nodeFileHandler } from '../src/inference/node-model-io';
+import { createSharpJpegDecoder } from '../src/slide/decoders/jpeg-sharp';
+import { openSlide } from '../src/slide/open-slide';
+import type { SlideReader } from '../src/slide/tiff-slide';
+import { SEED_RANGES, SYNTH_VERSION } from '../src/synth/layout';
+import { type SyntheticSidecar, slideFiles, writeSyntheticSlide } from '../src/synth/write-synthetic-slide';
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string', default: '3100' },
+    slides: { type: 'string', default: '2' },
+    'size-mm': { type: 'string', default: '2' },
+    models: { type: 'string' },
+    'models-dir': { type: 'string', default: 'models' },
+    'include-test-models': { type: 'boolean', default: false },
+    backend: { type: 'string', default: 'wasm' },
+    margin: { type: 'string' },
+    threshold: { type: 'string', default: '0.5' },
+    cache: { type: 'string', default: join(tmpdir(), 'mrn-eval-slides') },
+    out: { type: 'string' },
+    'allow-dev-seeds': { type: 'boolean', default: false },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`eval: ${message}`);
+  process.exit(2);
+}
+const log = (message: string) => console.error(message);
+
+const seed = Number(values.seed);
+const slideCount = Number(values.slides);
+const sizeMm = Number(values['size-mm']);
+// the app keeps targetSize/8 px each side (keepMarginFor in src/state/analysis-session.ts)
+const marginFor = (targetSize: number) =>
+  values.margin === undefined ? Math.max(1, Math.round(targetSize / 8)) : Number(values.margin);
+const margin = values.margin === undefined ? null : Number(values.margin);
+const threshold = Number(values.threshold);
+const backend = values.backend;
+if (!Number.isInteger(seed) || !Number.isInteger(slideCount) || slideCount < 1)
+  fail('--seed and --slides take integers');
+if (seed < SEED_RANGES.testFrom && !values['allow-dev-seeds'])
+  fail(
+    `test seeds start at ${SEED_RANGES.testFrom} (training/validation seeds are below; --allow-dev-seeds to override)`,
+  );
+if (!(sizeMm >= 1)) fail('--size-mm must be at least 1 (smaller slides hold no tumours)');
+if (margin !== null && (!Number.isInteger(margin) || margin < 0))
+  fail('--margin takes a non-negative integer');
+if (!(threshold > 0 && threshold < 1)) fail('--threshold must lie in (0, 1)');
+if (backend !== 'wasm' && backend !== 'cpu') fail('--backend is wasm or cpu in Node');
+
+const controller = new AbortController();
+// one listener per tile read in flight: not a leak
+setMaxListeners(1024, controller.signal);
+process.on('SIGINT', () => controller.abort());
+const signal = controller.signal;
+
+/** Model directories to evaluate: --models, else every non-test model in --models-dir. */
+async function chooseModels() {
+  try {
+    const picked = await pickModels(values['models-dir'], {
+      ids: values.models?.split(',').filter(Boolean),
+      includeTest: values['include-test-models'],
+      signal,
+    });
+    if (picked.length === 0)
+      fail(
+        `no trained models in ${resolve(values['models-dir'])}; train them with bash training/train-all.sh`,
+      );
+    return picked;
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
+/** Generates (or reuses) a test slide and its 0/255 ground-truth mask. */
+async function testSlide(s: number) {
+  // the generator version is in the name so a changed generator never reuses stale cached slides
+  const name = `synth-${s}-${sizeMm}mm-v${SYNTH_VERSION}`;
+  const files = slideFiles(values.cache, name);
+  if (!existsSync(files.sidecar)) {
+    const t0 = performance.now();
+    await writeSyntheticSlide({ seed: s, sizeMm, outDir: values.cache, name, signal });
+    log(`${name}: generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const sidecar = JSON.parse(readFileSync(files.sidecar, 'utf8')) as SyntheticSidecar;
+  const { data, info } = await sharp(files.mask).greyscale().raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw new Error(`${files.mask}: expected a one-channel mask`);
+  const mask = gridMaskFromImage(
+    new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    info.width,
+    info.height,
+    sidecar.maskMpp / sidecar.mpp,
+  );
+  return { name, files, sidecar, truth: maskTruth(mask) };
+}
+
+async function evaluateModel(
+  model: LoadedModel,
+  source: SlideReader,
+  slideMpp: number,
+  slide: Awaited<ReturnType<typeof testSlide>>,
+  tissue: Awaited<ReturnType<typeof detectTissue>>,
+) {
+  const engine = createEngine({
+    backend: backend as 'wasm' | 'cpu',
+    candidates: [backend as 'wasm' | 'cpu'],
+    signal,
+  });
+  try {
+    const decision = await engine.load(model.artifacts, model.spec);
+    const geometry = model.geometry;
+    const margin = marginFor(geometry.targetSize);
+    const plan = planWholeSlide({
+      slide: source.metadata,
+      slideMpp,
+      geometry,
+      keepMargin: margin,
+      tissue,
+    });
+    const store = new ProbabilityStore({
+      modelId: model.card.id,
+      targetMpp: geometry.targetMpp,
+      slideMpp,
+      targetSize: geometry.targetSize,
+      margin,
+    });
+    const contextCache =
+      geometry.contextMpp !== undefined
+        ? new ContextCache(source, { contextDownsample: geometry.contextMpp / slideMpp })
+        : null;
+    const t0 = performance.now();
+    let lastLog = t0;
+    const run = await runAnalysis({
+      source,
+      slideMpp,
+      spec: model.spec,
+      geometry,
+      patches: plan.patches,
+      predictor: engine,
+      store,
+      contextCache,
+      signal,
+      onProgress: (p) => {
+        if (performance.now() - lastLog > 15000) {
+          lastLog = performance.now();
+          log(`  ${model.card.id}: ${p.done}/${p.total} patches, ${p.rate.toFixed(1)}/s`);
+        }
+      },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const m = segmentationMetrics(store, slide.truth, { threshold });
+    return {
+      backend: decision.chosen,
+      patches: plan.patches.length,
+      backgroundPatches: plan.background,
+      seconds: Math.round(seconds * 10) / 10,
+      patchesPerSecond: Math.round((run.done / seconds) * 10) / 10,
+      counts: { tp: m.tp, fp: m.fp, fn: m.fn, tn: m.tn } satisfies Counts,
+      iou: round(m.iou),
+      dice: round(m.dice),
+      precision: round(m.precision),
+      recall: round(m.recall),
+      analysedPixels: m.analysedPixels,
+    };
+  } finally {
+    engine.dispose();
+  }
+}
+
+const round = (v: number) => Math.round(v * 1e4) / 1e4;
+
+const started = performance.now();
+if (backend === 'wasm') setWasmPaths(`${resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
+const picked = await chooseModels();
+const models: LoadedModel[] = [];
+for (const { dir, card } of picked)
+  models.push(await loadModelWith(nodeFileHandler(join(dir, card.format.modelFile), signal), card));
+log(
+  `models: ${models.map((m) => m.card.id).join(', ')}; backend ${backend}; slides ${seed}..${seed + slideCount - 1} at ${sizeMm} mm`,
+);
+
+type SlideRow = Awaited<ReturnType<typeof evaluateModel>> & { slide: string };
+const perModel = new Map<string, SlideRow[]>(models.map((m) => [m.card.id, []]));
+const slides: Record<string, unknown>[] = [];
+for (let s = seed; s < seed + slideCount; s++) {
+  const slide = await testSlide(s);
+  const source = await openSlide(await openAsBlob(slide.files.tiff), {
+    name: slide.name,
+    jpegDecoder: createSharpJpegDecoder(),
+    signal,
+  });
+  try {
+    const slideMpp = source.metadata.mpp;
+    if (!slideMpp) throw new Error(`${slide.name} has no mpp`);
+    const tissue = await detectTissue(source, { signal });
+    slides.push({
+      name: slide.name,
+      seed: s,
+      width: source.metadata.width,
+      height: source.metadata.height,
+      mpp: slideMpp,
+      tumours: slide.sidecar.tumourCount,
+      lookalikes: slide.sidecar.lookalikeCount,
+      tumourAreaUm2: slide.sidecar.tumourAreaUm2,
+      lookalikeAreaUm2: slide.sidecar.lookalikeAreaUm2,
+    });
+    for (const model of models) {
+      const row = await evaluateModel(model, source, slideMpp, slide, tissue);
+      perModel.get(model.card.id)!.push({ slide: slide.name, ...row });
+      log(
+        `${slide.name} ${model.card.id}: IoU ${row.iou} Dice ${row.dice} (${row.patches} patches, ${row.seconds} s, ${row.backend})`,
+      );
+    }
+  } finally {
+    source.close();
+  }
+}
+
+const results: (ModelResult & {
+  params: number;
+  fieldOfViewUm: Record<string, number>;
+  seconds: number;
+  perSlide: SlideRow[];
+})[] = models.map((m) => {
+  const rows = perModel.get(m.card.id)!;
+  const target = m.spec.inputs.find((i) => i.role === 'target')!;
+  const context = m.spec.inputs.find((i) => i.role === 'context');
+  const pooled = poolCounts(rows.map((r) => r.counts));
+  return {
+    id: m.card.id,
+    architecture: m.card.architecture,
+    upsampling: m.card.upsampling,
+    targetMpp: target.mpp,
+    contextMpp: context?.mpp ?? null,
+    params: m.card.params,
+    fieldOfViewUm: {
+      target: target.size * target.mpp,
+      ...(context ? { context: context.size * context.mpp } : {}),
+    },
+    pooled: {
+      ...pooled,
+      iou: round(pooled.iou),
+      dice: round(pooled.dice),
+      precision: round(pooled.precision),
+      recall: round(pooled.recall),
+    },
+    seconds: Math.round(rows.reduce((a, r) => a + r.seconds, 0) * 10) / 10,
+    perSlide: rows,
+  };
+});
+
+const report = {
+  command: `npm run eval -- ${process.argv.slice(2).join(' ')}`.trim(),
+  seeds: { from: seed, count: slideCount },
+  sizeMm,
+  backend,
+  margin: margin ?? 'targetSize/8',
+  threshold,
+  slides,
+  models: results,
+  summary: summarise(results),
+  seconds: Math.round((performance.now() - started) / 100) / 10,
+  tfjs: tf.version.tfjs,
+};
+const text = JSON.stringify(report, null, 2);
+if (values.out) await writeFile(values.out, `${text}\n`);
+console.log(text);
