@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
-import { BACKEND_ORDER, BackendLostError, type BackendName } from './backend-types';
+import { BACKEND_ORDER, type BackendName } from './backend-types';
 
 export { BACKEND_ORDER, type BackendChoice, BackendLostError, type BackendName } from './backend-types';
 
