@@ -271,3 +271,35 @@ test('WebGPU (forced) agrees with wasm on a few patches', async ({ page }) => {
   // stored as bytes (1/254 steps): equal up to one step and float rounding
   expect(maxDiff).toBeLessThan(0.01);
 });
+
+test('whole-slide analysis shows progress (done/total, rate, ETA) and can be cancelled', async ({ page }) => {
+  test.setTimeout(180_000);
+  await openDemo(page, { x: 4000, y: 4000, zoom: 0.05 });
+  await call(page, 'heatmap', { model: 'test-tiny-unet', backend: 'wasm' });
+  await page.locator('#viewer').click();
+  await page.keyboard.press('m');
+  await expect(page.getByTestId('analysis-panel')).toBeVisible();
+  await page.getByTestId('whole-slide').click();
+  const job = page.getByTestId('job-test-tiny-unet');
+  await expect(job).toContainText('whole slide', { timeout: 60_000 });
+  type Job = { done: number; total: number; rate: number; etaMs: number | null; running: boolean };
+  const jobOf = async () =>
+    (await call<{ jobs: Record<string, Job> }>(page, 'analysisInfo')).jobs['test-tiny-unet'];
+  // the plan covers the tissue of the whole slide, far more than one viewport's 600-patch cap
+  await expect.poll(async () => (await jobOf())?.done ?? 0, { timeout: 120_000 }).toBeGreaterThan(20);
+  const running = await jobOf();
+  expect(running.running).toBe(true);
+  expect(running.total).toBeGreaterThan(600);
+  expect(running.rate).toBeGreaterThan(0);
+  expect(Number.isFinite(running.etaMs)).toBe(true);
+  await expect(job).toContainText(`/ ${running.total} patches`);
+  await expect(job).toContainText('ETA');
+  await job.getByRole('button', { name: 'Cancel' }).click();
+  await expect.poll(async () => (await jobOf()).running, { timeout: 30_000 }).toBe(false);
+  const stopped = await jobOf();
+  expect(stopped.done).toBeLessThan(stopped.total);
+  // what finished before the cancel is kept
+  const stats = await call<Stats>(page, 'heatmapStats', 'test-tiny-unet');
+  expect(stats.patches).toBeGreaterThanOrEqual(stopped.done);
+  expect(stats.backend).toBe('wasm');
+});
