@@ -21,6 +21,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export async function run(args: string[]) {
   const count = Number(args.find((a) => a.startsWith('--tiles='))?.split('=')[1] ?? 48);
+  // --tiles=0 skips the tile-path comparison; --slides=demo,cmu limits the slides (name prefixes)
+  const only = args.find((a) => a.startsWith('--slides='))?.split('=')[1]?.split(',');
   const slides: { name: string; dir: string; file: string }[] = [
     { name: 'demo', dir: path.join(ROOT, 'public/demo'), file: 'demo.tiff' },
   ];
@@ -28,6 +30,7 @@ export async function run(args: string[]) {
     if (existsSync(path.join(SHARED_SLIDES, file))) slides.push({ name: file, dir: SHARED_SLIDES, file });
   }
   if (!existsSync(path.join(ROOT, 'public/demo/demo.tiff'))) throw new Error('run `npm run demo` first');
+  if (only) slides.splice(0, slides.length, ...slides.filter((s) => only.some((o) => s.name.startsWith(o))));
 
   const vite = await createServer({ root: ROOT, server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
   await vite.listen();
@@ -55,7 +58,7 @@ export async function run(args: string[]) {
     await page.waitForFunction(() => !!window.mrnViewer);
 
     const tilePaths: TileBenchResult[] = [];
-    for (const s of slides) {
+    for (const s of count > 0 ? slides : []) {
       const url = `${servers.get(s.dir)!.url}/${s.file}`;
       tilePaths.push(
         await page.evaluate(
