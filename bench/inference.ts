@@ -9,14 +9,17 @@
 //  - whole slide: patches/s over the first `slide-seconds` of a whole-slide run (then cancelled),
 //    and the time the whole slide would take at that rate;
 //  - context cache: decoded slide pixels per context pixel (MRN models).
-// Ratios are against wasm. This machine has no GPU: WebGPU and WebGL run on SwiftShader (CPU).
-// PyTorch CPU on the same models is in `npm run bench -- models`.
+// Ratios are against wasm, and against PyTorch (CPU, 2 threads) running the same checkpoint on the
+// same patches in the same run: PyTorch's is model time alone, the app's includes reading the
+// slide, so the ratio understates the engine. No GPU here: WebGPU and WebGL run on SwiftShader.
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { createServer } from 'vite';
 import config from '../playwright.config';
+import { pickModels } from '../src/inference/model-dirs';
+import { type TorchResult, timeTorch } from './torch-timing';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const VIEW = { x: 4400, y: 3700, zoom: 1 };
@@ -161,6 +164,15 @@ export async function run(args: string[]): Promise<unknown> {
   const capMs = Number(option(args, 'cap-ms') ?? 300_000);
   if (!existsSync(path.join(ROOT, 'public/demo/demo.tiff'))) throw new Error('run `npm run demo` first');
 
+  // PyTorch first, while nothing else holds the cores
+  const torch = args.includes('--no-torch')
+    ? []
+    : timeTorch(
+        await pickModels(path.join(ROOT, 'models'), { ids: models, includeTest: true }),
+        path.join(ROOT, 'training/work/checkpoints'),
+        2000,
+      );
+
   // the app's own config (models plugin, pre-bundled tfjs), with its own dependency cache so it
   // does not disturb a dev server or e2e run sharing node_modules/.vite
   const vite = await createServer({
@@ -214,8 +226,18 @@ export async function run(args: string[]): Promise<unknown> {
   }
   const ratios = models.map((model) => {
     const wasm = rows.find((r) => r.model === model && r.backend === 'wasm' && !r.error);
+    const py: TorchResult | undefined = torch.find((t) => t.id === model);
     return {
       model,
+      pytorchPatchesPerSecond: py?.patchesPerSecond ?? null,
+      pytorchWeights: py?.checkpoint ? 'checkpoint' : (py?.note ?? null),
+      vsPyTorch: rows
+        .filter((r) => r.model === model && !r.error && py?.patchesPerSecond)
+        .map((r) => ({
+          backend: r.backend,
+          viewport: r.viewportPatchesPerSecond! / py!.patchesPerSecond!,
+          slide: r.slidePatchesPerSecond! / py!.patchesPerSecond!,
+        })),
       vsWasm: rows
         .filter((r) => r.model === model && !r.error && wasm)
         .map((r) => ({

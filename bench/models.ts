@@ -11,7 +11,6 @@
 // transposed conv, matmul; 2 FLOPs per multiply-add) and the FLOP/s each runtime achieved, plus
 // the max |Δ| between each runtime's outputs and PyTorch's (a wrong-weights guard).
 
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
@@ -24,7 +23,8 @@ import type { ModelCard } from '../src/inference/model-card';
 import { pickModels } from '../src/inference/model-dirs';
 import { loadModelWith } from '../src/inference/model-loader';
 import { nodeFileHandler } from '../src/inference/node-model-io';
-import { benchInputs, type EngineTiming, SAMPLE, timeEngine } from './models-timing';
+import { benchInputs, type EngineTiming, timeEngine } from './models-timing';
+import { type TorchResult, timeTorch } from './torch-timing';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BROWSER_BACKENDS = ['webgpu', 'webgl', 'wasm'] as const;
@@ -33,75 +33,6 @@ function option(args: string[], name: string): string | undefined {
   const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   if (i < 0) return undefined;
   return args[i].includes('=') ? args[i].split('=').slice(1).join('=') : args[i + 1];
-}
-
-interface TorchResult {
-  id: string;
-  /** 'stored-v1': the real patches from parity.json; 'sinusoid-v1': the closed-form pattern */
-  inputs: string;
-  checkpoint: string | null;
-  flopsPerPatch: number;
-  patchesPerSecond: number | null;
-  msPerBatch: number | null;
-  threads: number;
-  sample: number[] | null;
-  note?: string;
-}
-
-// Times PyTorch on the training checkpoint with the sinusoid-v1 inputs; counts FLOPs per patch.
-const TORCH_SCRIPT = `
-import json, sys, time, os
-import numpy as np, torch
-from torch.utils.flop_counter import FlopCounterMode
-from training.registry import build_model
-from training.export_tfjs import parity_inputs, load_checkpoint
-torch.set_num_threads(int(os.environ.get('BENCH_THREADS', '2')))
-jobs = json.load(sys.stdin)
-out = []
-for j in jobs:
-    res = {'id': j['id'], 'checkpoint': None, 'threads': torch.get_num_threads()}
-    if j['checkpoint'] and os.path.exists(j['checkpoint']):
-        model, _ = load_checkpoint(j['checkpoint'])
-        res['checkpoint'] = j['checkpoint']
-    else:
-        model = build_model(j['kind'], **j['config'])
-        res['note'] = 'no checkpoint: random weights (speed and FLOPs only)'
-    model.eval()
-    b = j['batch']
-    parity = json.load(open(j['parity']))
-    if parity.get('generator') == 'stored-v1':  # the real patches stored at export, repeated to the batch
-        import base64
-        feeds = {}
-        for inp in parity['inputs']:
-            a = np.frombuffer(base64.b64decode(inp['data']), dtype='<f4').reshape(inp['shape'])
-            feeds[inp['name']] = np.ascontiguousarray(np.concatenate([a] * (b // len(a) + 1))[:b])
-        res['inputs'] = 'stored-v1'
-    else:
-        feeds = parity_inputs(model.input_names, b)
-        res['inputs'] = 'sinusoid-v1'
-    args = [torch.from_numpy(feeds[k]).permute(0, 3, 1, 2).contiguous() for k in model.input_names]
-    with torch.no_grad():
-        with FlopCounterMode(display=False) as fc:
-            y = model(*args)
-        res['flopsPerPatch'] = fc.get_total_flops() / b
-        res['sample'] = y.permute(0, 2, 3, 1).reshape(-1)[:j['sample']].tolist() if res['checkpoint'] else None
-        model(*args)  # warm-up
-        runs = []
-        start = time.perf_counter()
-        while len(runs) < 2 or (time.perf_counter() - start) * 1000 < j['budgetMs']:
-            t0 = time.perf_counter()
-            model(*args)
-            runs.append(time.perf_counter() - t0)
-    ms = sorted(runs)[len(runs) // 2] * 1000
-    res['msPerBatch'] = round(ms, 1)
-    res['patchesPerSecond'] = round(b * 1000 / ms, 1)
-    out.append(res)
-print(json.dumps(out))
-`;
-
-function torchKind(card: { architecture: string; upsampling: string; inputs: { mpp: number }[] }): string {
-  if (card.architecture === 'mrn') return `mrn-${card.upsampling}`;
-  return card.inputs[0].mpp > 1.5 ? 'unet-context' : 'unet';
 }
 
 /** The real input patches stored in parity.json ("stored-v1"), by input name; null for sinusoid-v1. */
@@ -154,24 +85,7 @@ export async function run(args: string[]) {
   // PyTorch first, while nothing else holds the cores
   const torch = new Map<string, TorchResult>();
   if (withTorch) {
-    const jobs = models.map((m) => ({
-      id: m.id,
-      kind: torchKind(m.card),
-      config: { width: m.card.config.width, depth: m.card.config.depth },
-      checkpoint: path.join(checkpoints, `${m.id}.pt`),
-      parity: path.join(m.dir, m.card.parity.file),
-      batch: m.card.batchSize > 0 ? m.card.batchSize : 8,
-      budgetMs,
-      sample: SAMPLE,
-    }));
-    const r = spawnSync('python3', ['-c', TORCH_SCRIPT], {
-      cwd: ROOT,
-      input: JSON.stringify(jobs),
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    });
-    if (r.status !== 0) throw new Error(`PyTorch benchmark failed: ${r.stderr || r.error}`);
-    for (const t of JSON.parse(r.stdout) as TorchResult[]) torch.set(t.id, t);
+    for (const t of timeTorch(models, checkpoints, budgetMs)) torch.set(t.id, t);
   }
 
   // tfjs in Node, through the app's engine

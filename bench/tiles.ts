@@ -22,7 +22,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function run(args: string[]) {
   const count = Number(args.find((a) => a.startsWith('--tiles='))?.split('=')[1] ?? 48);
   // --tiles=0 skips the tile-path comparison; --slides=demo,cmu limits the slides (name prefixes)
-  const only = args.find((a) => a.startsWith('--slides='))?.split('=')[1]?.split(',');
+  const only = args
+    .find((a) => a.startsWith('--slides='))
+    ?.split('=')[1]
+    ?.split(',');
   const slides: { name: string; dir: string; file: string }[] = [
     { name: 'demo', dir: path.join(ROOT, 'public/demo'), file: 'demo.tiff' },
   ];
