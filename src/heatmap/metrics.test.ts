@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskTruth, segmentationMetrics, storeGrid } from './metrics';
-import { ProbabilityStore } from './probability-store';
 import { type Ring, rasterizePolygons } from './rasterize';
-import { cellRange, fillStore } from './store.fixture';
+import { cellRange, fillStore, testStore } from './store.fixture';
 
 const square = (x0: number, y0: number, x1: number, y1: number): Ring => [
   [x0, y0],
@@ -13,13 +12,7 @@ const square = (x0: number, y0: number, x1: number, y1: number): Ring => [
 ];
 
 describe('segmentation metrics', () => {
-  const store = new ProbabilityStore({
-    modelId: 'm',
-    targetMpp: 1,
-    slideMpp: 0.5,
-    targetSize: 64,
-    margin: 8,
-  });
+  const store = testStore();
   // predicted tumour: level-0 [200, 600) × [200, 400)
   fillStore(store, cellRange(0, 0, 8, 8), (x, y) =>
     x >= 200 && x < 600 && y >= 200 && y < 400 ? 0.95 : 0.05,

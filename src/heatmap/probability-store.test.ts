@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gridPatch } from '../analysis/patch-geometry';
 import { decodeProbability, encodeProbability, ProbabilityStore } from './probability-store';
-import { cellRange, fillStore } from './store.fixture';
+import { cellRange, fillStore, testStore } from './store.fixture';
 
 describe('probability store', () => {
   it('quantises to a byte with 0 meaning "not analysed"', () => {
@@ -33,13 +33,7 @@ describe('probability store', () => {
   }
 
   it('puts output pixel (i, j) of the patch centred at c on level-0 [c − 32·d + i·d, …)', () => {
-    const store = new ProbabilityStore({
-      modelId: 'm',
-      targetMpp: 1,
-      slideMpp: 0.5,
-      targetSize: 64,
-      margin: 8,
-    });
+    const store = testStore();
     const p = gridPatch(5, 4, { targetSize: 64, targetMpp: 1 }, 0.5, 8);
     const out = new Float32Array(2 * 64 * 64);
     const slot = 1;

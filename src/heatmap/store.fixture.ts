@@ -3,7 +3,12 @@
 // (output pixel (i, j) of the patch centred at c covers level-0 [c − size/2·d + i·d, … + d)).
 
 import { gridPatch } from '../analysis/patch-geometry';
-import type { ProbabilityStore } from './probability-store';
+import { ProbabilityStore } from './probability-store';
+
+/** The geometry most tests use: 64 px patches at 1 µm/px on a 0.5 µm/px slide, 8 px margins. */
+export function testStore(modelId = 'm'): ProbabilityStore {
+  return new ProbabilityStore({ modelId, targetMpp: 1, slideMpp: 0.5, targetSize: 64, margin: 8 });
+}
 
 export function fillStore(
   store: ProbabilityStore,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProbabilityStore } from '../heatmap/probability-store';
-import { cellRange, fillStore } from '../heatmap/store.fixture';
+import { cellRange, fillStore, testStore } from '../heatmap/store.fixture';
 import { renderTile, storeSampler } from '../heatmap/tile-renderer';
 import { HEATMAP_TILE_SIZE, heatmapMaxLevel, heatmapTileRegion } from './heatmap-tiles';
 
@@ -40,13 +39,7 @@ describe('heatmap overlay tiles', () => {
   });
 
   it('renders every tile pixel from the store pixel under its centre (alignment)', () => {
-    const store = new ProbabilityStore({
-      modelId: 'm',
-      targetMpp: 1,
-      slideMpp: 0.5,
-      targetSize: 64,
-      margin: 8,
-    });
+    const store = testStore();
     // a value that encodes the level-0 x of the store pixel: 0.1 per 2 px, so a 1 px shift shows
     fillStore(store, cellRange(0, 0, 6, 3), (x) => (Math.floor(x / 2) % 10) / 10);
     const region = heatmapTileRegion(max, 1, 0, max, W, H); // level-0 x 256..511
