@@ -18,7 +18,12 @@ import type { PatchGeometry } from '../src/analysis/patch-geometry';
 import { type AnnotationSet, scaleAnnotations } from '../src/annotations/annotation-types';
 import { parseAnnotations } from '../src/annotations/parse-annotations';
 import { extractPair, packPair, recordBytes, slideMppOrThrow } from '../src/annotations/patch-pairs';
-import { CATEGORIES, categoryMap, type Lookalike, sampleCentres } from '../src/annotations/patch-sampling';
+import {
+  CATEGORIES,
+  type Lookalike,
+  overviewCategoryMap,
+  sampleCentres,
+} from '../src/annotations/patch-sampling';
 import { validateAnnotationsFit } from '../src/annotations/validate-annotations';
 import { createSharpJpegDecoder } from '../src/slide/decoders/jpeg-sharp';
 import { openSlide } from '../src/slide/open-slide';
@@ -135,18 +140,9 @@ for (const [si, file] of files.entries()) {
     if (ann) validateAnnotationsFit(ann.set, width, height);
     else console.warn(`${file}: no annotations; every mask is empty`);
     const regions = ann?.set.regions ?? [];
-    const cell = Math.max(1, Math.ceil(Math.max(width, height) / 1024));
-    const thumbnail = await source.readRegion({
-      x: 0,
-      y: 0,
-      width: Math.ceil(width / cell),
-      height: Math.ceil(height / cell),
-      downsample: cell,
-      signal: controller.signal,
-    });
     // tumour border: within a target half-width of the outline, either side
     const borderPx = (geometry.targetSize * geometry.targetMpp) / 2 / mpp;
-    const map = categoryMap(thumbnail, cell, regions, lookalikesFor(stem), borderPx);
+    const map = await overviewCategoryMap(source, regions, lookalikesFor(stem), borderPx, controller.signal);
     const centres = sampleCentres(map, perSlide, hash2(seed, si));
     const counts = Object.fromEntries(CATEGORIES.map((c) => [c, 0]));
     for (const { center, category } of centres) {

@@ -12,28 +12,10 @@ import { type SyntheticSidecar, writeSyntheticSlide } from '../synth/write-synth
 import { scaleAnnotations } from './annotation-types';
 import { parseAnnotations } from './parse-annotations';
 import { extractPair, type PatchPair, packPair, recordBytes, slideMppOrThrow } from './patch-pairs';
-import { CATEGORIES, categoryMap, type SampledCentre, sampleCentres } from './patch-sampling';
+import { CATEGORIES, overviewCategoryMap, type SampledCentre, sampleCentres } from './patch-sampling';
 
 const MRN: PatchGeometry = { targetSize: 64, targetMpp: 1, contextSize: 64, contextMpp: 4 };
 const jpeg = createSharpJpegDecoder();
-
-async function thumbnailMap(
-  source: SlideSource,
-  regions: Parameters<typeof categoryMap>[2],
-  lookalikes: Parameters<typeof categoryMap>[3],
-  borderPx: number,
-) {
-  const { width, height } = source.metadata;
-  const cell = Math.max(1, Math.ceil(Math.max(width, height) / 1024));
-  const thumb = await source.readRegion({
-    x: 0,
-    y: 0,
-    width: Math.ceil(width / cell),
-    height: Math.ceil(height / cell),
-    downsample: cell,
-  });
-  return categoryMap(thumb, cell, regions, lookalikes, borderPx);
-}
 
 const sum = (m: Uint8Array) => m.reduce((a, v) => a + v, 0);
 
@@ -50,7 +32,7 @@ describe('patch pairs from a synthetic slide', () => {
     const regions = parseAnnotations(await readFile(files.geojson, 'utf8')).regions;
     const sidecar = JSON.parse(await readFile(files.sidecar, 'utf8')) as SyntheticSidecar;
     const mpp = slideMppOrThrow(source);
-    const map = await thumbnailMap(source, regions, sidecar.lookalikes, 32 / mpp);
+    const map = await overviewCategoryMap(source, regions, sidecar.lookalikes, 32 / mpp);
     const centres = sampleCentres(map, 80, 5);
     pairs = [];
     for (const sample of centres)
@@ -149,7 +131,7 @@ describe.skipIf(!existsSync(CAMELYON) || !existsSync(NCRF))(
         const regions = scaleAnnotations(parseAnnotations(readFileSync(NCRF, 'utf8')), 1 / 32).regions;
         // at 7.78 µm/px a 1 µm target is meaningless: use a coarse pair (8 and 32 µm/px)
         const coarse: PatchGeometry = { targetSize: 64, targetMpp: 8, contextSize: 64, contextMpp: 32 };
-        const map = await thumbnailMap(source, regions, [], (32 * 8) / mpp);
+        const map = await overviewCategoryMap(source, regions, [], (32 * 8) / mpp);
         const centres = sampleCentres(map, 24, 3);
         let tumourPixels = 0;
         for (const sample of centres) {

@@ -4,7 +4,7 @@
 // look-alike interiors) are not drowned by plain tissue.
 
 import type { Point } from '../analysis/patch-geometry';
-import type { RgbaImage } from '../slide/slide-types';
+import type { RgbaImage, SlideSource } from '../slide/slide-types';
 import { Prng } from '../synth/prng';
 import type { AnnotationRegion } from './annotation-types';
 import { rasterise } from './rasterise';
@@ -169,4 +169,28 @@ export function sampleCentres(
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
+}
+
+/** The longest side of the overview the category map is built on, in cells. */
+const OVERVIEW_CELLS = 1024;
+
+/** Reads a whole-slide overview (about 1024 cells across) and builds the category map on it. */
+export async function overviewCategoryMap(
+  source: SlideSource,
+  regions: AnnotationRegion[],
+  lookalikes: Lookalike[],
+  borderPx: number,
+  signal?: AbortSignal,
+): Promise<CategoryMap> {
+  const { width, height } = source.metadata;
+  const cell = Math.max(1, Math.ceil(Math.max(width, height) / OVERVIEW_CELLS));
+  const overview = await source.readRegion({
+    x: 0,
+    y: 0,
+    width: Math.ceil(width / cell),
+    height: Math.ceil(height / cell),
+    downsample: cell,
+    signal,
+  });
+  return categoryMap(overview, cell, regions, lookalikes, borderPx);
 }
