@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, gotoApp, ROOT, test, waitSettled } from './fixtures';
+import { call, expect, gotoApp, ROOT, test, waitSettled } from './fixtures';
 
 const DEMO = '/demo/demo.tiff';
 const HAVE_REAL = ['unet', 'mrn-bilinear'].every((m) =>
@@ -29,14 +29,6 @@ interface Stats {
   backend: string | null;
   dice?: number;
   iou?: number;
-}
-
-/** Calls window.mrnViewer[name](...args) in the page (extensions are untyped there). */
-function call<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(
-    ([n, a]) => (window.mrnViewer![n as string] as (...x: unknown[]) => unknown)(...(a as unknown[])),
-    [name, args] as const,
-  ) as Promise<T>;
 }
 
 async function openDemo(page: Page, view = VIEW): Promise<void> {

@@ -6,16 +6,18 @@
 // Usage:
 //   npm run eval -- [--seed 3100] [--slides 2] [--size-mm 2] [--models unet,mrn-bilinear,…]
 //                   [--backend wasm|cpu] [--margin PX (default: patch/8, as the app)] [--threshold 0.5] [--out result.json]
-//                   [--cache DIR] [--include-test-models]
+//                   [--cache DIR] [--include-test-models] [--heatmaps DIR]
+// --heatmaps writes each model's stitched probability map per slide as a greyscale PNG at the
+// model's target mpp (0 = not analysed, 1..255 = probability), for looking at where models fail.
 // Test seeds are ≥ 3000 (SEED_RANGES); 3001 is the demo slide. Slides are cached under --cache
 // (default: the OS temp dir), never in the repository. Prints one JSON object on stdout;
 // progress goes to stderr.
 
 import { setMaxListeners } from 'node:events';
 import { existsSync, openAsBlob, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -57,6 +59,7 @@ const { values } = parseArgs({
     cache: { type: 'string', default: join(tmpdir(), 'mrn-eval-slides') },
     out: { type: 'string' },
     'allow-dev-seeds': { type: 'boolean', default: false },
+    heatmaps: { type: 'string' },
   },
 });
 
@@ -187,6 +190,13 @@ async function evaluateModel(
       },
     });
     const seconds = (performance.now() - t0) / 1000;
+    if (values.heatmaps)
+      await writeHeatmap(
+        store,
+        source.metadata.width,
+        source.metadata.height,
+        join(values.heatmaps, `${slide.name}.${model.card.id}.png`),
+      );
     const m = segmentationMetrics(store, slide.truth, { threshold });
     return {
       backend: decision.chosen,
@@ -204,6 +214,28 @@ async function evaluateModel(
   } finally {
     engine.dispose();
   }
+}
+
+/** The store's encoded bytes as one greyscale PNG, store pixel (u, v) at (u, v), over the slide. */
+async function writeHeatmap(store: ProbabilityStore, slideWidth: number, slideHeight: number, path: string) {
+  const keep = store.keep;
+  const width = Math.ceil(slideWidth / store.d);
+  const height = Math.ceil(slideHeight / store.d);
+  const pixels = new Uint8Array(width * height);
+  for (const { col, row, cell } of store.entries()) {
+    for (let j = 0; j < keep; j++) {
+      const v = row * keep + j;
+      if (v < 0 || v >= height) continue;
+      for (let i = 0; i < keep; i++) {
+        const u = col * keep + i;
+        if (u >= 0 && u < width) pixels[v * width + u] = cell[j * keep + i];
+      }
+    }
+  }
+  await mkdir(dirname(path), { recursive: true });
+  await sharp(pixels, { raw: { width, height, channels: 1 } })
+    .png()
+    .toFile(path);
 }
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;

@@ -3,7 +3,11 @@
 // Usage:
 //   tsx scripts/extract-patches.ts --slides training/work/slides --out training/work/patches \
 //     --per-slide 512 --seed 1 [--annotations FILE --annotation-scale 32] [--mpp 0.5] \
-//     [--target-mpp 1 --context-mpp 4 --size 64] [--shard-size 1024]
+//     [--target-mpp 1 --context-mpp 4 --size 64] [--shard-size 1024] [--aligned-fraction 0.5]
+//
+// --aligned-fraction: share of centres moved onto the pixel grid of the context read, as
+// in-browser inference places them (patch-geometry's pixelAlignedCenter); the rest keep
+// sub-pixel positions, whose reads are slightly smoother. Models need both.
 //
 // Per slide, tumour outlines come from --annotations, else from a sibling <stem>.geojson or
 // <stem>.xml (ASAP). A synthetic slide's sidecar <stem>.json adds its look-alikes for sampling.
@@ -14,11 +18,12 @@ import { existsSync, openAsBlob, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { PatchGeometry } from '../src/analysis/patch-geometry';
+import { type PatchGeometry, pixelAlignedCenter } from '../src/analysis/patch-geometry';
 import { type AnnotationSet, scaleAnnotations } from '../src/annotations/annotation-types';
 import { parseAnnotations } from '../src/annotations/parse-annotations';
 import { extractPair, packPair, recordBytes, slideMppOrThrow } from '../src/annotations/patch-pairs';
 import {
+  alignSomeCentres,
   CATEGORIES,
   type Lookalike,
   overviewCategoryMap,
@@ -42,6 +47,7 @@ const { values } = parseArgs({
     'context-mpp': { type: 'string', default: '4' },
     size: { type: 'string', default: '64' },
     'shard-size': { type: 'string', default: '1024' },
+    'aligned-fraction': { type: 'string', default: '0.5' },
   },
 });
 
@@ -69,6 +75,8 @@ if (![perSlide, seed, shardSize, size].every(Number.isInteger) || perSlide < 1 |
 if (!(annotationScale > 0) || !(geometry.targetMpp > 0) || !((geometry.contextMpp ?? 0) > 0)) {
   fail('--annotation-scale, --target-mpp and --context-mpp must be positive');
 }
+const alignedFraction = Number(values['aligned-fraction']);
+if (!(alignedFraction >= 0 && alignedFraction <= 1)) fail('--aligned-fraction must lie in [0, 1]');
 const mppOverride = values.mpp === undefined ? undefined : Number(values.mpp);
 
 const outDir = values.out;
@@ -143,7 +151,12 @@ for (const [si, file] of files.entries()) {
     // tumour border: within a target half-width of the outline, either side
     const borderPx = (geometry.targetSize * geometry.targetMpp) / 2 / mpp;
     const map = await overviewCategoryMap(source, regions, lookalikesFor(stem), borderPx, controller.signal);
-    const centres = sampleCentres(map, perSlide, hash2(seed, si));
+    const centres = alignSomeCentres(
+      sampleCentres(map, perSlide, hash2(seed, si)),
+      alignedFraction,
+      (c) => pixelAlignedCenter(c, geometry, mpp),
+      hash2(seed + 1, si),
+    );
     const counts = Object.fromEntries(CATEGORIES.map((c) => [c, 0]));
     for (const { center, category } of centres) {
       const pair = await extractPair(source, regions, center, geometry, mpp, controller.signal);
@@ -216,6 +229,7 @@ const manifest = {
   categories: CATEGORIES,
   seed,
   perSlide,
+  alignedFraction,
   totalRecords: shards.reduce((a, s) => a + s.records, 0),
   shards,
   slides,

@@ -9,19 +9,25 @@ import { AnalysisSession } from './state/analysis-session';
 import { SlideSession } from './state/slide-session';
 import { App } from './ui/app';
 import { openViewerSlide } from './viewer/open-viewer-slide';
-import { SlideViewer } from './viewer/viewer-controller';
+import { parseDrawer, SlideViewer } from './viewer/viewer-controller';
 import './ui/app.css';
 
 const viewerElement = document.getElementById('viewer')!;
+// ?drawer=canvas|webgl picks OpenSeadragon's drawer (see viewer-controller.ts)
+const drawer = parseDrawer(new URLSearchParams(location.search).get('drawer'));
 let session: SlideSession | null = null;
 let analysis: AnalysisSession | null = null;
-const viewer = new SlideViewer(viewerElement, {
-  onView: (v) => {
-    session?.viewerCallbacks.onView(v);
-    analysis?.onMainView(v);
+const viewer = new SlideViewer(
+  viewerElement,
+  {
+    onView: (v) => {
+      session?.viewerCallbacks.onView(v);
+      analysis?.onMainView(v);
+    },
+    onTileError: (m) => session?.viewerCallbacks.onTileError(m),
   },
-  onTileError: (m) => session?.viewerCallbacks.onTileError(m),
-});
+  drawer,
+);
 session = new SlideSession(viewer, openViewerSlide);
 
 /** The right-hand viewer of the split view, made on first use. */
@@ -30,7 +36,7 @@ function createCompareViewer(): SlideViewer {
   el.id = 'viewer-compare';
   el.setAttribute('aria-label', 'Compare viewer');
   viewerElement.after(el);
-  return new SlideViewer(el, { onView: (v) => analysis?.onCompareView(v) });
+  return new SlideViewer(el, { onView: (v) => analysis?.onCompareView(v) }, drawer);
 }
 
 analysis = new AnalysisSession(session, { createCompareViewer });

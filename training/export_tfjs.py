@@ -38,7 +38,8 @@ INTENDED_USE = 'Trained on synthetic slides; not for diagnosis.'
 
 
 def count_params(model: torch.nn.Module) -> int:
-    return int(sum(p.numel() for p in model.parameters()))
+    """Parameters of the exported graph: training-only heads (MRN's context_head) are left out."""
+    return int(sum(p.numel() for name, p in model.named_parameters() if not name.startswith('context_head.')))
 
 
 def _b64(arr: np.ndarray) -> str:

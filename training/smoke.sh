@@ -25,8 +25,9 @@ npx tsx scripts/extract-patches.ts --slides "$T/slides/val" --out "$T/shards/val
 step 'train + export (a few steps each)'
 # run from $T so checkpoints (training/work/checkpoints/ relative to the cwd) stay out of the repo
 for kind in unet unet-context mrn-transposed mrn-bilinear; do
+  aux=(); [[ $kind == mrn-* ]] && aux=(--context-aux 0.5)  # as the shipped MRNs are trained
   (cd "$T" && PYTHONPATH="$ROOT" python3 -m training.train --model "$kind" --shards "$T/shards" --steps 4 \
-    --batch 8 --width 8 --seed 0 --test-model --name "smoke $kind" --out "$T/models/smoke-$kind") \
+    --batch 8 --width 8 --seed 0 --test-model --name "smoke $kind" --out "$T/models/smoke-$kind" "${aux[@]}") \
     >"$T/train-$kind.log" 2>&1 || { cat "$T/train-$kind.log"; fail "training $kind"; }
   for f in model.json group1-shard1of1.bin card.json parity.json; do
     [ -s "$T/models/smoke-$kind/$f" ] || fail "smoke-$kind/$f missing"

@@ -99,6 +99,8 @@ def main(argv=None):
     ap.add_argument('--weight-decay', type=float, default=1e-5)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--export-batch', type=int, default=8)
+    ap.add_argument('--context-aux', type=float, default=0.0,
+                    help='MRN only: weight of the deep-supervision loss on the context encoder (0: off)')
     ap.add_argument('--float16', action='store_true')
     ap.add_argument('--name')
     ap.add_argument('--test-model', action='store_true', help='mark the card as a test model (smoke runs)')
@@ -111,6 +113,9 @@ def main(argv=None):
     train = load_split(train_dir)
     val = load_split(val_dir) if val_dir else None
     model = build_model(a.model, width=a.width).to(device)
+    if a.context_aux < 0 or (a.context_aux > 0 and not hasattr(model, 'logits_with_context')):
+        ap.error('--context-aux takes a non-negative weight, and only for MRN models')
+    aux = a.context_aux > 0
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
     gen = torch.Generator().manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
@@ -123,10 +128,21 @@ def main(argv=None):
     for step in range(1, a.steps + 1):
         idx = rng.integers(0, len(train), a.batch)
         xs, y = batch_tensors(a.model, train, idx)
-        *xs, y = geometric([*xs, y], gen)
+        if aux:
+            cmask = torch.from_numpy(train.context_mask[idx] > 0).float()[:, None]
+            *xs, y, cmask = geometric([*xs, y, cmask], gen)
+        else:
+            *xs, y = geometric([*xs, y], gen)
         xs = hed_jitter(xs, gen)
-        logits = model.logits(*[normalise(x.to(device)) for x in xs])
-        loss = F.binary_cross_entropy_with_logits(logits, y.to(device))
+        inputs = [normalise(x.to(device)) for x in xs]
+        if aux:
+            logits, clogits = model.logits_with_context(*inputs)
+            # tumour fraction of each context-bottleneck cell
+            ctarget = F.adaptive_avg_pool2d(cmask.to(device), clogits.shape[-2:])
+            loss = F.binary_cross_entropy_with_logits(logits, y.to(device))
+            loss = loss + a.context_aux * F.binary_cross_entropy_with_logits(clogits, ctarget)
+        else:
+            loss = F.binary_cross_entropy_with_logits(model.logits(*inputs), y.to(device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -143,6 +159,7 @@ def main(argv=None):
         'device': str(device), 'shards': str(a.shards), 'trainPatches': len(train),
         'optimizer': f'Adam(lr={a.lr}, weight_decay={a.weight_decay}), BCE',
         'augmentation': AUGMENTATION,
+        **({'contextDeepSupervision': a.context_aux} if aux else {}),
     }
     ckpt_dir = Path('training/work/checkpoints')
     ckpt_dir.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ import {
   contextRegion,
   orderCenterOut,
   type PatchGeometry,
+  pixelAlignedCenter,
   planPatchGrid,
   targetRegion,
 } from './patch-geometry';
@@ -39,5 +40,23 @@ describe('patch geometry', () => {
     const ordered = orderCenterOut(patches, { x: 480, y: 480 });
     const d = (p: (typeof ordered)[number]) => Math.hypot(p.center.x - 480, p.center.y - 480);
     for (let i = 1; i < ordered.length; i++) expect(d(ordered[i])).toBeGreaterThanOrEqual(d(ordered[i - 1]));
+  });
+
+  it('aligns a centre onto the pixel grid of both reads, as the planner places patches', () => {
+    const c = pixelAlignedCenter({ x: 1003.7, y: 2010.2 }, mrn, 0.5);
+    expect(Math.abs(c.x - 1003.7)).toBeLessThanOrEqual(4);
+    expect(Math.abs(c.y - 2010.2)).toBeLessThanOrEqual(4);
+    const k = contextRegion(c, mrn, 0.5);
+    const t = targetRegion(c, mrn, 0.5);
+    expect(k.x % k.downsample).toBe(0);
+    expect(k.y % k.downsample).toBe(0);
+    expect(t.x % t.downsample).toBe(0);
+    // every planned patch is already aligned: training's aligned centres are inference's
+    for (const p of planPatchGrid({ x: 0, y: 0, width: 2000, height: 500 }, mrn, 0.5, 8))
+      expect(pixelAlignedCenter(p.center, mrn, 0.5)).toEqual(p.center);
+    // a single-input model aligns its target read
+    const unet: PatchGeometry = { targetSize: 64, targetMpp: 1 };
+    const u = targetRegion(pixelAlignedCenter({ x: 11.3, y: 7.9 }, unet, 0.25), unet, 0.25);
+    expect([Math.abs(u.x % 4), Math.abs(u.y % 4)]).toEqual([0, 0]);
   });
 });

@@ -51,6 +51,26 @@ export function contextRegion(center: Point, g: PatchGeometry, slideMpp: number)
 }
 
 /** Field of view of the target patch as a fraction of the context patch's (e.g. 0.25 for 1 vs 4 mpp). */
+/**
+ * Moves `center` (by under one context pixel) so that the model's coarsest input region starts on a
+ * whole pixel of that input's grid, as it does for every patch planPatchGrid places when the
+ * downsamples divide its step. Reading such a region copies pixels; reading one at a fractional
+ * offset area-averages neighbours, a slight blur. A network trained only on one of the two fails
+ * on the other (the MRN's context branch lost most tumour at grid-aligned centres), so training
+ * data should hold both.
+ */
+export function pixelAlignedCenter(center: Point, g: PatchGeometry, slideMpp: number): Point {
+  const region =
+    g.contextSize !== undefined && g.contextMpp !== undefined
+      ? contextRegion(center, g, slideMpp)
+      : targetRegion(center, g, slideMpp);
+  const ds = region.downsample;
+  return {
+    x: center.x + (Math.round(region.x / ds) * ds - region.x),
+    y: center.y + (Math.round(region.y / ds) * ds - region.y),
+  };
+}
+
 export function contextCropFraction(g: PatchGeometry): number {
   if (g.contextSize === undefined || g.contextMpp === undefined) return 1;
   return (g.targetSize * g.targetMpp) / (g.contextSize * g.contextMpp);

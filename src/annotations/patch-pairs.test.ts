@@ -3,7 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PatchGeometry, targetRegion } from '../analysis/patch-geometry';
+import {
+  contextRegion,
+  type PatchGeometry,
+  pixelAlignedCenter,
+  targetRegion,
+} from '../analysis/patch-geometry';
 import { createSharpJpegDecoder } from '../slide/decoders/jpeg-sharp';
 import { openSlide } from '../slide/open-slide';
 import type { SlideSource } from '../slide/slide-types';
@@ -12,7 +17,13 @@ import { type SyntheticSidecar, writeSyntheticSlide } from '../synth/write-synth
 import { scaleAnnotations } from './annotation-types';
 import { parseAnnotations } from './parse-annotations';
 import { extractPair, type PatchPair, packPair, recordBytes, slideMppOrThrow } from './patch-pairs';
-import { CATEGORIES, overviewCategoryMap, type SampledCentre, sampleCentres } from './patch-sampling';
+import {
+  alignSomeCentres,
+  CATEGORIES,
+  overviewCategoryMap,
+  type SampledCentre,
+  sampleCentres,
+} from './patch-sampling';
 
 const MRN: PatchGeometry = { targetSize: 64, targetMpp: 1, contextSize: 64, contextMpp: 4 };
 const jpeg = createSharpJpegDecoder();
@@ -41,6 +52,18 @@ describe('patch pairs from a synthetic slide', () => {
   afterAll(async () => {
     source?.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('moves about the asked share of centres onto the inference pixel grid, deterministically', () => {
+    const centres = pairs.map((p) => p.sample);
+    const aligned = alignSomeCentres(centres, 0.5, (c) => pixelAlignedCenter(c, MRN, 0.5), 9);
+    const moved = aligned.filter((c, i) => c.center !== centres[i].center);
+    expect(moved.length).toBeGreaterThan(25);
+    expect(moved.length).toBeLessThan(55);
+    for (const c of moved) expect(contextRegion(c.center, MRN, 0.5).x % 8).toBe(0);
+    expect(alignSomeCentres(centres, 0.5, (c) => pixelAlignedCenter(c, MRN, 0.5), 9)).toEqual(aligned);
+    expect(alignSomeCentres(centres, 0, (c) => c, 9)).toEqual(centres);
+    expect(() => alignSomeCentres(centres, 2, (c) => c, 9)).toThrow(/fraction/);
   });
 
   it('samples every category, balanced by quota, deterministically', async () => {

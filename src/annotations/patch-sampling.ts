@@ -171,6 +171,23 @@ export function sampleCentres(
   return out;
 }
 
+/**
+ * Replaces about `fraction` of the centres (chosen by `seed`) with `align(center)`: e.g. the
+ * pixel-aligned centres inference uses (patch-geometry's pixelAlignedCenter), mixed with the
+ * sampler's sub-pixel ones, so a model sees both resampling phases.
+ */
+export function alignSomeCentres(
+  centres: SampledCentre[],
+  fraction: number,
+  align: (center: Point) => Point,
+  seed: number,
+): SampledCentre[] {
+  if (!(fraction >= 0 && fraction <= 1))
+    throw new Error(`aligned fraction must lie in [0, 1] (got ${fraction})`);
+  const rng = new Prng(seed);
+  return centres.map((c) => (rng.next() < fraction ? { ...c, center: align(c.center) } : c));
+}
+
 /** The longest side of the overview the category map is built on, in cells. */
 const OVERVIEW_CELLS = 1024;
 

@@ -67,7 +67,11 @@ export class HeatmapTileSource extends OpenSeadragon.TileSource {
         rgba.data.byteOffset,
         rgba.data.length,
       );
-      createImageBitmap(new ImageData(data, rgba.width, rgba.height)).then(
+      // premultiplied, as both OSD drawers composite (source-over; WebGL blends ONE, 1 − SRC_ALPHA):
+      // a straight-alpha bitmap comes out of the WebGL drawer too bright
+      createImageBitmap(new ImageData(data, rgba.width, rgba.height), {
+        premultiplyAlpha: 'premultiply',
+      }).then(
         (bitmap) => {
           if (job.jobId) job.finish(bitmap, null, 'imageBitmap');
           else bitmap.close();

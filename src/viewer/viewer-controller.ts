@@ -24,6 +24,18 @@ export interface ViewerStats {
   cache: { osdTiles: number; osdCaches: number; osdMaxCaches: number; reader: unknown };
 }
 
+/**
+ * OSD's drawers we support: 'canvas' (2D) or 'webgl'. Canvas is the default: it draws the first
+ * viewport about twice as fast here (software WebGL), and Chromium accelerates 2D canvas on a GPU.
+ * Both composite the heatmap alike (e2e/overlay.spec.ts).
+ */
+export type DrawerKind = 'canvas' | 'webgl';
+export const DEFAULT_DRAWER: DrawerKind = 'canvas';
+
+export function parseDrawer(value: string | null | undefined): DrawerKind {
+  return value === 'canvas' || value === 'webgl' ? value : DEFAULT_DRAWER;
+}
+
 /** OSD's own tile cache is bounded at this many decoded tiles (≈ 260 MB of 256² RGBA at most). */
 export const OSD_MAX_CACHE = 1000;
 
@@ -45,10 +57,13 @@ export class SlideViewer {
   private staleTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly callbacks: ViewerCallbacks;
 
-  constructor(element: HTMLElement, callbacks: ViewerCallbacks = {}) {
+  constructor(element: HTMLElement, callbacks: ViewerCallbacks = {}, drawer: DrawerKind = DEFAULT_DRAWER) {
     this.callbacks = callbacks;
     this.osd = OpenSeadragon({
       element,
+      drawer,
+      // canvas-element tiles are straight alpha; the WebGL drawer blends premultiplied colour
+      drawerOptions: { webgl: { unpackWithPremultipliedAlpha: true } },
       showNavigationControl: false,
       showNavigator: true,
       navigatorPosition: 'BOTTOM_RIGHT',
@@ -63,8 +78,6 @@ export class SlideViewer {
       timeout: 120_000,
       tileRetryMax: 0, // retries happen in SlideTileSource, where transient errors are known
       // Decoding is off-thread and drawing is cheap: draw more tiles per frame than OSD's 1.
-      // (OSD's canvas drawer halves the first viewport on software WebGL, 1.3 s → 0.47 s, but the
-      // heatmap overlay does not composite right under it yet; see the closing notes.)
       maxTilesPerFrame: 16,
       immediateRender: false,
       blendTime: 0.1,
