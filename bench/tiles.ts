@@ -3,7 +3,8 @@
 //  - ms per tile and tiles/s for the app's tile path and for geotiff readRasters (without and with
 //    geotiff's worker pool) on the same level-0 tiles, and their ratios;
 //  - the time from choosing a local file to the first complete viewport (1440×900), median of 3,
-//    in the production build (what users get; the dev server's unbundled modules add ~1 s).
+//    in the production build (what users get; the dev server's unbundled modules add ~1 s), with
+//    OSD's canvas drawer (the default) and its WebGL drawer side by side.
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,8 @@ import type { TileBenchResult } from './tiles-page';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SHARED_SLIDES = path.resolve(ROOT, '../shared/slides');
 const FIRST_VIEW_RUNS = 3;
+/** OSD drawers timed for the first viewport; the app's default first */
+const DRAWERS = ['canvas', 'webgl'] as const;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -77,24 +80,34 @@ export async function run(args: string[]) {
 
     const firstViewport = [];
     for (const s of slides) {
-      const runs: { openMs: number; firstViewportMs: number }[] = [];
-      for (let i = 0; i < FIRST_VIEW_RUNS; i++) {
-        const p = await context.newPage();
-        await p.goto(prodUrl);
-        await p.waitForFunction(() => !!window.mrnViewer);
-        await p.getByTestId('file-input').setInputFiles(path.join(s.dir, s.file));
-        await p.waitForFunction(() => window.mrnViewer!.state().status !== 'idle');
-        await p.evaluate(() => window.mrnViewer!.ready());
-        const st = await p.evaluate(() => window.mrnViewer!.stats());
-        runs.push({ openMs: st.openMs ?? Number.NaN, firstViewportMs: st.firstViewportMs ?? Number.NaN });
-        await p.close();
+      const byDrawer: Record<string, { openMs: number; firstCompleteViewportMs: number; runs: unknown[] }> =
+        {};
+      for (const drawer of DRAWERS) {
+        const runs: { openMs: number; firstViewportMs: number }[] = [];
+        for (let i = 0; i < FIRST_VIEW_RUNS; i++) {
+          const p = await context.newPage();
+          await p.goto(`${prodUrl}?drawer=${drawer}`);
+          await p.waitForFunction(() => !!window.mrnViewer);
+          await p.getByTestId('file-input').setInputFiles(path.join(s.dir, s.file));
+          await p.waitForFunction(() => window.mrnViewer!.state().status !== 'idle');
+          await p.evaluate(() => window.mrnViewer!.ready());
+          const st = await p.evaluate(() => window.mrnViewer!.stats());
+          runs.push({ openMs: st.openMs ?? Number.NaN, firstViewportMs: st.firstViewportMs ?? Number.NaN });
+          await p.close();
+        }
+        byDrawer[drawer] = {
+          openMs: Math.round(median(runs.map((r) => r.openMs))),
+          firstCompleteViewportMs: Math.round(median(runs.map((r) => r.firstViewportMs))),
+          runs,
+        };
       }
       firstViewport.push({
         slide: s.name,
         viewport: '1440x900',
-        openMs: Math.round(median(runs.map((r) => r.openMs))),
-        firstCompleteViewportMs: Math.round(median(runs.map((r) => r.firstViewportMs))),
-        runs,
+        ...byDrawer,
+        webglOverCanvas: +(
+          byDrawer.webgl.firstCompleteViewportMs / byDrawer.canvas.firstCompleteViewportMs
+        ).toFixed(2),
       });
     }
     return {

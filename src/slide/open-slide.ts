@@ -2,6 +2,7 @@
 
 import { BlockCache } from './block-cache';
 import { BlobSource, type ByteSource } from './byte-source';
+import { ChunkedSource } from './chunked-source';
 import type { DecoderEnv } from './decoders/decoder-registry';
 import type { JpegDecoder } from './decoders/jpeg-decoder';
 import { createNativeJpegDecoder } from './decoders/jpeg-native';
@@ -49,7 +50,7 @@ export async function openSlide(input: Blob | string, options: OpenSlideOptions 
       maxRetries: limits.maxRetries,
     });
   } else {
-    source = new BlobSource(input, limits.readTimeoutMs);
+    source = new ChunkedSource(new BlobSource(input, limits.readTimeoutMs));
   }
   const name = options.name ?? displayName(input, source);
   try {
