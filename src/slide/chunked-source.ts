@@ -1,7 +1,10 @@
-// Local files read in large chunks: a tile read fetches the 4 MiB chunk around it into an LRU,
-// so the tiles of a view (stored next to each other) cost one file read between them instead of
-// one each. Each read of a File/Blob is a round trip to the browser process (~0.6 ms here), more
-// than decoding a 256² JPEG tile natively. Remote sources keep one range request per tile.
+// Local files read in chunks: a tile read fetches the 1 MiB chunk around it into an LRU, so the
+// tiles of a view (stored next to each other) cost one file read between them instead of one
+// each. A read of a File/Blob costs a round trip to the browser process (~0.7 ms here) plus
+// ~2.5 ms per MB: 1 MiB pays off once 4 tiles of a chunk are used, which a view's row of tiles
+// does even on wide slides. (4 MiB chunks made the spread-out tiles of `npm run bench -- tiles`
+// faster, 1.6 against 2.1 ms per demo tile, but would read 4 MB for each 6-tile row of a
+// viewport on a wide slide.) Remote sources keep one range request per tile.
 
 import { BlockCache } from './block-cache';
 import type { ByteSource } from './byte-source';
@@ -11,8 +14,8 @@ export class ChunkedSource implements ByteSource {
 
   constructor(
     private readonly inner: ByteSource,
-    readonly chunkSize = 4 << 20,
-    maxBytes = 64 << 20,
+    readonly chunkSize = 1 << 20,
+    maxBytes = 32 << 20,
   ) {
     this.chunks = new BlockCache(inner, chunkSize, maxBytes);
   }
