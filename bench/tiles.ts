@@ -23,7 +23,7 @@ const DRAWERS = ['canvas', 'webgl'] as const;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function run(args: string[]) {
-  const count = Number(args.find((a) => a.startsWith('--tiles='))?.split('=')[1] ?? 48);
+  const count = Number(args.find((a) => a.startsWith('--tiles='))?.split('=')[1] ?? 144);
   // --tiles=0 skips the tile-path comparison; --slides=demo,cmu limits the slides (name prefixes)
   const only = args
     .find((a) => a.startsWith('--slides='))

@@ -9,6 +9,8 @@ export interface ByteSource {
   readonly size: number | null;
   /** Reads [offset, offset+length); returns fewer bytes only at end of file. */
   read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /** [offset, end) as a Blob without reading it, where the bytes live in one (a local file) */
+  slice?(offset: number, end: number): Blob;
   close(): void;
 }
 
@@ -88,6 +90,9 @@ export class BlobSource implements ByteSource {
       this.name,
     );
     return new Uint8Array(buf);
+  }
+  slice(offset: number, end: number): Blob {
+    return this.blob.slice(offset, end);
   }
   close(): void {}
 }

@@ -18,7 +18,11 @@ export class ChunkedSource implements ByteSource {
     maxBytes = 32 << 20,
   ) {
     this.chunks = new BlockCache(inner, chunkSize, maxBytes);
+    const slice = inner.slice?.bind(inner);
+    if (slice) this.slice = slice;
   }
+
+  readonly slice?: (offset: number, end: number) => Blob;
 
   get name(): string {
     return this.inner.name;

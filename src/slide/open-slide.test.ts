@@ -41,6 +41,29 @@ describe.skipIf(!haveShared)('real slides (../shared)', () => {
     s.close();
   });
 
+  it('zero-copy JPEG tile parts make the same stream as the bytes (YCbCr), none for RGB tiles', async () => {
+    const cam = await openPath(CAMELYON);
+    for (const [x, y] of [
+      [2, 6],
+      [5, 13],
+    ]) {
+      const parts = cam.jpegTileParts!({ level: 0, x, y });
+      const found = await cam.jpegTileStream!({ level: 0, x, y });
+      expect(parts).not.toBeNull();
+      const composed = new Uint8Array(await new Blob(parts!.parts).arrayBuffer());
+      expect(Buffer.from(composed).equals(Buffer.from(found!.stream))).toBe(true);
+      expect([parts!.width, parts!.height]).toEqual([found!.width, found!.height]);
+    }
+    // synthetic levels have no native tile
+    expect(cam.jpegTileParts!({ level: 1, x: 0, y: 0 })).toBeNull();
+    cam.close();
+    // Aperio's RGB tiles need an Adobe marker that depends on their bytes
+    const svs = await openPath(SVS);
+    expect(svs.jpegTileParts!({ level: 0, x: 1, y: 1 })).toBeNull();
+    expect(await svs.jpegTileStream!({ level: 0, x: 1, y: 1 })).not.toBeNull();
+    svs.close();
+  });
+
   it('synthetic tiles equal the 2×2 average of the finer level', async () => {
     const s = await openPath(SVS);
     const fine = await s.readRegion({ x: 0, y: 0, width: 480, height: 480, downsample: 1 });

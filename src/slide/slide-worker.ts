@@ -49,25 +49,38 @@ const BITMAP_OPTIONS: ImageBitmapOptions = { colorSpaceConversion: 'none', premu
  */
 async function jpegTileBitmap(req: TileRequest): Promise<ImageBitmap | null> {
   const reader = current();
+  // local files: the decoder reads the tile straight from the file; a tile that is not a plain
+  // SOI-first stream fails there and takes the byte path below, which says what is wrong
+  const parts = reader.jpegTileParts?.(req);
+  if (parts) {
+    const bitmap = await decodeTile(new Blob(parts.parts, { type: 'image/jpeg' }), parts).catch(() => null);
+    if (bitmap) return bitmap;
+  }
   const found = await reader.jpegTileStream?.(req);
   if (!found) return null;
-  const t0 = performance.now();
-  let bitmap: ImageBitmap;
   try {
-    const blob = new Blob([found.stream as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' });
-    bitmap = await createImageBitmap(blob, BITMAP_OPTIONS);
+    return await decodeTile(
+      new Blob([found.stream as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }),
+      found,
+    );
   } catch (e) {
     throw new SlideError('decode-failed', `A JPEG tile could not be decoded: ${(e as Error).message}.`, {
       cause: e,
     });
   }
-  if (bitmap.width !== found.width || bitmap.height !== found.height) {
+}
+
+/** One JPEG stream to an ImageBitmap of the tile's size within its level. */
+async function decodeTile(blob: Blob, size: { width: number; height: number }): Promise<ImageBitmap> {
+  const t0 = performance.now();
+  let bitmap = await createImageBitmap(blob, BITMAP_OPTIONS);
+  if (bitmap.width !== size.width || bitmap.height !== size.height) {
     // edge tiles are stored padded to the full tile size
     const full = bitmap;
-    bitmap = await createImageBitmap(full, 0, 0, found.width, found.height, BITMAP_OPTIONS);
+    bitmap = await createImageBitmap(full, 0, 0, size.width, size.height, BITMAP_OPTIONS);
     full.close();
   }
-  reader.noteDecode?.(performance.now() - t0);
+  current().noteDecode?.(performance.now() - t0);
   return bitmap;
 }
 

@@ -56,3 +56,20 @@ export function buildJpegStream(
   out.set(rest, o);
   return out;
 }
+
+/**
+ * What goes before a YCbCr tile's bytes (from its second byte on, past its own SOI) to make a
+ * complete stream without reading the tile: SOI plus the shared tables. Null for RGB tiles, whose
+ * Adobe marker depends on the tile's own bytes.
+ */
+export function jpegStreamPrefix(tables: Uint8Array | undefined, rgbComponents: boolean): Uint8Array | null {
+  if (rgbComponents) return null;
+  const tableBody =
+    tables && tables.byteLength > 4 && isJpegStart(tables)
+      ? tables.subarray(2, tables.byteLength - 2)
+      : undefined;
+  const out = new Uint8Array(2 + (tableBody?.byteLength ?? 0));
+  out.set(SOI, 0);
+  if (tableBody) out.set(tableBody, 2);
+  return out;
+}
