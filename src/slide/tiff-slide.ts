@@ -25,13 +25,18 @@ export interface SlideStats extends TileCacheStats {
 export interface SlideReader extends SlideSource {
   stats(): SlideStats;
   /** see TiffSlide.jpegTileStream */
-  jpegTileStream?(
-    request: TileRequest,
-  ): Promise<{ stream: Uint8Array; width: number; height: number } | null>;
+  jpegTileStream?(request: TileRequest): Promise<JpegTileStream | null>;
   /** see TiffSlide.jpegTileParts */
   jpegTileParts?(request: TileRequest): JpegTileParts | null;
   /** counts a decode done outside the reader (the worker's bitmap fast path) */
   noteDecode?(ms: number): void;
+}
+
+/** A native JPEG tile's complete stream; the size is the tile's part within its level. */
+export interface JpegTileStream {
+  stream: Uint8Array;
+  width: number;
+  height: number;
 }
 
 /** A native JPEG tile as Blob parts: the stream prefix and the tile's bytes, still in the file. */
@@ -73,23 +78,12 @@ export class TiffSlide implements SlideReader {
    * the level (edge tiles are stored padded). Null when the general path must serve the tile: not
    * JPEG, a synthetic level, a missing tile, or one already decoded in the cache.
    */
-  async jpegTileStream({
-    level,
-    x,
-    y,
-    signal,
-  }: TileRequest): Promise<{ stream: Uint8Array; width: number; height: number } | null> {
-    const plan = this.checkTile(level, x, y);
-    if (plan.native < 0 || this.cache.has(`${level}/${x}/${y}`)) return null;
-    const lv = this.natives[plan.native];
-    if (lv.compression !== 7) return null;
-    const bytes = await this.readTileBytes(plan.native, x, y, signal);
+  async jpegTileStream({ level, x, y, signal }: TileRequest): Promise<JpegTileStream | null> {
+    const tile = this.nativeJpegTile(level, x, y);
+    if (!tile) return null;
+    const bytes = await this.readTileBytes(tile.native, x, y, signal);
     if (!bytes) return null;
-    return {
-      stream: jpegStreamFor(bytes, tileFormat(lv)),
-      width: Math.min(plan.tileWidth, plan.width - x * plan.tileWidth),
-      height: Math.min(plan.tileHeight, plan.height - y * plan.tileHeight),
-    };
+    return { stream: jpegStreamFor(bytes, tileFormat(this.natives[tile.native])), ...tile.size };
   }
 
   /**
@@ -101,20 +95,37 @@ export class TiffSlide implements SlideReader {
    */
   jpegTileParts({ level, x, y }: TileRequest): JpegTileParts | null {
     const slice = this.source.slice?.bind(this.source);
-    if (!slice) return null;
-    const plan = this.checkTile(level, x, y);
-    if (plan.native < 0 || this.cache.has(`${level}/${x}/${y}`)) return null;
-    const lv = this.natives[plan.native];
-    if (lv.compression !== 7) return null;
+    const tile = slice && this.nativeJpegTile(level, x, y);
+    if (!tile) return null;
+    const lv = this.natives[tile.native];
     const prefix = jpegStreamPrefix(lv.jpegTables, lv.photometric === 2 && lv.samplesPerPixel === 3);
-    if (!prefix) return null;
-    const where = this.tileExtent(plan.native, x, y);
+    const where = prefix && this.tileExtent(tile.native, x, y);
     if (!where) return null;
     this.bytesRead += where.count;
     return {
       parts: [prefix as Uint8Array<ArrayBuffer>, slice(where.offset + 2, where.offset + where.count)],
-      width: Math.min(plan.tileWidth, plan.width - x * plan.tileWidth),
-      height: Math.min(plan.tileHeight, plan.height - y * plan.tileHeight),
+      ...tile.size,
+    };
+  }
+
+  /**
+   * A tile the JPEG fast paths may serve: native, JPEG, not already decoded in the cache. Its size
+   * is the part within the level (edge tiles are stored padded).
+   */
+  private nativeJpegTile(
+    level: number,
+    x: number,
+    y: number,
+  ): { native: number; size: { width: number; height: number } } | null {
+    const plan = this.checkTile(level, x, y);
+    if (plan.native < 0 || this.cache.has(`${level}/${x}/${y}`)) return null;
+    if (this.natives[plan.native].compression !== 7) return null;
+    return {
+      native: plan.native,
+      size: {
+        width: Math.min(plan.tileWidth, plan.width - x * plan.tileWidth),
+        height: Math.min(plan.tileHeight, plan.height - y * plan.tileHeight),
+      },
     };
   }
 
@@ -227,7 +238,6 @@ export class TiffSlide implements SlideReader {
     return img;
   }
 
-  /** The compressed bytes of a native tile, checked against the limits; null for a missing tile. */
   /** Where a native tile's bytes lie, checked against the limits; null for a missing tile. */
   private tileExtent(n: number, x: number, y: number): { offset: number; count: number } | null {
     const lv = this.natives[n];

@@ -26,16 +26,20 @@ function hasAdobeMarker(b: Uint8Array): boolean {
   return false;
 }
 
+/** JPEGTables without their SOI and EOI (tables: SOI <DQT/DHT…> EOI); undefined if absent or bad. */
+function tableBodyOf(tables: Uint8Array | undefined): Uint8Array | undefined {
+  return tables && tables.byteLength > 4 && isJpegStart(tables)
+    ? tables.subarray(2, tables.byteLength - 2)
+    : undefined;
+}
+
 export function buildJpegStream(
   tile: Uint8Array,
   tables: Uint8Array | undefined,
   rgbComponents: boolean,
 ): Uint8Array {
-  // tables: SOI <DQT/DHT...> EOI ; tile: SOI <frame/scan> EOI
-  const tableBody =
-    tables && tables.byteLength > 4 && isJpegStart(tables)
-      ? tables.subarray(2, tables.byteLength - 2)
-      : undefined;
+  // tile: SOI <frame/scan> EOI; the tables' body goes after the tile's SOI
+  const tableBody = tableBodyOf(tables);
   const needAdobe = rgbComponents && !hasAdobeMarker(tile);
   if (!tableBody && !needAdobe) return tile;
   const rest = isJpegStart(tile) ? tile.subarray(2) : tile;
