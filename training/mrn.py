@@ -6,7 +6,7 @@ stride 1/crop_fraction for MRN-transposed) and concatenated with the target skip
 such a level too: its context features are the only ones whose receptive field spans most of the
 context patch, so without them the decoder sees little beyond the target's own surroundings.
 
-Training may add deep supervision of the context encoder (`context_logits`): a 1×1 head on its
+Training may add deep supervision of the context encoder (`logits_with_context`): `context_head`, 1×1 on its
 bottleneck predicts the tumour fraction of each bottleneck cell of the context patch. It is a
 training signal only; inference and export ignore it."""
 
