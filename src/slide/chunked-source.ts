@@ -32,19 +32,9 @@ export class ChunkedSource implements ByteSource {
     return this.inner.size;
   }
 
-  /** file reads made so far (chunks, plus large reads that bypass them) */
-  get reads(): number {
-    return this.chunks.requests + this.direct;
-  }
-
-  private direct = 0;
-
   read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     // a read as large as a chunk gains nothing from one
-    if (length > this.chunkSize / 2) {
-      this.direct++;
-      return this.inner.read(offset, length, signal);
-    }
+    if (length > this.chunkSize / 2) return this.inner.read(offset, length, signal);
     return this.chunks.read(offset, length, signal);
   }
 
