@@ -5,6 +5,7 @@ import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
 import type { HeatmapStats } from '../analysis/heatmap-stats';
 import type { ModelEntry } from '../analysis/model-index';
+import type { Progress } from '../analysis/scheduler';
 import type { SequentialColormap } from '../heatmap/colormap';
 import type { BackendChoice } from '../inference/backend-types';
 import type { BackendDecision } from '../inference/engine';
@@ -16,16 +17,10 @@ export interface RuntimeInfo {
   error: string | null;
 }
 
-export interface JobInfo {
+/** A run's progress (the scheduler's), with what it is and whether it still runs. */
+export interface JobInfo extends Progress {
   model: string;
   mode: 'viewport' | 'region' | 'slide';
-  done: number;
-  total: number;
-  cached: number;
-  /** patches per second */
-  rate: number;
-  etaMs: number | null;
-  elapsedMs: number;
   running: boolean;
 }
 
