@@ -77,6 +77,19 @@ export class BlockCache {
     });
   }
 
+  /** Whether a block is loaded (not merely requested). */
+  has(index: number): boolean {
+    return this.blocks.has(index);
+  }
+
+  /** Starts loading a block nobody has asked for yet (read-ahead). Its failure is ignored here. */
+  prefetch(index: number): void {
+    const size = this.source.size;
+    if (index < 0 || (size !== null && index * this.blockSize >= size)) return;
+    if (this.blocks.has(index) || this.inFlight.has(index)) return;
+    this.block(index).catch(() => {});
+  }
+
   get bytes(): number {
     return this.blocks.calculatedSize;
   }

@@ -29,12 +29,32 @@ describe('ChunkedSource', () => {
     expectBytes(await src.read(10, 100), 10, 100);
     expectBytes(await src.read(300, 200), 300, 200);
     expect(inner.reads).toBe(1);
-    // across a chunk edge: both chunks, bytes in order
-    expectBytes(await src.read(1000, 100), 1000, 100);
-    expect(inner.reads).toBe(2);
     // concurrent reads of a new chunk share it
     await Promise.all([src.read(4200, 10), src.read(4500, 10), src.read(5000, 10)]);
-    expect(inner.reads).toBe(3);
+    expect(inner.reads).toBe(2);
+    // across a chunk edge: both chunks, bytes in order
+    expectBytes(await src.read(7150, 100), 7150, 100);
+    expect(inner.reads).toBe(4);
+  });
+
+  it('reads ahead when reading runs on into the next chunk, and only then', async () => {
+    const inner = counted(bytes);
+    const src = new ChunkedSource(inner, 1024, 8 * 1024);
+    await src.read(0, 10); // chunk 0
+    await src.read(5000, 10); // a jump to chunk 4: no read-ahead
+    expect(inner.reads).toBe(2);
+    await src.read(1100, 10); // chunk 1 follows chunk 0: chunk 2 is read ahead
+    expect(inner.reads).toBe(4);
+    await src.read(2100, 10);
+    expect(inner.reads).toBe(4);
+    await src.read(3500, 10); // chunk 3 reads ahead chunk 4, which is already there
+    expect(inner.reads).toBe(5);
+    // nothing is read ahead past the end of the file
+    const end = counted(bytes);
+    const tail = new ChunkedSource(end, 1024, 8 * 1024);
+    await tail.read(8300, 10);
+    expectBytes(await tail.read(9300, 100), 9300, 100);
+    expect(end.reads).toBe(2);
   });
 
   it('passes large reads straight through, and stops at the end of the file', async () => {

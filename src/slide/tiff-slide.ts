@@ -20,6 +20,8 @@ export interface SlideStats extends TileCacheStats {
   blockRequests: number;
   /** tile payload bytes read from the source */
   bytesRead: number;
+  /** JPEG tiles decoded through WebCodecs planes and the exact colour kernel (slide worker only) */
+  webCodecsTiles?: number;
 }
 
 export interface SlideReader extends SlideSource {

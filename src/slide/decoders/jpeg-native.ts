@@ -1,17 +1,22 @@
-// JPEG decoding in browsers and Web Workers with the platform decoder: createImageBitmap on the
-// tile's bytes, then an OffscreenCanvas read-back to RGBA. Colour management is switched off so
-// that pixels match the file (and OpenSlide).
+// JPEG decoding in browsers and Web Workers with the platform decoder: WebCodecs' ImageDecoder and
+// the exact colour kernel where they apply (jpeg-webcodecs.ts), otherwise createImageBitmap on the
+// tile's bytes and an OffscreenCanvas read-back to RGBA. Both give the same pixels. Colour
+// management is switched off so that pixels match the file (and OpenSlide).
 
 import { abortError, SlideError } from '../slide-error';
 import type { RgbaImage } from '../slide-types';
 import type { JpegDecoder } from './jpeg-decoder';
+import { createWebCodecsJpegDecoder } from './jpeg-webcodecs';
 
 export function createNativeJpegDecoder(): JpegDecoder {
   let canvas: OffscreenCanvas | null = null;
   let ctx: OffscreenCanvasRenderingContext2D | null = null;
+  const webCodecs = createWebCodecsJpegDecoder();
   return {
     name: 'native',
     async decode(jpeg: Uint8Array, signal?: AbortSignal): Promise<RgbaImage> {
+      const fast = await webCodecs?.decode(jpeg, signal);
+      if (fast) return fast;
       if (signal?.aborted) throw abortError(signal);
       let bitmap: ImageBitmap;
       try {
