@@ -13,28 +13,17 @@ export function isJpegStart(b: Uint8Array): boolean {
   return b.byteLength >= 2 && b[0] === SOI[0] && b[1] === SOI[1];
 }
 
-/** The APP14 segment before the first SOS: its offset, or -1 without one. */
-function app14Offset(b: Uint8Array): number {
+function hasAdobeMarker(b: Uint8Array): boolean {
+  // Scan markers before the first SOS for APP14.
   let o = 2;
   while (o + 4 <= b.byteLength && b[o] === 0xff) {
     const marker = b[o + 1];
-    if (marker === 0xda) return -1;
-    if (marker === 0xee) return o;
+    if (marker === 0xda) return false;
+    if (marker === 0xee) return true;
     const len = (b[o + 2] << 8) | b[o + 3];
     o += 2 + len;
   }
-  return -1;
-}
-
-function hasAdobeMarker(b: Uint8Array): boolean {
-  return app14Offset(b) >= 0;
-}
-
-/** Whether a stream says its components are RGB (Adobe APP14 with transform 0), as Aperio's are. */
-export function isRgbCoded(b: Uint8Array): boolean {
-  const o = app14Offset(b);
-  // FF EE, length, "Adobe", version, flags0, flags1, transform
-  return o >= 0 && o + 15 < b.byteLength && b[o + 15] === 0;
+  return false;
 }
 
 /** JPEGTables without their SOI and EOI (tables: SOI <DQT/DHT…> EOI); undefined if absent or bad. */
