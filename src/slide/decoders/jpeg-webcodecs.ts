@@ -1,14 +1,14 @@
 // JPEG tiles through WebCodecs' ImageDecoder: it takes the bytes directly (createImageBitmap needs a
 // Blob, and every Blob is a round trip to the browser process) and hands back the Y/Cb/Cr planes,
-// which ycc-to-rgba.ts converts exactly as libjpeg-turbo would. Per 256² tile here: ~0.45 ms decode
+// which frame-to-rgba.ts converts exactly as libjpeg-turbo would. Per 256² tile here: ~0.45 ms decode
 // + 0.1 ms plane copy + 0.07 ms conversion, against 1.3 ms for createImageBitmap on the same bytes.
-// RGB-coded JPEG (Aperio) comes back as RGB, which copyTo only reorders: 0.95 against 1.3 ms per
-// 240² tile. Anything else (4:2:2, a decode error) yields null: the caller falls back to
+// RGB-coded JPEG (Aperio) comes back as RGB rows, which the kernel only reorders: 0.95 against
+// 1.3 ms per 240² tile. Anything else (4:2:2, a decode error) yields null: the caller falls back to
 // createImageBitmap, which gives the same pixels or says what is wrong.
 
 import { abortError } from '../slide-error';
 import type { RgbaImage } from '../slide-types';
-import { yccToRgbaView } from './ycc-to-rgba';
+import { frameToRgbaView, isFrameFormat } from './frame-to-rgba';
 
 export interface WebCodecsJpegDecoder {
   /**
@@ -54,25 +54,18 @@ export function createWebCodecsJpegDecoder(): WebCodecsJpegDecoder | null {
           if (!rect) return null;
           const width = crop?.width ?? rect.width;
           const height = crop?.height ?? rect.height;
-          if (format === 'RGBX' || format === 'BGRX' || format === 'RGBA' || format === 'BGRA') {
-            const data = new Uint8ClampedArray(width * height * 4);
-            await image.copyTo(data, { format: 'RGBA', rect: { x: 0, y: 0, width, height } });
-            webCodecsCounts.decoded++;
-            return { width, height, data };
-          }
           // libjpeg skips fancy upsampling below 3 chroma columns; such tiles take the fallback
-          if ((format !== 'I420' && format !== 'I444') || rect.width < 6) return null;
+          if (!isFrameFormat(format) || (format === 'I420' && rect.width < 6)) return null;
           const size = image.allocationSize();
           const pooled = planeBuffers.pop();
           const buffer = pooled && pooled.length >= size ? pooled : new Uint8Array(size);
           try {
             const data = buffer.subarray(0, size);
+            // no format conversion here: Chromium runs it on the GPU (3x slower first SVS view
+            // under software WebGL), and for YCbCr it would not be libjpeg's upsampling
             const layout = await image.copyTo(data);
-            const view = yccToRgbaView(
-              { format, width: rect.width, height: rect.height, data, layout },
-              width,
-              height,
-            );
+            const frame = { format, width: rect.width, height: rect.height, data, layout };
+            const view = frameToRgbaView(frame, width, height);
             webCodecsCounts.decoded++;
             return { width, height, data: borrow ? view : view.slice() };
           } finally {

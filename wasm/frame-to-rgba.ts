@@ -1,5 +1,5 @@
 // AssemblyScript source of the slide worker's JPEG colour kernel; scripts/build-wasm.ts compiles it
-// into src/slide/decoders/ycc-to-rgba-wasm.ts. WebCodecs' ImageDecoder hands back a JPEG's Y, Cb
+// into src/slide/decoders/frame-to-rgba-wasm.ts. WebCodecs' ImageDecoder hands back a JPEG's Y, Cb
 // and Cr planes; this turns them into RGBA exactly as libjpeg-turbo does inside createImageBitmap
 // (and OpenSlide): "fancy" triangle-filter chroma upsampling, then its fixed-point YCbCr->RGB.
 // (The browser's own conversion of those planes filters chroma differently: up to 25 levels off.)
@@ -149,5 +149,21 @@ export function convert(
       widenRow(crPtr + <usize>(r * crStride), upR, outWidth);
     }
     rgbaRow(yPtr + <usize>(r * yStride), upB, upR, out + <usize>(r * outWidth * 4), outWidth);
+  }
+}
+
+/** RGB-coded JPEG (Aperio) comes back from ImageDecoder as 8-bit RGBX or BGRX rows: reorder the
+ * channels and make alpha opaque. (copyTo can convert too, but Chromium does that on the GPU, which
+ * under software WebGL made the first SVS viewport 3x slower.) */
+export function rgbxToRgba(src: usize, stride: i32, bgr: bool, out: usize, outWidth: i32, outHeight: i32): void {
+  const opaque = i32x4.splat(0xff000000);
+  for (let r = 0; r < outHeight; r++) {
+    const s = src + <usize>(r * stride);
+    const o = out + <usize>(r * outWidth * 4);
+    for (let x = 0; x < outWidth; x += 4) {
+      let v = v128.load(s + (<usize>x << 2));
+      if (bgr) v = i8x16.shuffle(v, v, 2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15);
+      v128.store(o + (<usize>x << 2), v128.or(v, opaque));
+    }
   }
 }

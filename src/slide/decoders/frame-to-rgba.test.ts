@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileYccKernel, moduleText, WASM_MODULE } from '../../../scripts/build-wasm';
-import { chromaSize, type PlaneLayout, type YccFormat, yccToRgba, yccToRgbaView } from './ycc-to-rgba';
+import { compileFrameKernel, moduleText, WASM_MODULE } from '../../../scripts/build-wasm';
+import {
+  type FrameFormat,
+  frameToRgba,
+  frameToRgbaView,
+  type PlaneLayout,
+  planeSizes,
+} from './frame-to-rgba';
+
+type YccFormat = Extract<FrameFormat, 'I420' | 'I444'>;
+const chromaSize = (f: YccFormat, w: number, h: number) => planeSizes(f, w, h)[1];
 
 // libjpeg-turbo's own algorithm, written out plainly from jdcolor.c (its lookup tables) and
 // jdsample.c (h2v2_fancy_upsample's first/general/last-column cases): the reference the SIMD
@@ -79,7 +88,7 @@ function planes(format: YccFormat, w: number, h: number, seed: number) {
   return { format, width: w, height: h, data, layout };
 }
 
-describe('yccToRgba (wasm kernel)', () => {
+describe('frameToRgba (wasm kernel)', () => {
   const cases: [YccFormat, number, number, number, number][] = [
     ['I420', 256, 256, 256, 256],
     ['I420', 512, 512, 512, 512],
@@ -92,7 +101,7 @@ describe('yccToRgba (wasm kernel)', () => {
   for (const [format, w, h, outW, outH] of cases) {
     it(`${format} ${w}×${h} → ${outW}×${outH} equals libjpeg's upsampling and colour conversion`, () => {
       const p = planes(format, w, h, w * 31 + h);
-      const got = yccToRgba(p, outW, outH);
+      const got = frameToRgba(p, outW, outH);
       const want = reference(format, w, h, p.data, p.layout, outW, outH);
       expect(got.length).toBe(want.length);
       let mismatches = 0;
@@ -101,24 +110,45 @@ describe('yccToRgba (wasm kernel)', () => {
     });
   }
 
+  for (const format of ['RGBX', 'BGRX', 'BGRA'] as const) {
+    it(`${format} rows → RGBA: channels reordered, alpha opaque, padded stride and crop honoured`, () => {
+      const [w, h, outW, outH, stride] = [37, 5, 30, 4, 37 * 4 + 12];
+      const data = Uint8Array.from({ length: stride * h }, (_, i) => (i * 37 + 11) & 255);
+      const got = frameToRgba(
+        { format, width: w, height: h, data, layout: [{ offset: 0, stride }] },
+        outW,
+        outH,
+      );
+      const bgr = format.startsWith('B');
+      for (let r = 0; r < outH; r++)
+        for (let x = 0; x < outW; x++) {
+          const s = r * stride + x * 4;
+          const o = (r * outW + x) * 4;
+          expect([got[o], got[o + 1], got[o + 2], got[o + 3]]).toEqual(
+            bgr ? [data[s + 2], data[s + 1], data[s], 255] : [data[s], data[s + 1], data[s + 2], 255],
+          );
+        }
+    });
+  }
+
   it('a view is overwritten by the next call; yccToRgba returns a copy', () => {
     const a = planes('I420', 64, 64, 1);
     const b = planes('I420', 64, 64, 2);
-    const copy = yccToRgba(a);
-    const view = yccToRgbaView(a);
+    const copy = frameToRgba(a);
+    const view = frameToRgbaView(a);
     expect(Array.from(view)).toEqual(Array.from(copy));
-    yccToRgbaView(b);
+    frameToRgbaView(b);
     expect(Array.from(view)).not.toEqual(Array.from(copy));
   });
 
   it('refuses planes that do not fit their buffer, and outputs larger than the image', () => {
     const p = planes('I420', 64, 64, 3);
-    expect(() => yccToRgba({ ...p, data: p.data.subarray(0, 5000) })).toThrow(/plane/);
-    expect(() => yccToRgba(p, 65, 64)).toThrow(/not within/);
+    expect(() => frameToRgba({ ...p, data: p.data.subarray(0, 5000) })).toThrow(/plane/);
+    expect(() => frameToRgba(p, 65, 64)).toThrow(/not within/);
   });
 
   it('the committed module is what the AssemblyScript source compiles to', async () => {
-    const fresh = moduleText(await compileYccKernel());
+    const fresh = moduleText(await compileFrameKernel());
     expect(readFileSync(WASM_MODULE, 'utf8'), 'run `npm run wasm` and commit the result').toBe(fresh);
   }, 30_000);
 });
