@@ -1,6 +1,7 @@
 // Browser half of `npm run bench -- tiles`: loaded into the running app by bench/tiles.ts.
-// Times the app's tile path (slide worker: native JPEG decode, ImageBitmap out) against geotiff's
-// readRasters on the same level-0 tiles of the same in-memory Blob.
+// Times the app's tile path (slide worker: WebCodecs decode, exact colour kernel, ImageBitmap out)
+// against geotiff's readRasters on the same level-0 tiles of the same in-memory Blob. No warm-up
+// pass: it would leave file chunks cached for the app's path only.
 
 import { fromBlob, Pool } from 'geotiff';
 import { openSlideInWorker } from '../src/slide/slide-client';

@@ -112,7 +112,7 @@ export async function run(args: string[]) {
     }
     return {
       machine: `${process.platform} ${process.arch}, Chromium (software rendering)`,
-      note: 'app = slide worker with native JPEG decode (ImageBitmap); geotiff = readRasters on the same tiles',
+      note: 'app = slide worker: WebCodecs decode + exact wasm colour kernel, ImageBitmap out; geotiff = readRasters on the same tiles',
       tilePaths: tilePaths.map((t) => ({
         ...t,
         app: round(t.app),
