@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { createServer } from 'vite';
+import { call } from '../e2e/api-call';
 import config from '../playwright.config';
 import { pickModels } from '../src/inference/model-dirs';
 import { type TorchResult, timeTorch } from './torch-timing';
@@ -51,13 +52,6 @@ interface Row {
   slideMsEstimated?: number;
   contextDecodedPerOutputPixel?: number | null;
   error?: string;
-}
-
-function call<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(
-    ([n, a]) => (window.mrnViewer![n as string] as (...x: unknown[]) => unknown)(...(a as unknown[])),
-    [name, args] as const,
-  ) as Promise<T>;
 }
 
 interface Job {

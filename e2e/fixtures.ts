@@ -62,10 +62,4 @@ export function decodeRegion(r: { width: number; height: number; data: string | 
   return typeof r.data === 'string' ? new Uint8Array(Buffer.from(r.data, 'base64')) : Uint8Array.from(r.data);
 }
 
-/** Calls window.mrnViewer[name](...args) in the page (extensions are untyped there). */
-export function call<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(
-    ([n, a]) => (window.mrnViewer![n as string] as (...x: unknown[]) => unknown)(...(a as unknown[])),
-    [name, args] as const,
-  ) as Promise<T>;
-}
+export { call } from './api-call';
