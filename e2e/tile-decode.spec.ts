@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { startSlideServer } from '../scripts/serve-slides';
-import { CAMELYON, expect, gotoApp, HAVE_CAMELYON, HAVE_SHARED, SHARED, test } from './fixtures';
+import { expect, gotoApp, HAVE_CAMELYON, HAVE_SHARED, SHARED, test } from './fixtures';
 
 interface PathDiffs {
   tiles: number;
@@ -102,46 +102,31 @@ function compareTilePaths(page: Page, url: string): Promise<PathDiffs> {
   );
 }
 
-async function withSharedSlide(page: Page, file: string): Promise<PathDiffs> {
-  const server = await startSlideServer(path.join(SHARED, 'slides'));
-  try {
-    await gotoApp(page);
-    return await compareTilePaths(page, `${server.url}/${file}`);
-  } finally {
-    await server.close();
-  }
+/** The slides: null file = the demo slide served by the app; others come from ../shared. */
+const CASES: { name: string; file: string | null; available: boolean }[] = [
+  { name: 'demo slide (YCbCr 4:2:0)', file: null, available: true },
+  {
+    name: 'CAMELYON16 Tumor_001 (512² YCbCr tiles)',
+    file: 'camelyon16-tumor001-level5.tif',
+    available: HAVE_CAMELYON,
+  },
+  // RGB-coded JPEG comes back as RGB rows, which the kernel only reorders
+  { name: 'Aperio SVS (RGB-coded JPEG)', file: 'cmu-1-small-region.svs', available: HAVE_SHARED },
+];
+
+for (const { name, file, available } of CASES) {
+  test(`${name}: both tile paths equal the browser decode, through WebCodecs`, async ({ page }) => {
+    test.skip(!available, `${file} is not in ../shared/slides`);
+    const server = file ? await startSlideServer(path.join(SHARED, 'slides')) : null;
+    try {
+      await gotoApp(page);
+      const r = await compareTilePaths(page, server ? `${server.url}/${file}` : '/demo/demo.tiff');
+      console.log(`${name} tile paths`, JSON.stringify(r));
+      expect(r.displayMax).toBe(0);
+      expect(r.rgbaMax).toBe(0);
+      expect(r.webCodecsTiles).toBe(2 * r.tiles);
+    } finally {
+      await server?.close();
+    }
+  });
 }
-
-test('demo slide (YCbCr 4:2:0): both tile paths equal the browser decode, through WebCodecs', async ({
-  page,
-}) => {
-  await gotoApp(page);
-  const r = await compareTilePaths(page, '/demo/demo.tiff');
-  console.log('demo tile paths', JSON.stringify(r));
-  expect(r.displayMax).toBe(0);
-  expect(r.rgbaMax).toBe(0);
-  expect(r.webCodecsTiles).toBe(2 * r.tiles);
-});
-
-test('CAMELYON16 Tumor_001 (512² YCbCr tiles): both tile paths equal the browser decode', async ({
-  page,
-}) => {
-  test.skip(!HAVE_CAMELYON, `${CAMELYON} is not available`);
-  const r = await withSharedSlide(page, 'camelyon16-tumor001-level5.tif');
-  console.log('camelyon tile paths', JSON.stringify(r));
-  expect(r.displayMax).toBe(0);
-  expect(r.rgbaMax).toBe(0);
-  expect(r.webCodecsTiles).toBe(2 * r.tiles);
-});
-
-test('Aperio SVS (RGB-coded JPEG): both tile paths equal the browser decode, through WebCodecs', async ({
-  page,
-}) => {
-  test.skip(!HAVE_SHARED, '../shared/slides is not available');
-  const r = await withSharedSlide(page, 'cmu-1-small-region.svs');
-  console.log('svs tile paths', JSON.stringify(r));
-  expect(r.displayMax).toBe(0);
-  expect(r.rgbaMax).toBe(0);
-  // RGB comes back as RGB: copyTo only reorders the channels
-  expect(r.webCodecsTiles).toBe(2 * r.tiles);
-});
