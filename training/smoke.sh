@@ -3,7 +3,8 @@
 # patch pairs through the app's reader → a few training steps of every model kind → TF.js export
 # → parity of the exported graphs in Node tfjs against PyTorch (≤ 1e-4, fp32), plus bad input:
 # a slide without mpp, annotations that do not fit, a failed export leaves no directory behind,
-# corrupt/mismatched models fail in the loader (in the parity test). Everything goes to a temp dir.
+# corrupt/mismatched models fail in the loader (in the parity test); then the shard-subset and
+# seed-sweep tools on a few records. Everything goes to a temp dir.
 # Usage: bash training/smoke.sh   (about 2 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -92,6 +93,24 @@ leftovers = [p for p in os.listdir(t / 'models') if p.startswith('.')]
 assert not leftovers, f'temporary export directories left behind: {leftovers}'
 export_tfjs.dumps = real_dumps
 print('no half-written model directory (new and existing targets)')
+EOF
+
+step 'shard subset + seed sweep (2 steps, 2 seeds)'
+(cd "$T" && PYTHONPATH="$ROOT" python3 -m training.subset_shards --shards "$T/shards" --out "$T/subset" \
+  --train 40 --val 16 && PYTHONPATH="$ROOT" python3 -m training.seed_sweep --shards "$T/subset" --models unet \
+  --seeds 0,1 --steps 2 --out "$T/sweep") >"$T/sweep.log" 2>&1 || { cat "$T/sweep.log"; fail 'seed sweep'; }
+python3 - "$T" <<'EOF'
+import json, sys
+from pathlib import Path
+t = Path(sys.argv[1])
+for split, n in (('train', 40), ('val', 16)):
+    m = json.loads((t / 'subset' / split / 'manifest.json').read_text())
+    assert m['totalRecords'] == n and (t / 'subset' / split / 'shard-000.bin').stat().st_size == n * 32768, m
+runs = [json.loads(l) for l in (t / 'sweep' / 'runs.jsonl').read_text().splitlines()]
+assert [r['seed'] for r in runs] == [0, 1] and all(0 <= r['val']['iou'] <= 1 for r in runs), runs
+summary = json.loads((t / 'sweep' / 'summary.json').read_text())
+assert summary['unet']['runs'] == 2, summary
+print('subset and sweep ok:', summary['unet'])
 EOF
 
 step "done in $((SECONDS - t0)) s"
