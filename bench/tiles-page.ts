@@ -63,10 +63,15 @@ function tileGrid(cols: number, rows: number, count: number): [number, number][]
   return all.filter((_, i) => i % step === 0).slice(0, count);
 }
 
-export async function benchTiles(url: string, count = 144, concurrency = 4): Promise<TileBenchResult> {
+export async function benchTiles(
+  url: string,
+  count = 144,
+  concurrency = 4,
+  options: { decoderPool?: boolean } = {},
+): Promise<TileBenchResult> {
   const blob = await (await fetch(url)).blob();
   const signal = new AbortController().signal;
-  const slide = await openSlideInWorker(blob, signal, { tileFormat: 'bitmap' });
+  const slide = await openSlideInWorker(blob, signal, { tileFormat: 'bitmap', ...options });
   const level = slide.metadata.levels[0];
   const cols = Math.ceil(level.width / level.tileWidth);
   const rows = Math.ceil(level.height / level.tileHeight);

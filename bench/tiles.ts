@@ -2,15 +2,19 @@
 // ../shared slides. Prints, in one run:
 //  - ms per tile and tiles/s for the app's tile path and for geotiff readRasters (without and with
 //    geotiff's worker pool) on the same level-0 tiles, and their ratios;
+//  - for 4096² LZW and Deflate slides (made here): the app's tile path with geotiff's worker pool
+//    and without it (decoding in the slide worker), and their ratio;
 //  - the time from choosing a local file to the first complete viewport (1440×900), median of 3,
 //    in the production build (what users get; the dev server's unbundled modules add ~1 s), with
 //    OSD's canvas drawer (the default) and its WebGL drawer side by side.
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
+import sharp from 'sharp';
 import { build, createServer, preview } from 'vite';
 import config from '../playwright.config';
+import { codedPattern } from '../scripts/fixtures/pattern';
 import { startSlideServer } from '../scripts/serve-slides';
 import type { TileBenchResult } from './tiles-page';
 
@@ -78,6 +82,40 @@ export async function run(args: string[]) {
       );
     }
 
+    // lossless slides: tiles decoded in geotiff's pool or in the slide worker
+    const goodDir = await losslessSlides();
+    const goodServer = await startSlideServer(goodDir);
+    const lossless = [];
+    try {
+      for (const file of count > 0 ? LOSSLESS : []) {
+        const runs: TileBenchResult[] = [];
+        for (const decoderPool of [true, false]) {
+          runs.push(
+            await page.evaluate(
+              async ([u, moduleUrl, pool]) => {
+                const mod: typeof import('./tiles-page') = await import(/* @vite-ignore */ moduleUrl);
+                return mod.benchTiles(u, 1000, 4, { decoderPool: pool });
+              },
+              [`${goodServer.url}/${file}`, '/bench/tiles-page.ts', decoderPool] as const,
+            ),
+          );
+        }
+        const [pooled, alone] = runs; // with the pool, then the slide worker alone
+        lossless.push({
+          slide: file,
+          tiles: pooled.app.tiles,
+          pool: round(pooled.app),
+          slideWorker: round(alone.app),
+          geotiff: round(pooled.geotiff),
+          poolSpeedupSerial: +(alone.app.msPerTileSerial / pooled.app.msPerTileSerial).toFixed(2),
+          poolSpeedupConcurrent: +(pooled.app.tilesPerSecond / alone.app.tilesPerSecond).toFixed(2),
+          poolVsGeotiffConcurrent: +pooled.speedupConcurrent.toFixed(2),
+        });
+      }
+    } finally {
+      await goodServer.close();
+    }
+
     const firstViewport = [];
     for (const s of slides) {
       const byDrawer: Record<string, { openMs: number; firstCompleteViewportMs: number; runs: unknown[] }> =
@@ -122,6 +160,7 @@ export async function run(args: string[]) {
         speedupConcurrent: +t.speedupConcurrent.toFixed(2),
         speedupVsPool: +t.speedupVsPool.toFixed(2),
       })),
+      lossless,
       firstViewport,
     };
   } finally {
@@ -130,6 +169,25 @@ export async function run(args: string[]) {
     await vite.close();
     await prod.close();
   }
+}
+
+const LOSSLESS = ['lzw-4k.tif', 'deflate-4k.tif'];
+
+/** 4096² tiled LZW and Deflate pyramids of the coded pattern (256 level-0 tiles each), made once. */
+async function losslessSlides(): Promise<string> {
+  const dir = path.join(ROOT, '.cache/bench-slides');
+  if (LOSSLESS.every((f) => existsSync(path.join(dir, f)))) return dir;
+  mkdirSync(dir, { recursive: true });
+  const img = codedPattern(4096, 4096);
+  for (const [file, compression] of [
+    ['lzw-4k.tif', 'lzw'],
+    ['deflate-4k.tif', 'deflate'],
+  ] as const) {
+    await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+      .tiff({ compression, tile: true, tileWidth: 256, tileHeight: 256, pyramid: true })
+      .toFile(path.join(dir, file));
+  }
+  return dir;
 }
 
 function round<T extends object>(o: T): T {

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
+import type { RgbImage } from '../scripts/fixtures/pattern';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const SHARED = path.resolve(ROOT, '../shared');
@@ -55,6 +56,26 @@ export async function imageStdDev(png: Buffer): Promise<number> {
   const sharp = (await import('sharp')).default;
   const stats = await sharp(png).removeAlpha().stats();
   return Math.max(...stats.channels.map((c) => c.stdev));
+}
+
+/** Largest per-channel difference between RGBA bytes and the pattern window at (x0, y0). */
+export function worstDiff(
+  px: Uint8Array,
+  width: number,
+  height: number,
+  want: RgbImage,
+  x0: number,
+  y0: number,
+) {
+  let worst = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const g = (y * width + x) * 4;
+      const w = ((y0 + y) * want.width + x0 + x) * 3;
+      for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(px[g + c] - want.data[w + c]));
+    }
+  }
+  return worst;
 }
 
 /** Decodes mrnViewer.readRegion's base64 RGBA. */

@@ -4,24 +4,10 @@
 
 import path from 'node:path';
 import { JP2K_MPP, JP2K_SIZE, jp2kLevels } from '../scripts/fixtures/jp2k-fixtures';
-import type { RgbImage } from '../scripts/fixtures/pattern';
-import { decodeRegion, expect, gotoApp, ROOT, test, waitSettled } from './fixtures';
+import { decodeRegion, expect, gotoApp, ROOT, test, waitSettled, worstDiff } from './fixtures';
 
 const GOOD = path.join(ROOT, '.cache/fixtures/good');
 const [level0, level1] = jp2kLevels();
-
-/** Largest per-channel difference between RGBA bytes and the pattern window at (x0, y0). */
-function worstDiff(px: Uint8Array, width: number, height: number, want: RgbImage, x0: number, y0: number) {
-  let worst = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const g = (y * width + x) * 4;
-      const w = ((y0 + y) * want.width + x0 + x) * 3;
-      for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(px[g + c] - want.data[w + c]));
-    }
-  }
-  return worst;
-}
 
 for (const [file, tolerance] of [
   ['aperio-jp2k-rgb.svs', 0], // 33005, lossless: exact

@@ -4,6 +4,7 @@ import { BlockCache } from './block-cache';
 import { BlobSource, type ByteSource } from './byte-source';
 import { ChunkedSource } from './chunked-source';
 import type { DecoderEnv } from './decoders/decoder-registry';
+import type { DecoderPool } from './decoders/geotiff-pool';
 import type { JpegDecoder } from './decoders/jpeg-decoder';
 import { createNativeJpegDecoder } from './decoders/jpeg-native';
 import { createSharpJpegDecoder } from './decoders/jpeg-sharp';
@@ -27,6 +28,8 @@ export interface OpenSlideOptions {
   jpegDecoder?: JpegDecoder;
   /** browser URL of @cornerstonejs/codec-openjpeg's openjpegwasm_decode.wasm */
   openjpegWasmUrl?: string;
+  /** worker pool for LZW tiles (the slide worker passes geotiff's) */
+  decoderPool?: DecoderPool;
   /** display name (default: file name or URL) */
   name?: string;
 }
@@ -84,6 +87,7 @@ export async function openSlide(input: Blob | string, options: OpenSlideOptions 
     const env: DecoderEnv = {
       jpeg: options.jpegDecoder ?? defaultJpegDecoder(),
       openjpegWasmUrl: options.openjpegWasmUrl,
+      pool: options.decoderPool,
     };
     return new TiffSlide(
       metadata,

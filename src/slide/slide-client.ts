@@ -9,7 +9,8 @@
  *   await slide.stats()                 // SlideStats: hits, misses, bytes, decodedTiles, decodeMs, …
  *   slide.close()                       // terminates the worker
  *
- * - One worker per slide; parsing, decoding and resampling happen there. Results are transferred.
+ * - One worker per slide; parsing, decoding and resampling happen there (LZW tiles in geotiff's
+ *   decoder pool, which that worker starts for LZW slides). Results are transferred.
  * - Aborting a signal rejects that call with a DOMException named 'AbortError' and cancels the
  *   work in the worker (a tile shared with other callers keeps loading for them).
  * - Failures reject with SlideError (name 'SlideError', `code` from SlideErrorCode, `message` a
@@ -37,6 +38,8 @@ export interface OpenInWorkerOptions {
   tileFormat?: TileFormatWanted;
   limits?: Partial<SlideLimits>;
   name?: string;
+  /** LZW in geotiff's worker pool (default true); false decodes them in the slide worker */
+  decoderPool?: boolean;
   /** use this worker instead of starting slide-worker.ts */
   worker?: Worker;
 }
@@ -93,7 +96,11 @@ export async function openSlideInWorker(
   let metadata: SlideMetadata;
   try {
     metadata = await call(signal, (id) =>
-      remote.open(input, { limits: options.limits, name: options.name }, id),
+      remote.open(
+        input,
+        { limits: options.limits, name: options.name, decoderPool: options.decoderPool },
+        id,
+      ),
     );
   } catch (e) {
     close();

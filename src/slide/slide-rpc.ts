@@ -10,6 +10,8 @@ export type TileFormatWanted = 'bitmap' | 'rgba';
 export interface WorkerOpenOptions {
   limits?: Partial<SlideLimits>;
   name?: string;
+  /** decode LZW in geotiff's worker pool (default true; false: in the slide worker) */
+  decoderPool?: boolean;
 }
 
 export interface SlideWorkerApi {

@@ -3,6 +3,7 @@
 
 import openjpegWasmUrl from '@cornerstonejs/codec-openjpeg/decodewasm?url';
 import * as Comlink from 'comlink';
+import { createLazyDecoderPool, type LazyDecoderPool } from './decoders/geotiff-pool';
 import { createNativeJpegDecoder } from './decoders/jpeg-native';
 import { createWebCodecsJpegDecoder, webCodecsCounts } from './decoders/jpeg-webcodecs';
 import { openSlide } from './open-slide';
@@ -19,6 +20,7 @@ import type { JpegTileStream, SlideReader } from './tiff-slide';
 installErrorHandler();
 
 let slide: SlideReader | null = null;
+let pool: LazyDecoderPool | null = null;
 const calls = new Map<number, AbortController>();
 
 async function tracked<T>(callId: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -109,6 +111,8 @@ const api: SlideWorkerApi = {
   async open(input: Blob | string, options: WorkerOpenOptions, callId: number) {
     slide?.close();
     slide = null;
+    pool?.destroy();
+    pool = options.decoderPool === false ? null : createLazyDecoderPool();
     slide = await tracked(callId, (signal) =>
       openSlide(input, {
         signal,
@@ -116,8 +120,10 @@ const api: SlideWorkerApi = {
         name: options.name,
         jpegDecoder: createNativeJpegDecoder(),
         openjpegWasmUrl,
+        decoderPool: pool ?? undefined,
       }),
     );
+    if (slide.metadata.compression === 'LZW') pool?.start();
     return slide.metadata;
   },
 
@@ -144,7 +150,8 @@ const api: SlideWorkerApi = {
   },
 
   stats() {
-    return slide ? { ...slide.stats(), webCodecsTiles: webCodecsCounts.decoded } : null;
+    if (!slide) return null;
+    return { ...slide.stats(), webCodecsTiles: webCodecsCounts.decoded, poolTiles: pool?.decoded ?? 0 };
   },
 
   abort(callId: number) {
@@ -156,6 +163,8 @@ const api: SlideWorkerApi = {
     calls.clear();
     slide?.close();
     slide = null;
+    pool?.destroy();
+    pool = null;
   },
 };
 

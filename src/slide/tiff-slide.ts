@@ -22,6 +22,8 @@ export interface SlideStats extends TileCacheStats {
   bytesRead: number;
   /** JPEG tiles decoded through WebCodecs planes and the exact colour kernel (slide worker only) */
   webCodecsTiles?: number;
+  /** LZW tiles decoded in geotiff's worker pool (slide worker only) */
+  poolTiles?: number;
 }
 
 export interface SlideReader extends SlideSource {

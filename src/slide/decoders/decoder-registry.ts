@@ -4,6 +4,7 @@ import { getDecoder } from 'geotiff';
 import { SlideError } from '../slide-error';
 import type { RgbaImage } from '../slide-types';
 import { compressionName, describeCompression } from '../tiff-tags';
+import { type DecoderPool, POOL_COMPRESSIONS } from './geotiff-pool';
 import { decodeJpeg2000 } from './jp2k-decoder';
 import type { JpegDecoder } from './jpeg-decoder';
 import { buildJpegStream, isJpegStart } from './jpeg-stream';
@@ -22,6 +23,8 @@ export interface DecoderEnv {
   jpeg: JpegDecoder;
   /** browser URL of openjpegwasm_decode.wasm */
   openjpegWasmUrl?: string;
+  /** geotiff's worker pool, for the codecs in POOL_COMPRESSIONS; without one they decode here */
+  pool?: DecoderPool;
 }
 
 export type TileDecoder = (
@@ -47,15 +50,19 @@ const decodeJpeg: TileDecoder = async (bytes, f, env, signal) => {
   return fitToTile(img, f.tileWidth, f.tileHeight);
 };
 
-const decodeWithGeotiff: TileDecoder = async (bytes, f) => {
-  const decoder = await getDecoder(f.compression, {
+const decodeWithGeotiff: TileDecoder = async (bytes, f, env) => {
+  const parameters = {
     tileWidth: f.tileWidth,
     tileHeight: f.tileHeight,
     planarConfiguration: 1,
     bitsPerSample: Array(f.samplesPerPixel).fill(8),
     predictor: f.predictor,
     samplesPerPixel: f.samplesPerPixel,
-  });
+  };
+  const decoder =
+    env.pool && POOL_COMPRESSIONS.has(f.compression)
+      ? env.pool.bindParameters(f.compression, parameters)
+      : await getDecoder(f.compression, parameters);
   let raw: ArrayBufferLike;
   try {
     const copy = bytes.slice().buffer; // decoders may keep or transfer the buffer
