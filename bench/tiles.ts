@@ -3,7 +3,8 @@
 //  - ms per tile and tiles/s for the app's tile path and for geotiff readRasters (without and with
 //    geotiff's worker pool) on the same level-0 tiles, and their ratios;
 //  - for 4096² LZW and Deflate slides (made here): the app's tile path with geotiff's worker pool
-//    and without it (decoding in the slide worker), and their ratio;
+//    allowed and without it, and their ratio (the pool serves LZW only, so Deflate's two runs take
+//    the same path: a control for noise);
 //  - the time from choosing a local file to the first complete viewport (1440×900), median of 3,
 //    in the production build (what users get; the dev server's unbundled modules add ~1 s), with
 //    OSD's canvas drawer (the default) and its WebGL drawer side by side.

@@ -1,9 +1,11 @@
 // geotiff's decoder pool for LZW, the slowest codec the browser cannot decode natively: its workers
-// decode tiles in parallel, where the slide worker alone would decode them one after another.
-// Measured here (npm run bench -- tiles, 4096² slides, 4 tiles in flight, 2 cores): LZW 229 tiles/s
-// through the pool against 137 in the slide worker; Deflate and PackBits decode faster than a trip
-// to a pool worker costs (Deflate 573 tiles/s in the slide worker, 424 through the pool), so they
-// stay in the slide worker. Started when a slide needs it, so other slides start no extra workers.
+// decode tiles in parallel, where the slide worker alone decodes them one after another. A trip
+// to a pool worker costs ~1.5 ms per tile, so it pays where decoding is slow and tiles come many
+// at a time (a viewport), and more with more cores. On the 2-core development machine
+// (npm run bench -- tiles, 4096² slides, 4 tiles in flight) LZW ran 1.19–1.67× faster through the
+// pool, against run-to-run noise of up to 1.34× (the Deflate control), and 0.75× one tile at a
+// time. Deflate and PackBits decode fast enough that the trip does not pay (Deflate through the
+// pool measured 0.74× once), so they stay in the slide worker. The pool starts with an LZW slide.
 
 import { Pool } from 'geotiff';
 
