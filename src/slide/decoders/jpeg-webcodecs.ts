@@ -29,6 +29,8 @@ export const webCodecsCounts = { decoded: 0 };
 
 /** Plane buffers for copyTo, reused: fresh 100 KB buffers per tile cost GC time. */
 const planeBuffers: Uint8Array[] = [];
+/** a 512² RGBX tile */
+const MAX_POOLED_BYTES = 1 << 20;
 
 /** Null where the platform has no ImageDecoder (Node, older browsers). */
 export function createWebCodecsJpegDecoder(): WebCodecsJpegDecoder | null {
@@ -69,7 +71,8 @@ export function createWebCodecsJpegDecoder(): WebCodecsJpegDecoder | null {
             webCodecsCounts.decoded++;
             return { width, height, data: borrow ? view : view.slice() };
           } finally {
-            if (planeBuffers.length < 8) planeBuffers.push(buffer);
+            // keep a few tile-sized buffers; a rare huge tile's is left to the GC
+            if (planeBuffers.length < 8 && buffer.length <= MAX_POOLED_BYTES) planeBuffers.push(buffer);
           }
         } finally {
           image.close();
