@@ -25,7 +25,7 @@ async function viewerPixels(page: import('@playwright/test').Page) {
 
 for (const drawer of ['canvas', 'webgl'] as const) {
   test(`overlay blends at the chosen opacity (${drawer} drawer)`, async ({ page }) => {
-    test.setTimeout(120_000);
+    test.setTimeout(210_000);
     await gotoApp(page, `?drawer=${drawer}`);
     await page.evaluate(() => window.mrnViewer!.open('/demo/demo.tiff'));
     expect((await waitSettled(page)).status).toBe('ready');
@@ -40,9 +40,13 @@ for (const drawer of ['canvas', 'webgl'] as const) {
       opacity: OPACITY,
       outline: false,
     });
+    // showing the heatmap also starts analysis of the rest of the viewport, and the overlay is
+    // redrawn as its patches land; under software WebGL that run can take tens of seconds
     await expect
-      .poll(() =>
-        call<{ layers: { items: number }[] }>(page, 'analysisInfo').then((i) => JSON.stringify(i.layers)),
+      .poll(
+        () =>
+          call<{ layers: { items: number }[] }>(page, 'analysisInfo').then((i) => JSON.stringify(i.layers)),
+        { timeout: 90_000, intervals: [250] },
       )
       .toMatch(/"items":1/);
     const on = await viewerPixels(page);
