@@ -3,7 +3,7 @@
 
 import openjpegWasmUrl from '@cornerstonejs/codec-openjpeg/decodewasm?url';
 import * as Comlink from 'comlink';
-import { createLazyDecoderPool, type LazyDecoderPool } from './decoders/geotiff-pool';
+import { createLazyDecoderPool, type LazyDecoderPool, poolServes } from './decoders/geotiff-pool';
 import { createNativeJpegDecoder } from './decoders/jpeg-native';
 import { createWebCodecsJpegDecoder, webCodecsCounts } from './decoders/jpeg-webcodecs';
 import { openSlide } from './open-slide';
@@ -123,7 +123,7 @@ const api: SlideWorkerApi = {
         decoderPool: pool ?? undefined,
       }),
     );
-    if (slide.metadata.compression === 'LZW') pool?.start();
+    if (poolServes(slide.metadata.compression)) pool?.start();
     return slide.metadata;
   },
 
