@@ -9,12 +9,11 @@
 import { FRAME_TO_RGBA_WASM } from './frame-to-rgba-wasm';
 
 /** 8-bit VideoFrame pixel formats the kernel takes. */
-export type FrameFormat = 'I420' | 'I444' | 'RGBX' | 'BGRX' | 'RGBA' | 'BGRA';
-
-const FORMATS: readonly string[] = ['I420', 'I444', 'RGBX', 'BGRX', 'RGBA', 'BGRA'];
+const FORMATS = ['I420', 'I444', 'RGBX', 'BGRX', 'RGBA', 'BGRA'] as const;
+export type FrameFormat = (typeof FORMATS)[number];
 
 export function isFrameFormat(format: string | null): format is FrameFormat {
-  return format !== null && FORMATS.includes(format);
+  return (FORMATS as readonly (string | null)[]).includes(format);
 }
 
 export interface PlaneLayout {

@@ -8,7 +8,7 @@
 
 import { abortError } from '../slide-error';
 import type { RgbaImage } from '../slide-types';
-import { frameToRgbaView, isFrameFormat } from './frame-to-rgba';
+import { frameToRgba, frameToRgbaView, isFrameFormat } from './frame-to-rgba';
 
 export interface WebCodecsJpegDecoder {
   /**
@@ -62,14 +62,14 @@ export function createWebCodecsJpegDecoder(): WebCodecsJpegDecoder | null {
           const pooled = planeBuffers.pop();
           const buffer = pooled && pooled.length >= size ? pooled : new Uint8Array(size);
           try {
-            const data = buffer.subarray(0, size);
+            const planes = buffer.subarray(0, size);
             // no format conversion here: Chromium runs it on the GPU (3x slower first SVS view
             // under software WebGL), and for YCbCr it would not be libjpeg's upsampling
-            const layout = await image.copyTo(data);
-            const frame = { format, width: rect.width, height: rect.height, data, layout };
-            const view = frameToRgbaView(frame, width, height);
+            const layout = await image.copyTo(planes);
+            const frame = { format, width: rect.width, height: rect.height, data: planes, layout };
+            const data = borrow ? frameToRgbaView(frame, width, height) : frameToRgba(frame, width, height);
             webCodecsCounts.decoded++;
-            return { width, height, data: borrow ? view : view.slice() };
+            return { width, height, data };
           } finally {
             // keep a few tile-sized buffers; a rare huge tile's is left to the GC
             if (planeBuffers.length < 8 && buffer.length <= MAX_POOLED_BYTES) planeBuffers.push(buffer);
