@@ -51,7 +51,6 @@ const EMPTY_COUNTERS: TileCounters = {
 export class SlideViewer {
   readonly osd: OpenSeadragon.Viewer;
   private source: SlideTileSource | null = null;
-  private openStartedAt = 0;
   private firstViewportMs: number | null = null;
   private viewFrame = 0;
   private staleTimer: ReturnType<typeof setTimeout> | null = null;
@@ -106,12 +105,6 @@ export class SlideViewer {
         }, 0);
       }
     });
-    this.osd.addHandler('fully-loaded-change', (e) => {
-      if (e.fullyLoaded && this.source && this.firstViewportMs === null && this.openStartedAt) {
-        this.firstViewportMs = performance.now() - this.openStartedAt;
-        this.callbacks.onFirstViewport?.(this.firstViewportMs);
-      }
-    });
   }
 
   get slide(): ViewerSlide | null {
@@ -124,7 +117,6 @@ export class SlideViewer {
    */
   open(slide: ViewerSlide, startedAt: number, view?: ViewState | null): Promise<void> {
     this.close();
-    this.openStartedAt = startedAt;
     this.firstViewportMs = null;
     const source = new SlideTileSource(slide, {
       onTileError: (message) => this.callbacks.onTileError?.(message),
@@ -133,6 +125,14 @@ export class SlideViewer {
     this.source = source;
     return new Promise((resolve, reject) => {
       this.osd.addOnceHandler('open', () => {
+        // the slide's own item, as ready() waits for: the viewer's aggregate event also waits for
+        // overlay items, and could leave the first-viewport time unset after ready() resolved
+        this.item()?.addHandler('fully-loaded-change', (e) => {
+          if (e.fullyLoaded && this.source === source && this.firstViewportMs === null) {
+            this.firstViewportMs = performance.now() - startedAt;
+            this.callbacks.onFirstViewport?.(this.firstViewportMs);
+          }
+        });
         if (view) this.setView(view, true);
         this.scheduleView();
         resolve();
@@ -147,7 +147,6 @@ export class SlideViewer {
     this.source.cancelAll();
     this.osd.close();
     this.source = null;
-    this.openStartedAt = 0;
   }
 
   private item(): OpenSeadragon.TiledImage | null {
