@@ -1,7 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
 // One worker: the machine has two shared cores, and the tests are timing-sensitive enough.
-export const APP_PORT = 5199;
+// MRN_E2E_PORT lets several checkouts run their e2e suites side by side.
+export const APP_PORT = Number(process.env.MRN_E2E_PORT ?? 5199);
 
 export default defineConfig({
   testDir: 'e2e',
