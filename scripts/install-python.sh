@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Python side (training, export) from the local package index; CPU torch.
+# Installs the Python side (training, export, the GlaS metric reference) from the local package
+# index; CPU torch.
 set -euo pipefail
-if python3 -c 'import torch, tifffile, numpy' 2>/dev/null; then exit 0; fi
-python3 -m pip install -q torch==2.13.0 tifffile numpy || {
-  apt-get install -y -q python3-torch python3-numpy python3-tifffile >/dev/null
+if python3 -c 'import torch, tifffile, numpy, skimage, shapely' 2>/dev/null; then exit 0; fi
+python3 -m pip install -q torch==2.13.0 tifffile numpy scikit-image shapely || {
+  apt-get install -y -q python3-torch python3-numpy python3-tifffile python3-skimage python3-shapely >/dev/null
 }

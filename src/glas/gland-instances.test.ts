@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { connectedComponents } from './connected-components';
+import { squaredDistanceTransform } from './distance-transform';
+import { glandInstances } from './gland-instances';
+import { paint } from './glas-test-shapes.fixture';
+
+function count(labels: { data: Int32Array }): number {
+  return new Set(labels.data).size - 1;
+}
+
+describe('glandInstances', () => {
+  // two glands touching through a 3 px neck, and a 2 px speck
+  const touching = paint(60, 30, [
+    [1, { disc: [15, 15, 10] }],
+    [1, { disc: [42, 15, 10] }],
+    [1, { rect: [24, 14, 10, 3] }],
+    [1, { rect: [55, 2, 2, 1] }],
+  ]);
+  const prob = Float32Array.from(touching.data, (v) => (v ? 0.9 : 0.1));
+
+  it('merges touching glands with seedRadius 0 (threshold + connected components)', () => {
+    const plain = glandInstances(prob, 60, 30, { seedRadius: 0, minArea: 1 });
+    expect(count(plain)).toBe(2); // the joined pair and the speck
+    expect(count(connectedComponents(touching).labels)).toBe(2);
+  });
+
+  it('splits them at the neck with markers, keeps every foreground pixel, drops specks', () => {
+    const split = glandInstances(prob, 60, 30, { seedRadius: 3, minArea: 10 });
+    expect(count(split)).toBe(2);
+    expect(split.data[15 * 60 + 15]).not.toBe(split.data[15 * 60 + 42]);
+    const kept = split.data.reduce((n, v) => n + (v ? 1 : 0), 0);
+    const fg = touching.data.reduce((n, v) => n + (v ? 1 : 0), 0);
+    expect(kept).toBe(fg - 2);
+  });
+});
+
+describe('squaredDistanceTransform', () => {
+  it('matches brute force', () => {
+    const w = 17;
+    const h = 11;
+    const sites = [3, 40, 101, 150];
+    const d = squaredDistanceTransform(w, h, (i) => sites.includes(i));
+    for (let i = 0; i < w * h; i++) {
+      const want = Math.min(
+        ...sites.map((s) => ((s % w) - (i % w)) ** 2 + (Math.floor(s / w) - Math.floor(i / w)) ** 2),
+      );
+      expect(d[i]).toBe(want);
+    }
+  });
+});
