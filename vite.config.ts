@@ -2,17 +2,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { listModelDirs } from './src/inference/node/model-dirs';
 
 const MODELS_DIR = path.resolve(import.meta.dirname, 'models');
 
-/** Model directories that hold a card.json, sorted by name: the app's model list. */
+/** The app's model list: the folders listModelDirs accepts (one rule for app, CLIs and tests). */
 function modelIndex(): { models: { id: string; path: string }[] } {
-  if (!existsSync(MODELS_DIR)) return { models: [] };
-  const models = readdirSync(MODELS_DIR)
-    .filter((d) => /^[a-z0-9][a-z0-9-]*$/.test(d) && existsSync(path.join(MODELS_DIR, d, 'card.json')))
-    .sort()
-    .map((id) => ({ id, path: `models/${id}/` }));
-  return { models };
+  return { models: listModelDirs(MODELS_DIR).map(({ id }) => ({ id, path: `models/${id}/` })) };
 }
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -19,7 +19,7 @@ import { chromium, type Page } from '@playwright/test';
 import { createServer } from 'vite';
 import { call } from '../e2e/api-call';
 import config from '../playwright.config';
-import { pickModels } from '../src/inference/model-dirs';
+import { pickModels } from '../src/inference/node/model-dirs';
 import { type TorchResult, timeTorch } from './torch-timing';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

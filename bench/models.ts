@@ -20,9 +20,9 @@ import { createServer } from 'vite';
 import config from '../playwright.config';
 import { createEngine } from '../src/inference/engine';
 import type { ModelCard } from '../src/inference/model-card';
-import { pickModels } from '../src/inference/model-dirs';
 import { loadModelWith } from '../src/inference/model-loader';
-import { nodeFileHandler } from '../src/inference/node-model-io';
+import { pickModels } from '../src/inference/node/model-dirs';
+import { nodeFileHandler } from '../src/inference/node/node-model-io';
 import { benchInputs, type EngineTiming, timeEngine } from './models-timing';
 import { type TorchResult, timeTorch } from './torch-timing';
 

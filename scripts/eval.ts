@@ -36,14 +36,18 @@ import { planWholeSlide } from '../src/analysis/viewport-planner';
 import { maskTruth, segmentationMetrics } from '../src/heatmap/metrics';
 import { ProbabilityStore } from '../src/heatmap/probability-store';
 import { createEngine } from '../src/inference/engine';
-import { pickModels } from '../src/inference/model-dirs';
 import { type LoadedModel, loadModelWith } from '../src/inference/model-loader';
-import { nodeFileHandler } from '../src/inference/node-model-io';
-import { createSharpJpegDecoder } from '../src/slide/decoders/jpeg-sharp';
+import { pickModels } from '../src/inference/node/model-dirs';
+import { nodeFileHandler } from '../src/inference/node/node-model-io';
+import { createSharpJpegDecoder } from '../src/slide/decoders/node/jpeg-sharp';
 import { openSlide } from '../src/slide/open-slide';
 import type { SlideReader } from '../src/slide/tiff-slide';
 import { SEED_RANGES, SYNTH_VERSION } from '../src/synth/layout';
-import { type SyntheticSidecar, slideFiles, writeSyntheticSlide } from '../src/synth/write-synthetic-slide';
+import {
+  type SyntheticSidecar,
+  slideFiles,
+  writeSyntheticSlide,
+} from '../src/synth/node/write-synthetic-slide';
 
 const { values } = parseArgs({
   options: {

@@ -18,7 +18,6 @@ import { existsSync, openAsBlob, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type PatchGeometry, pixelAlignedCenter } from '../src/analysis/patch-geometry';
 import { type AnnotationSet, scaleAnnotations } from '../src/annotations/annotation-types';
 import { parseAnnotations } from '../src/annotations/parse-annotations';
 import { extractPair, packPair, recordBytes, slideMppOrThrow } from '../src/annotations/patch-pairs';
@@ -30,9 +29,10 @@ import {
   sampleCentres,
 } from '../src/annotations/patch-sampling';
 import { validateAnnotationsFit } from '../src/annotations/validate-annotations';
-import { createSharpJpegDecoder } from '../src/slide/decoders/jpeg-sharp';
+import { type PatchGeometry, pixelAlignedCenter } from '../src/geometry/patch-geometry';
+import { createSharpJpegDecoder } from '../src/slide/decoders/node/jpeg-sharp';
 import { openSlide } from '../src/slide/open-slide';
-import { hash2 } from '../src/synth/prng';
+import { hash2 } from '../src/util/prng';
 
 const { values } = parseArgs({
   options: {

@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { SYNTH_VERSION } from '../src/synth/layout';
-import { slideFiles, writeSyntheticSlide } from '../src/synth/write-synthetic-slide';
+import { slideFiles, writeSyntheticSlide } from '../src/synth/node/write-synthetic-slide';
 
 const OUT = 'public/demo';
 const NAME = 'demo';

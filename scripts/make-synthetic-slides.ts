@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { slideFiles, writeSyntheticSlide } from '../src/synth/write-synthetic-slide';
+import { slideFiles, writeSyntheticSlide } from '../src/synth/node/write-synthetic-slide';
 
 const { values } = parseArgs({
   options: {

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# The one test command: lint, typecheck, unit tests, Python pipeline smoke tests, e2e.
+# The one test command: lint, dependency rules, typecheck, unit tests, Python pipeline smoke tests, e2e.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Fail up front, in one line, where the Python side is missing (the smoke test needs it).
+if [ -f training/smoke.sh ] && ! python3 -c 'import torch, numpy, tifffile' 2>/dev/null; then
+  echo 'npm test: PyTorch (torch, numpy, tifffile) is not installed for python3; run: bash scripts/install-python.sh' >&2
+  exit 1
+fi
 echo '== lint'; npx biome check src e2e scripts bench
+echo '== dependency rules'; npm run --silent lint:deps
 echo '== typecheck'; npx tsc -p tsconfig.json --noEmit
 echo '== unit'; npx vitest run
 if [ -f training/smoke.sh ]; then echo '== training smoke'; bash training/smoke.sh; fi

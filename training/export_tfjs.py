@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from .graph_builder import GraphBuilder, dumps
+from .model_inputs import NORMALIZATION
 
 SHARD = 'group1-shard1of1.bin'
 DEFAULT_BATCH = 8
@@ -33,7 +34,6 @@ PATCH = 64
 TARGET_MPP = 1.0
 CONTEXT_MPP = 4.0
 # Inputs are RGB uint8 mapped to [-1, 1]: x' = (x·scale − mean) / std.
-NORMALIZATION = {'scale': 1 / 255, 'mean': [0.5, 0.5, 0.5], 'std': [0.5, 0.5, 0.5]}
 INTENDED_USE = 'Trained on synthetic slides; not for diagnosis.'
 
 
@@ -193,7 +193,7 @@ def main(argv=None):
     feed = None
     if args.parity_shards:
         from .shards import load_split
-        from .train import parity_feed
+        from .model_inputs import parity_feed
         feed = parity_feed(ckpt['model'], load_split(args.parity_shards))
     out = export_model(model, args.out, name=args.name or ckpt.get('name'), batch=args.batch, float16=args.float16,
                        training=ckpt.get('training'), metrics=ckpt.get('metrics'),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { contextRegion, type PatchGeometry, planPatchGrid } from '../geometry/patch-geometry';
 import { ContextCache, levelForDownsample, resampleArea } from './context-cache';
-import { contextRegion, type PatchGeometry, planPatchGrid } from './patch-geometry';
 import { syntheticSource } from './synthetic-source.fixture';
 
 const mrn: PatchGeometry = { targetSize: 64, targetMpp: 1, contextSize: 64, contextMpp: 4 };

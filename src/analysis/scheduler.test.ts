@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PatchGeometry, PlannedPatch } from '../geometry/patch-geometry';
 import { ProbabilityStore } from '../heatmap/probability-store';
 import { BackendLostError } from '../inference/backend-types';
 import { createEngine, type Engine } from '../inference/engine';
 import { tinyGraphArtifacts, tinyGraphSpec } from '../inference/tiny-graph.fixture';
 import { ContextCache } from './context-cache';
-import type { PatchGeometry, PlannedPatch } from './patch-geometry';
 import { isAbortError, LatestRunner, type Predictor, type Progress, runAnalysis } from './scheduler';
 import { syntheticSource } from './synthetic-source.fixture';
 import { planViewport } from './viewport-planner';

@@ -11,11 +11,16 @@
 // Patches already in the store are skipped, so returning to a region is instant. A
 // BackendLostError makes the predictor fall back to its next backend and the batch is retried.
 
+import {
+  contextRegion,
+  type PatchGeometry,
+  type PlannedPatch,
+  targetRegion,
+} from '../geometry/patch-geometry';
 import { BackendLostError } from '../inference/backend-types';
 import type { EngineModelSpec } from '../inference/model-spec';
 import type { RgbaImage, SlideSource } from '../slide/slide-types';
 import type { ContextCache } from './context-cache';
-import { contextRegion, type PatchGeometry, type PlannedPatch, targetRegion } from './patch-geometry';
 import { type InputNormalization, UNIT_RANGE, writePatch } from './patch-input';
 
 /** What the scheduler needs from the engine (the worker proxy has the same shape). */

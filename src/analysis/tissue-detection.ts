@@ -10,8 +10,8 @@
 // glass nor near-black (pen, scanner border). The mask is dilated by one pixel so patch
 // borders of tissue are kept.
 
+import type { Rect } from '../geometry/patch-geometry';
 import type { RgbaImage, SlideSource } from '../slide/slide-types';
-import type { Rect } from './patch-geometry';
 
 export interface TissueMask {
   width: number;

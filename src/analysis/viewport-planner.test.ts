@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PatchGeometry } from './patch-geometry';
+import type { PatchGeometry } from '../geometry/patch-geometry';
 import type { TissueMask } from './tissue-detection';
 import { planViewport, planWholeSlide } from './viewport-planner';
 

@@ -16,7 +16,7 @@ import {
   type PlannedPatch,
   planPatchGrid,
   type Rect,
-} from './patch-geometry';
+} from '../geometry/patch-geometry';
 import { type TissueMask, tissueFraction } from './tissue-detection';
 
 export interface PlanOptions {

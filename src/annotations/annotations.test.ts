@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildLayout } from '../synth/layout';
-import { tumourRegions } from '../synth/write-synthetic-slide';
+import { tumourRegions } from '../synth/node/write-synthetic-slide';
 import { type AnnotationRegion, DEFAULT_ANNOTATION_LIMITS, scaleAnnotations } from './annotation-types';
 import { parseAsapXml } from './asap-xml';
 import { parseGeoJson, toGeoJson } from './geojson';

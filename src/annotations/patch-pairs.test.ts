@@ -8,12 +8,12 @@ import {
   type PatchGeometry,
   pixelAlignedCenter,
   targetRegion,
-} from '../analysis/patch-geometry';
-import { createSharpJpegDecoder } from '../slide/decoders/jpeg-sharp';
+} from '../geometry/patch-geometry';
+import { createSharpJpegDecoder } from '../slide/decoders/node/jpeg-sharp';
 import { openSlide } from '../slide/open-slide';
 import type { SlideSource } from '../slide/slide-types';
 import { buildLayout, depthInside } from '../synth/layout';
-import { type SyntheticSidecar, writeSyntheticSlide } from '../synth/write-synthetic-slide';
+import { type SyntheticSidecar, writeSyntheticSlide } from '../synth/node/write-synthetic-slide';
 import { scaleAnnotations } from './annotation-types';
 import { parseAnnotations } from './parse-annotations';
 import { extractPair, type PatchPair, packPair, recordBytes, slideMppOrThrow } from './patch-pairs';

@@ -1,7 +1,7 @@
 // Target/context patch pairs with their masks, for training. Reads through any SlideSource and
 // places both patches with patch-geometry.ts, the same code the in-browser inference uses.
 
-import { contextRegion, type PatchGeometry, type Point, targetRegion } from '../analysis/patch-geometry';
+import { contextRegion, type PatchGeometry, type Point, targetRegion } from '../geometry/patch-geometry';
 import type { RegionRequest, RgbaImage, SlideSource } from '../slide/slide-types';
 import type { AnnotationRegion } from './annotation-types';
 import { rasterise } from './rasterise';

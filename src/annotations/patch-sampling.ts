@@ -3,9 +3,9 @@
 // sampled per category, with quotas, so that rare but telling places (tumour borders,
 // look-alike interiors) are not drowned by plain tissue.
 
-import type { Point } from '../analysis/patch-geometry';
+import type { Point } from '../geometry/patch-geometry';
 import type { RgbaImage, SlideSource } from '../slide/slide-types';
-import { Prng } from '../synth/prng';
+import { Prng } from '../util/prng';
 import type { AnnotationRegion } from './annotation-types';
 import { rasterise } from './rasterise';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gridPatch } from '../analysis/patch-geometry';
+import { gridPatch } from '../geometry/patch-geometry';
 import { decodeProbability, encodeProbability, ProbabilityStore } from './probability-store';
 import { cellRange, fillStore, testStore } from './store.fixture';
 

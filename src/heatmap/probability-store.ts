@@ -12,7 +12,7 @@
 // Storage is sparse (one Uint8Array per analysed cell) so whole-slide runs fit in memory:
 // byte 0 = not analysed, 1..255 = probability (byte − 1) / 254.
 
-import type { PlannedPatch } from '../analysis/patch-geometry';
+import type { PlannedPatch } from '../geometry/patch-geometry';
 
 export interface StoreInfo {
   modelId: string;

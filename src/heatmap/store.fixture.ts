@@ -2,7 +2,7 @@
 // at the centre of each output pixel of each patch, using the documented patch geometry
 // (output pixel (i, j) of the patch centred at c covers level-0 [c − size/2·d + i·d, … + d)).
 
-import { gridPatch } from '../analysis/patch-geometry';
+import { gridPatch } from '../geometry/patch-geometry';
 import { ProbabilityStore } from './probability-store';
 
 /** The geometry most tests use: 64 px patches at 1 µm/px on a 0.5 µm/px slide, 8 px margins. */

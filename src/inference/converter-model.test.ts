@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from './engine';
 import { type ModelCard, parseModelCard } from './model-card';
 import { loadModelWith } from './model-loader';
-import { nodeFileHandler } from './node-model-io';
+import { nodeFileHandler } from './node/node-model-io';
 
 const ROOT = resolve('node_modules/handtrackjs/models/webmodel/ssd320fpnlite');
 const VARIANTS = ['base', 'fp16', 'int8'] as const;

@@ -12,9 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from './engine';
 import { type ModelCard, ModelCardError, validateModelAgainstCard, validateOutputShape } from './model-card';
-import { listModelDirs } from './model-dirs';
 import { loadModelWith } from './model-loader';
-import { ModelFileError, nodeFileHandler, readModelCard } from './node-model-io';
+import { listModelDirs } from './node/model-dirs';
+import { ModelFileError, nodeFileHandler, readModelCard } from './node/node-model-io';
 
 interface ParityFile {
   /** 'sinusoid-v1': inputs from a closed form; 'stored-v1': real (normalised) patches stored in `data` */

@@ -10,7 +10,7 @@
 // 'BackendLostError' are rebuilt here and the scheduler's fallback logic works unchanged.
 
 import { type Remote, wrap } from 'comlink';
-import type { PatchGeometry } from '../analysis/patch-geometry';
+import type { PatchGeometry } from '../geometry/patch-geometry';
 import { type BackendChoice, BackendLostError } from './backend-types';
 import type { BackendDecision } from './engine';
 import type { InferenceWorkerApi } from './inference-worker';

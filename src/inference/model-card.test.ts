@@ -10,7 +10,7 @@ import {
   validateModelAgainstCard,
   validateOutputShape,
 } from './model-card';
-import { nodeFileHandler } from './node-model-io';
+import { nodeFileHandler } from './node/node-model-io';
 
 const cardText = (id: string) => readFileSync(join('models', id, 'card.json'), 'utf8');
 const card = (id: string): ModelCard => parseModelCardText(cardText(id));

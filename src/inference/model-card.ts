@@ -4,6 +4,9 @@
 
 import { z } from 'zod';
 
+/** A model id: kebab-case. Model folders are named by it (see inference/node/model-dirs.ts). */
+export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
 
 export const normalizationSchema = z.object({
@@ -59,7 +62,7 @@ export const metricsSchema = z.object({
 export const modelCardSchema = z
   .object({
     schemaVersion: z.literal(1),
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'id must be kebab-case'),
+    id: z.string().regex(MODEL_ID_PATTERN, 'id must be kebab-case'),
     name: z.string().min(1),
     description: z.string(),
     /** test models (random weights, fixed patterns) must never be offered as real analyses */

@@ -11,7 +11,7 @@
 // switches backend.
 
 import * as tf from '@tensorflow/tfjs';
-import type { PatchGeometry } from '../analysis/patch-geometry';
+import type { PatchGeometry } from '../geometry/patch-geometry';
 import { inputForRole, type ModelCard, ModelCardError, parseModelCardText } from './model-card';
 import type { EngineModelSpec } from './model-spec';
 

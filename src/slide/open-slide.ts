@@ -7,7 +7,7 @@ import type { DecoderEnv } from './decoders/decoder-registry';
 import type { DecoderPool } from './decoders/geotiff-pool';
 import type { JpegDecoder } from './decoders/jpeg-decoder';
 import { createNativeJpegDecoder } from './decoders/jpeg-native';
-import { createSharpJpegDecoder } from './decoders/jpeg-sharp';
+import { createSharpJpegDecoder } from './decoders/node/jpeg-sharp';
 import { openHttpSource } from './http-source';
 import { isAbortError, isSlideError, SlideError } from './slide-error';
 import { planLevels } from './slide-levels';

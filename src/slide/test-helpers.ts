@@ -2,7 +2,7 @@
 
 import { existsSync, openAsBlob } from 'node:fs';
 import { join } from 'node:path';
-import { createSharpJpegDecoder } from './decoders/jpeg-sharp';
+import { createSharpJpegDecoder } from './decoders/node/jpeg-sharp';
 import { type OpenSlideOptions, openSlide } from './open-slide';
 import type { RgbaImage } from './slide-types';
 import type { SlideReader } from './tiff-slide';

@@ -18,7 +18,6 @@ import { ContextCache } from '../analysis/context-cache';
 import { type GroundTruth, groundTruthFromAnnotations, sidecarUrl } from '../analysis/ground-truth';
 import { type HeatmapStats, heatmapStats } from '../analysis/heatmap-stats';
 import { defaultComparePair, defaultModel, fetchModels, type ModelEntry } from '../analysis/model-index';
-import type { PatchGeometry, Rect } from '../analysis/patch-geometry';
 import { isAbortError, LatestRunner, type Progress, runAnalysis } from '../analysis/scheduler';
 import { detectTissue, type TissueMask } from '../analysis/tissue-detection';
 import {
@@ -29,6 +28,7 @@ import {
   planWholeSlide,
 } from '../analysis/viewport-planner';
 import { parseAnnotations } from '../annotations/parse-annotations';
+import type { PatchGeometry, Rect } from '../geometry/patch-geometry';
 import { segmentationMetrics } from '../heatmap/metrics';
 import { ProbabilityStore } from '../heatmap/probability-store';
 import { type RegionCollection, tumourRegions } from '../heatmap/region-export';

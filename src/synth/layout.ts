@@ -3,8 +3,8 @@
 // Tumour interiors and follicle centres share one texture (see paint.ts); only the rim, i.e.
 // the wider field, tells them apart. All lengths here are level-0 pixels unless named ...Um.
 
+import { hash2, Prng } from '../util/prng';
 import { fbm2 } from './noise';
-import { hash2, Prng } from './prng';
 
 export const SYNTH_VERSION = 1;
 

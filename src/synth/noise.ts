@@ -1,7 +1,7 @@
 // Stateless value noise: any pixel's value depends only on (seed, x, y), so strips and tiles
 // painted separately join without seams.
 
-import { hash1, hash3, unit } from './prng';
+import { hash1, hash3, unit } from '../util/prng';
 
 function smooth(t: number): number {
   return t * t * (3 - 2 * t);

@@ -4,6 +4,7 @@
 // at its centre asks for it. Tumour and look-alike interiors use the same class, hence the
 // same texture; only their rims differ.
 
+import { hash1, hash2, hash3, unit } from '../util/prng';
 import {
   classifyPoint,
   depthInside,
@@ -13,7 +14,6 @@ import {
   type TissueClassCode,
 } from './layout';
 import { fbm2, valueNoise, worley } from './noise';
-import { hash1, hash2, hash3, unit } from './prng';
 
 type Rgb = readonly [number, number, number];
 

@@ -1,6 +1,6 @@
 // The part of the slide a viewer shows, in level-0 pixels (what viewport analysis tiles).
 
-import type { Rect } from '../analysis/patch-geometry';
+import type { Rect } from '../geometry/patch-geometry';
 import type { SlideViewer } from './viewer-controller';
 
 /** Level-0 rectangle of the target view (the end of any animation); null when nothing is open. */

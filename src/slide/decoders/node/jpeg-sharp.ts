@@ -1,9 +1,9 @@
 // JPEG decoding in Node (tests, scripts) through sharp/libjpeg-turbo. sharp is imported
 // dynamically so that browser bundles never see it.
 
-import { abortError, SlideError } from '../slide-error';
-import type { RgbaImage } from '../slide-types';
-import type { JpegDecoder } from './jpeg-decoder';
+import { abortError, SlideError } from '../../slide-error';
+import type { RgbaImage } from '../../slide-types';
+import type { JpegDecoder } from '../jpeg-decoder';
 
 type SharpFn = typeof import('sharp').default;
 let sharpPromise: Promise<SharpFn> | null = null;

@@ -1,6 +1,8 @@
-// Lists the model directories under a root (e.g. models/): each sub-directory with a card.json.
-// Node only. Dot-directories are exports in progress (training/export_tfjs.py writes a hidden
-// temporary directory and renames it into place) and are never listed.
+// Lists the model directories under a root (e.g. models/): each sub-directory with a card.json
+// whose name is a model id. Node only. The one rule for "which folders are models", shared by the
+// dev server (vite.config.ts serves /models/index.json from it), the CLIs, benches and tests.
+// Dot-directories are exports in progress (training/export_tfjs.py writes a hidden temporary
+// directory and renames it into place) and never match; nor does any name the card's id rule rejects.
 //
 // Usage:
 //   const dirs = listModelDirs('models');                        // [{ id, dir }], sorted by id
@@ -8,7 +10,7 @@
 
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ModelCard } from './model-card';
+import { MODEL_ID_PATTERN, type ModelCard } from '../model-card';
 import { readModelCard } from './node-model-io';
 
 export interface ModelDir {
@@ -16,11 +18,16 @@ export interface ModelDir {
   dir: string;
 }
 
+/** A folder name that can be a model: the card's kebab-case id rule (so no dot-directories). */
+export function isModelDirName(name: string): boolean {
+  return MODEL_ID_PATTERN.test(name);
+}
+
 export function listModelDirs(root: string): ModelDir[] {
   const abs = resolve(root);
   if (!existsSync(abs)) return [];
   return readdirSync(abs, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && existsSync(join(abs, e.name, 'card.json')))
+    .filter((e) => e.isDirectory() && isModelDirName(e.name) && existsSync(join(abs, e.name, 'card.json')))
     .map((e) => ({ id: e.name, dir: join(abs, e.name) }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type ModelCard, parseModelCardText } from './model-card';
+import { type ModelCard, parseModelCardText } from '../model-card';
 
 export class ModelFileError extends Error {
   constructor(message: string) {

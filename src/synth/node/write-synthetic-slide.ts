@@ -4,11 +4,11 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { AnnotationRegion } from '../annotations/annotation-types';
-import { toGeoJson } from '../annotations/geojson';
-import { buildLayout, RULES, type SlideLayout, SYNTH_VERSION, shapeRing, summarise } from './layout';
-import { layoutMask } from './mask';
-import { paintStrip } from './paint';
+import type { AnnotationRegion } from '../../annotations/annotation-types';
+import { toGeoJson } from '../../annotations/geojson';
+import { buildLayout, RULES, type SlideLayout, SYNTH_VERSION, shapeRing, summarise } from '../layout';
+import { layoutMask } from '../mask';
+import { paintStrip } from '../paint';
 
 export interface SyntheticSlideOptions {
   seed: number;

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fromFile } from 'geotiff';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseGeoJson } from '../annotations/geojson';
-import { rasterise } from '../annotations/rasterise';
-import { buildLayout } from './layout';
-import { layoutMask } from './mask';
+import { parseGeoJson } from '../../annotations/geojson';
+import { rasterise } from '../../annotations/rasterise';
+import { buildLayout } from '../layout';
+import { layoutMask } from '../mask';
 import {
   type SyntheticSidecar,
   type SyntheticSlideFiles,
