@@ -8,7 +8,7 @@
 //   viewer, analysis,   OpenSeadragon glue; patch planning, scheduling, tissue, evaluation;
 //   synth               synthetic slide generator (training data, fixtures)
 //   inference, heatmap, TF.js engine and model cards; probability store, tiles, metrics, exports;
-//   annotations         annotation formats and the one rasteriser
+//   annotations, glas   annotation formats and the one rasteriser; GlaS gland metrics
 //   geometry            patch geometry and plain shapes (may read slide types)
 //   slide               slide formats, byte sources, decoders
 //   util                small helpers with no project imports (PRNG, abort, errors, base64)
@@ -20,7 +20,7 @@ const LAYERS = [
   ['ui', 'api'],
   ['state'],
   ['viewer', 'analysis', 'synth'],
-  ['inference', 'heatmap', 'annotations'],
+  ['inference', 'heatmap', 'annotations', 'glas'],
   ['geometry'],
   ['slide'],
   ['util'],
@@ -113,6 +113,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: ['/node/', TEST_FILE, 'test-helpers\\.ts$'] },
       to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'folder-in-a-layer',
+      comment: 'every folder of src/ belongs to a layer: add a new one to LAYERS in .dependency-cruiser.cjs',
+      severity: 'error',
+      from: { path: '^src/', pathNot: anyOf(LAYERS.flat()) },
+      to: {},
     },
     ...layerRules,
   ],

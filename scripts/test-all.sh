@@ -3,8 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Fail up front, in one line, where the Python side is missing (the smoke test needs it).
-if [ -f training/smoke.sh ] && ! python3 -c 'import torch, numpy, tifffile' 2>/dev/null; then
-  echo 'npm test: PyTorch (torch, numpy, tifffile) is not installed for python3; run: bash scripts/install-python.sh' >&2
+if ! bash scripts/install-python.sh --check; then
+  echo 'npm test: the Python side (PyTorch, numpy, tifffile, scikit-image, shapely) is missing; run: bash scripts/install-python.sh' >&2
   exit 1
 fi
 echo '== lint'; npx biome check src e2e scripts bench

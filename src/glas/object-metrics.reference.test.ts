@@ -4,7 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { Prng } from '../synth/prng';
+import { Prng } from '../util/prng';
 import { connectedComponents } from './connected-components';
 import { paint, type Shape } from './glas-test-shapes.fixture';
 import type { LabelImage } from './label-image';
