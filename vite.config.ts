@@ -3,6 +3,8 @@ import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { listModelDirs } from './src/inference/node/model-dirs';
+import { crossOriginIsolation } from './scripts/vite/cross-origin-isolation';
+import { wasmThreadFactory } from './scripts/vite/wasm-thread-factory';
 
 const MODELS_DIR = path.resolve(import.meta.dirname, 'models');
 
@@ -75,10 +77,12 @@ function modelsPlugin(): Plugin {
 
 // The app is static: slides are read in the browser, nothing is uploaded.
 export default defineConfig({
-  plugins: [react(), modelsPlugin()],
+  // cross-origin isolated (threaded wasm), with the threaded wasm factory kept runnable from its text
+  plugins: [react(), modelsPlugin(), crossOriginIsolation(), wasmThreadFactory()],
   server: { port: 5173, strictPort: false },
   preview: { port: 4173 },
-  worker: { format: 'es' },
+  // workers are bundled by their own pipeline: the inference worker is where tfjs-backend-wasm runs
+  worker: { format: 'es', plugins: () => [wasmThreadFactory()] },
   optimizeDeps: {
     // Pre-bundled, not excluded: the wasm backend's ESM imports a CommonJS worker file by name,
     // which only works once converted (its .wasm binaries are located by wasm-paths.ts).
@@ -96,6 +100,8 @@ export default defineConfig({
       'zod',
     ],
     entries: ['index.html', 'src/**/*-worker.ts'],
+    // the pre-bundled (dev) factory gets the same treatment as the build's
+    rolldownOptions: { plugins: [wasmThreadFactory()] },
   },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
 });

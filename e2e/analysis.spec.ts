@@ -54,15 +54,26 @@ test('heatmap toggles with H and the button, and covers the viewport (auto backe
     })
     .toBeGreaterThan(60);
   expect(await call<number | null>(page, 'sampleHeatmap', 'test-tiny-unet', VIEW.x, VIEW.y)).not.toBeNull();
-  // 'auto' timed the backends this browser has and took the fastest that worked
-  const info = await call<{
+  // 'auto' timed wasm, then each GPU backend for about a second (cut off when slower), and took the
+  // fastest that worked; cpu is not timed once wasm works
+  type Info = {
     backend: string;
-    decision: { timings: { backend: string; ok: boolean; msPerBatch?: number }[] };
-  }>(page, 'backendInfo', 'test-tiny-unet');
-  console.log('auto timings', JSON.stringify(info.decision.timings));
-  const ok = info.decision.timings.filter((t) => t.ok);
-  expect(ok.length).toBeGreaterThan(1);
+    decision: {
+      remembered: boolean;
+      selectMs: number;
+      timings: { backend: string; ok: boolean; msPerBatch?: number; cutOff?: boolean; error?: string }[];
+    };
+  };
+  const info = await call<Info>(page, 'backendInfo', 'test-tiny-unet');
+  console.log('auto timings', JSON.stringify(info.decision.timings), 'select ms', info.decision.selectMs);
+  const timings = info.decision.timings;
+  expect(timings[0]).toMatchObject({ backend: 'wasm', ok: true });
+  expect(timings.map((t) => t.backend)).toEqual(expect.arrayContaining(['webgpu', 'webgl']));
+  expect(timings.map((t) => t.backend)).not.toContain('cpu');
+  for (const t of timings) expect(t.ok || t.cutOff || !!t.error).toBe(true);
+  const ok = timings.filter((t) => t.ok);
   expect(info.backend).toBe(ok.sort((a, b) => a.msPerBatch! - b.msPerBatch!)[0].backend);
+  expect(info.decision.remembered).toBe(false);
   // the overlay is drawn over the slide, and gone when toggled off
   const on = await page.locator('#viewer').screenshot();
   await page.getByTestId('heatmap-toggle').click();
@@ -70,6 +81,24 @@ test('heatmap toggles with H and the button, and covers the viewport (auto backe
   await page.waitForTimeout(500);
   const off = await page.locator('#viewer').screenshot();
   expect(on.equals(off)).toBe(false);
+  // a second visit reuses the remembered choice at once: no trials
+  await openDemo(page, { ...VIEW, zoom: 2 });
+  await call(page, 'heatmap', { model: 'test-tiny-unet', backend: 'auto' });
+  await page.locator('#viewer').click();
+  await page.keyboard.press('h');
+  await expect
+    .poll(
+      async () => (await call<Info | null>(page, 'backendInfo', 'test-tiny-unet'))?.decision?.remembered,
+      {
+        timeout: 60_000,
+      },
+    )
+    .toBe(true);
+  const again = await call<Info>(page, 'backendInfo', 'test-tiny-unet');
+  expect(again.backend).toBe(info.backend);
+  // only the remembered backend was built (its warm-up batch is its one timing)
+  expect(again.decision.timings.map((t) => t.backend)).toEqual([info.backend]);
+  console.log('remembered: select ms', again.decision.selectMs);
 });
 
 test('known-pattern model lands on the exact slide pixels, and the result survives a reload', async ({

@@ -8,7 +8,7 @@
 // that @tensorflow/tfjs brings. In the browser call `configureWasmPaths` (wasm-paths.ts) first.
 
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { BACKEND_ORDER, type BackendName } from './backend-types';
 
@@ -32,6 +32,18 @@ export async function activateBackend(name: BackendName): Promise<boolean> {
     return ok && tf.getBackend() === name;
   } catch {
     return false;
+  }
+}
+
+/** Threads the active backend computes on: wasm's XNNPACK pool, 1 for cpu, null for a GPU backend. */
+export function activeThreads(): number | null {
+  const name = tf.getBackend();
+  if (name === 'cpu') return 1;
+  if (name !== 'wasm') return null;
+  try {
+    return getThreadsCount();
+  } catch {
+    return null; // not initialised
   }
 }
 

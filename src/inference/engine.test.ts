@@ -12,15 +12,37 @@ describe('inference engine (Node: cpu + wasm)', () => {
     engine = null;
   });
 
-  it('auto mode times every available backend and keeps the fastest', async () => {
+  it('auto mode times wasm first and skips cpu once wasm works', async () => {
     engine = createEngine({ backend: 'auto', batchSize: 4, timingRuns: 2 });
     const decision = await engine.load(tinyGraphArtifacts(), tinyGraphSpec());
-    const ok = decision.timings.filter((t) => t.ok);
-    expect(ok.map((t) => t.backend).sort()).toEqual(['cpu', 'wasm']);
-    const fastest = [...ok].sort((a, b) => a.msPerBatch! - b.msPerBatch!)[0].backend;
-    expect(decision.chosen).toBe(fastest);
-    expect(engine.backend).toBe(fastest);
-    expect(tf.getBackend()).toBe(fastest);
+    expect(decision.timings.map((t) => [t.backend, t.ok])).toEqual([['wasm', true]]);
+    expect(decision.timings[0].msPerBatch).toBeGreaterThan(0);
+    expect(decision.timings[0].trialMs).toBeGreaterThanOrEqual(decision.timings[0].msPerBatch!);
+    expect(decision.chosen).toBe('wasm');
+    expect(engine.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    // Node's wasm backend runs one thread; the page is not cross-origin isolated
+    expect(decision.threads).toBe(1);
+    expect(decision.isolated).toBe(false);
+    expect(decision.remembered).toBe(false);
+  });
+
+  it('auto mode falls back to cpu when wasm cannot run, and a trial/commit sequence settles', async () => {
+    engine = createEngine({ backend: 'auto', batchSize: 4, candidates: ['cpu'] });
+    const decision = await engine.load(tinyGraphArtifacts(), tinyGraphSpec());
+    expect(decision.chosen).toBe('cpu');
+    expect(decision.threads).toBe(1);
+    engine.dispose();
+    engine = createEngine({ backend: 'auto', batchSize: 4 });
+    engine.prepare(tinyGraphArtifacts(), tinyGraphSpec());
+    const cpu = await engine.trial('cpu', 50);
+    const wasm = await engine.trial('wasm', 50);
+    expect([cpu.ok, wasm.ok]).toEqual([true, true]);
+    // commit to the one trialled first: rebuilt there, without a second timing
+    const d = await engine.commit('cpu', 'auto', [cpu, wasm]);
+    expect(d.chosen).toBe('cpu');
+    expect(d.timings).toHaveLength(2);
+    expect(tf.getBackend()).toBe('cpu');
   });
 
   it('computes the graph on each backend and pads a short batch', async () => {

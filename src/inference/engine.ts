@@ -3,7 +3,9 @@
 // Usage:
 //   const engine = createEngine({ backend: 'auto', batchSize: 16, signal });
 //   await engine.load(artifacts, spec);          // artifacts: tf.io.ModelArtifacts (model-loader.ts)
-//   engine.decision;                              // { chosen: 'wasm', timings: [...], ... }
+//   engine.decision;                              // { chosen: 'wasm', timings: [...], threads, ... }
+//   // or step by step, as the inference client does with a watchdog over each trial:
+//   engine.prepare(artifacts, spec); await engine.trial('webgpu', 1000); await engine.commit('wasm', 'auto', timings);
 //   const probs = await engine.predict({ target, context }, count); // count ≤ batchSize patches
 //   // on BackendLostError: await engine.fallback(); then retry the batch
 //   engine.dispose();
@@ -13,8 +15,10 @@
 // backend (auto timing, fallback after device loss) rebuilds the model without refetching.
 
 import * as tf from '@tensorflow/tfjs';
+import { runTrials, type TrialTiming } from './backend-trial';
 import {
   activateBackend,
+  activeThreads,
   BACKEND_ORDER,
   type BackendChoice,
   BackendLostError,
@@ -33,21 +37,17 @@ export interface EngineOptions {
   signal?: AbortSignal;
   /** backends to consider, in fallback order (default webgpu, webgl, wasm, cpu) */
   candidates?: readonly BackendName[];
-  /** timed batches per backend during 'auto' selection (after one untimed warm-up) */
+  /** at most this many timed batches per backend during a trial (after one untimed warm-up); default 3 */
   timingRuns?: number;
-  /** stop timing a backend after this long (at least one timed batch); default 2000 ms */
+  /**
+   * A GPU backend's trial (build, warm-up, timed batches) stops timing after this long (at least one
+   * timed batch); default 1000 ms. In-process it cannot interrupt a running batch: the inference
+   * client's watchdog does that (backend-trial.ts).
+   */
   timingBudgetMs?: number;
 }
 
-export interface BackendTiming {
-  backend: BackendName;
-  ok: boolean;
-  /** median ms per batch of `batchSize` patches */
-  msPerBatch?: number;
-  /** first (shader-compiling) batch */
-  warmupMs?: number;
-  error?: string;
-}
+export type BackendTiming = TrialTiming;
 
 export interface BackendDecision {
   requested: BackendChoice;
@@ -57,6 +57,14 @@ export interface BackendDecision {
   adapter: string | null;
   /** backends given up after a device loss, in order */
   lost: BackendName[];
+  /** threads the chosen backend computes on: wasm's XNNPACK pool, 1 for cpu, null for a GPU */
+  threads: number | null;
+  /** whether the page was cross-origin isolated (SharedArrayBuffer, threaded wasm) */
+  isolated: boolean;
+  /** 'auto' reused this browser's remembered choice instead of timing the backends */
+  remembered: boolean;
+  /** wall ms from the start of the load to a ready backend (trials, build and warm-up) */
+  selectMs: number;
 }
 
 export interface Engine {
@@ -66,6 +74,20 @@ export interface Engine {
   readonly decision: BackendDecision | null;
   readonly spec: EngineModelSpec | null;
   load(artifacts: tf.io.ModelArtifacts, spec: EngineModelSpec): Promise<BackendDecision>;
+  /** Keeps the model for trial/commit without choosing a backend yet. */
+  prepare(artifacts: tf.io.ModelArtifacts, spec: EngineModelSpec): void;
+  /** Builds on `name` and times it within about `budgetMs` (at least one timed batch); never throws. */
+  trial(name: BackendName, budgetMs?: number): Promise<BackendTiming>;
+  /**
+   * Settles on `name` (building there unless the last trial was on it) and records the decision;
+   * when `name` fails, the next backends in order are tried as with an explicit choice.
+   */
+  commit(
+    name: BackendName,
+    requested: BackendChoice,
+    timings: BackendTiming[],
+    extra?: { remembered?: boolean; startedAt?: number },
+  ): Promise<BackendDecision>;
   /**
    * Runs `count` patches. `inputs[name]` holds count (or batchSize) patches NHWC float32.
    * Returns count × outputSize² × channels probabilities. Throws BackendLostError on device loss.
@@ -85,7 +107,7 @@ export function createEngine(options: EngineOptions): Engine {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer`);
   const candidates = options.candidates ?? BACKEND_ORDER;
   const timingRuns = options.timingRuns ?? 3;
-  const timingBudgetMs = options.timingBudgetMs ?? 2000;
+  const timingBudgetMs = options.timingBudgetMs ?? 1000;
   let artifacts: tf.io.ModelArtifacts | null = null;
   let spec: EngineModelSpec | null = null;
   let model: tf.GraphModel | null = null;
@@ -155,26 +177,93 @@ export function createEngine(options: EngineOptions): Engine {
     }
   };
 
-  const timeBackend = async (name: BackendName): Promise<BackendTiming> => {
+  const timeBackend = async (name: BackendName, budgetMs = timingBudgetMs): Promise<BackendTiming> => {
+    const started = performance.now();
     try {
       const warmupMs = await buildOn(name);
       const runs: number[] = [];
       const feeds = zeroFeeds();
-      const started = performance.now();
       // a slow backend (e.g. software WebGPU) is measured once and not kept waiting on
-      for (let i = 0; i < timingRuns && (i === 0 || performance.now() - started < timingBudgetMs); i++) {
+      for (let i = 0; i < timingRuns && (i === 0 || performance.now() - started < budgetMs); i++) {
         throwIfAborted(options.signal);
         const t0 = performance.now();
         await runBatch(feeds);
         runs.push(performance.now() - t0);
       }
       runs.sort((a, b) => a - b);
-      return { backend: name, ok: true, warmupMs, msPerBatch: runs[Math.floor(runs.length / 2)] };
+      return {
+        backend: name,
+        ok: true,
+        warmupMs,
+        msPerBatch: runs[Math.floor(runs.length / 2)],
+        trialMs: performance.now() - started,
+      };
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      return { backend: name, ok: false, error: error instanceof Error ? error.message : String(error) };
+      return {
+        backend: name,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+        trialMs: performance.now() - started,
+      };
     }
   };
+
+  const setModel = (newArtifacts: tf.io.ModelArtifacts, newSpec: EngineModelSpec) => {
+    disposeModel();
+    artifacts = newArtifacts;
+    spec = newSpec;
+    // a graph exported with a fixed batch dictates ours
+    if (newSpec.batchSize !== undefined && newSpec.batchSize > 0) batchSize = newSpec.batchSize;
+  };
+
+  const available = () => candidates.filter((b) => registeredBackends().includes(b));
+
+  /** `first` if it builds, else the next backends in order; appends the timings of new attempts. */
+  const settleFrom = async (first: BackendName, timings: BackendTiming[]): Promise<BackendName> => {
+    const order = available();
+    for (const name of order.slice(Math.max(0, order.indexOf(first)))) {
+      throwIfAborted(options.signal);
+      if (backend === name && model) return name; // the last trial left it built and warm
+      if (timings.some((t) => t.backend === name && t.ok)) {
+        // timed already (then another backend was tried): rebuild it, no second timing
+        try {
+          await buildOn(name);
+          return name;
+        } catch (error) {
+          if (options.signal?.aborted) throw error;
+          timings.push({
+            backend: name,
+            ok: false,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          continue;
+        }
+      }
+      const t = await timeBackend(name);
+      timings.push(t);
+      if (t.ok) return name;
+    }
+    throw new Error(`no backend could run the model: ${JSON.stringify(timings)}`);
+  };
+
+  const decide = (
+    requested: BackendChoice,
+    chosen: BackendName,
+    timings: BackendTiming[],
+    remembered: boolean,
+    startedAt: number,
+  ): BackendDecision => ({
+    requested,
+    chosen,
+    timings,
+    adapter: webgpuAdapterInfo(),
+    lost,
+    threads: activeThreads(),
+    isolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+    remembered,
+    selectMs: performance.now() - startedAt,
+  });
 
   const engine: Engine = {
     get batchSize() {
@@ -191,39 +280,54 @@ export function createEngine(options: EngineOptions): Engine {
     },
 
     async load(newArtifacts, newSpec) {
-      disposeModel();
-      artifacts = newArtifacts;
-      spec = newSpec;
-      // a graph exported with a fixed batch dictates ours
-      if (newSpec.batchSize !== undefined && newSpec.batchSize > 0) batchSize = newSpec.batchSize;
-      const available = candidates.filter((b) => registeredBackends().includes(b));
-      const timings: BackendTiming[] = [];
-      let chosen: BackendName | null = null;
+      const startedAt = performance.now();
+      setModel(newArtifacts, newSpec);
       if (options.backend === 'auto') {
-        // Time every backend on the real model: a software WebGPU adapter can be far slower than wasm.
-        for (const name of available) {
-          throwIfAborted(options.signal);
-          timings.push(await timeBackend(name));
-        }
-        const ok = timings.filter((t) => t.ok).sort((a, b) => a.msPerBatch! - b.msPerBatch!);
-        if (ok.length === 0) throw new Error(`no backend could run the model: ${JSON.stringify(timings)}`);
-        chosen = ok[0].backend;
-        if (backend !== chosen) await buildOn(chosen);
+        // Time the backends on the real model: a software WebGPU adapter can be far slower than wasm.
+        const { chosen, timings } = await runTrials(
+          available(),
+          (name, budget) => timeBackend(name, budget),
+          {
+            budgetMs: timingBudgetMs,
+            signal: options.signal,
+          },
+        );
+        if (!chosen) throw new Error(`no backend could run the model: ${JSON.stringify(timings)}`);
+        decision = decide('auto', await settleFrom(chosen, timings), timings, false, startedAt);
       } else {
         // Explicit choice: that backend, else the next ones in order.
-        const start = Math.max(0, available.indexOf(options.backend));
-        for (const name of available.slice(start)) {
-          throwIfAborted(options.signal);
-          const t = await timeBackend(name);
-          timings.push(t);
-          if (t.ok) {
-            chosen = name;
-            break;
-          }
-        }
-        if (!chosen) throw new Error(`no backend could run the model: ${JSON.stringify(timings)}`);
+        const timings: BackendTiming[] = [];
+        decision = decide(
+          options.backend,
+          await settleFrom(options.backend, timings),
+          timings,
+          false,
+          startedAt,
+        );
       }
-      decision = { requested: options.backend, chosen, timings, adapter: webgpuAdapterInfo(), lost };
+      return decision;
+    },
+
+    prepare(newArtifacts, newSpec) {
+      setModel(newArtifacts, newSpec);
+    },
+
+    trial(name, budgetMs) {
+      if (!artifacts || !spec) return Promise.reject(new Error('no model loaded'));
+      return timeBackend(name, budgetMs);
+    },
+
+    async commit(name, requested, timings, extra = {}) {
+      if (!artifacts || !spec) throw new Error('no model loaded');
+      const all = [...timings];
+      const chosen = await settleFrom(name, all);
+      decision = decide(
+        requested,
+        chosen,
+        all,
+        extra.remembered ?? false,
+        extra.startedAt ?? performance.now(),
+      );
       return decision;
     },
 
@@ -277,7 +381,10 @@ export function createEngine(options: EngineOptions): Engine {
         const t = await timeBackend(name);
         decision?.timings.push(t);
         if (t.ok) {
-          if (decision) decision.chosen = name;
+          if (decision) {
+            decision.chosen = name;
+            decision.threads = activeThreads();
+          }
           return name;
         }
       }

@@ -2,20 +2,29 @@
 //
 // Usage:
 //   const inference = await startInference('models/test-tiny-mrn/', { backend: 'auto' });
-//   inference.decision;   // chosen backend + timings
+//   inference.decision;   // chosen backend + timings, threads, remembered, selectMs
 //   runAnalysis({ ..., predictor: inference, spec: inference.spec, geometry: inference.geometry });
 //   inference.terminate();
+//
+// `auto` (backend-trial.ts): wasm first, then each GPU backend for about a second, each GPU trial in
+// its own worker started beside the main one; a trial that overruns is cut off by terminating its
+// worker (a blocked shader compile cannot be interrupted from inside it). A GPU winner's worker,
+// already warm, becomes the inference worker. The winner is remembered per browser and model
+// (backend-memory.ts), so a second visit starts on it at once.
 //
 // BackendLostError does not survive structured cloning as a class, so errors whose name is
 // 'BackendLostError' are rebuilt here and the scheduler's fallback logic works unchanged.
 
 import { type Remote, wrap } from 'comlink';
 import type { PatchGeometry } from '../geometry/patch-geometry';
-import { type BackendChoice, BackendLostError } from './backend-types';
+import { recallBackend, rememberBackend } from './backend-memory';
+import { runTrials, type TrialTiming } from './backend-trial';
+import { type BackendChoice, BackendLostError, type BackendName } from './backend-types';
 import type { BackendDecision } from './engine';
 import type { InferenceWorkerApi } from './inference-worker';
 import type { ModelCard } from './model-card';
 import type { EngineModelSpec } from './model-spec';
+import { wantedThreads } from './wasm-threads-count';
 
 export interface InferenceHandle {
   readonly batchSize: number;
@@ -25,46 +34,158 @@ export interface InferenceHandle {
   readonly geometry: PatchGeometry;
   predict(inputs: Record<string, Float32Array>, count: number): Promise<Float32Array>;
   fallback(): Promise<string>;
+  /** TF.js's live tensors and bytes in the worker (leak checks). */
+  memory(): Promise<{ numTensors: number; numBytes: number; backend: string }>;
   terminate(): void;
 }
 
-export async function startInference(
-  url: string,
-  options: { backend: BackendChoice; batchSize?: number; card?: ModelCard | string; signal?: AbortSignal },
-): Promise<InferenceHandle> {
-  const worker = new Worker(new URL('./inference-worker.ts', import.meta.url), { type: 'module' });
-  const remote: Remote<InferenceWorkerApi> = wrap<InferenceWorkerApi>(worker);
-  const onAbort = () => {
-    void remote.abort();
-    worker.terminate();
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+export interface InferenceOptions {
+  backend: BackendChoice;
+  batchSize?: number;
+  card?: ModelCard | string;
+  signal?: AbortSignal;
+  /** wasm threads; default one per core the page reports (1 when not cross-origin isolated) */
+  threads?: number;
+  /** ms a GPU backend's `auto` trial may take; default 1000 */
+  trialBudgetMs?: number;
+  /** remember/recall the `auto` choice here; default localStorage, null for neither */
+  memory?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
+}
+
+/** Extra ms beyond a trial's budget before the watchdog cuts it off (messages, a batch in flight). */
+const WATCHDOG_GRACE_MS = 200;
+
+/** Backends whose trials run in their own worker, which the watchdog may terminate. */
+const GPU_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl'];
+
+const defaultStorage = () => {
   try {
-    const loaded = await remote.load(url, {
-      backend: options.backend,
-      batchSize: options.batchSize,
-      card: options.card,
-    });
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+};
+
+export async function startInference(url: string, options: InferenceOptions): Promise<InferenceHandle> {
+  const startedAt = performance.now();
+  const isolated = globalThis.crossOriginIsolated === true;
+  const threads = options.threads ?? wantedThreads(globalThis.navigator?.hardwareConcurrency, isolated);
+  const memory = options.memory === undefined ? defaultStorage() : options.memory;
+
+  const spawn = async () => {
+    const worker = new Worker(new URL('./inference-worker.ts', import.meta.url), { type: 'module' });
+    const remote: Remote<InferenceWorkerApi> = wrap<InferenceWorkerApi>(worker);
+    try {
+      const loaded = await remote.init(url, { batchSize: options.batchSize, card: options.card, threads });
+      return { worker, remote, loaded };
+    } catch (error) {
+      worker.terminate();
+      throw error;
+    }
+  };
+
+  type Spawned = Awaited<ReturnType<typeof spawn>>;
+  let current: Spawned | null = null;
+  /** GPU trial workers, started beside the main one so that a cut-off trial costs no restart */
+  const trialWorkers = new Map<BackendName, Promise<Spawned>>();
+  const terminateAll = () => {
+    current?.worker.terminate();
+    for (const p of trialWorkers.values()) void p.then((w) => w.worker.terminate(), () => {});
+  };
+  options.signal?.addEventListener('abort', terminateAll, { once: true });
+  const throwIfAborted = () => {
+    if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('aborted', 'AbortError');
+  };
+  try {
+    const prior = options.backend === 'auto' ? recallBackend(memory, url) : null;
+    const main = spawn();
+    if (options.backend === 'auto' && !prior) {
+      for (const gpu of GPU_BACKENDS) {
+        const w = spawn();
+        w.catch(() => {}); // reported as that backend's failed trial
+        trialWorkers.set(gpu, w);
+      }
+    }
+    current = await main;
+    throwIfAborted();
+    let decision: BackendDecision;
+    const available = current.loaded.available as BackendName[];
+    if (options.backend !== 'auto') {
+      decision = await current.remote.commit(options.backend, options.backend, []);
+    } else if (prior && available.includes(prior)) {
+      decision = await current.remote.commit(prior, 'auto', [], true);
+    } else {
+      // all workers loaded before any timing, so no trial shares the CPU with a worker's start
+      await Promise.allSettled(trialWorkers.values());
+      throwIfAborted();
+      const { chosen, timings } = await runTrials(
+        available,
+        async (name, budgetMs) => {
+          const pending = trialWorkers.get(name);
+          if (!pending) return current!.remote.trial(name, budgetMs);
+          const w = await pending;
+          const deadline = budgetMs + WATCHDOG_GRACE_MS;
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const overrun = new Promise<null>((resolve) => {
+            timer = setTimeout(() => resolve(null), deadline);
+          });
+          const result = await Promise.race([w.remote.trial(name, budgetMs), overrun]).finally(() =>
+            clearTimeout(timer),
+          );
+          if (result) return result;
+          w.worker.terminate();
+          trialWorkers.delete(name);
+          return {
+            backend: name,
+            ok: false,
+            cutOff: true,
+            trialMs: deadline,
+            error: `cut off: no timed batch within ${deadline} ms`,
+          } satisfies TrialTiming;
+        },
+        { budgetMs: options.trialBudgetMs, signal: options.signal },
+      );
+      if (!chosen) throw new Error(`no backend could run the model: ${JSON.stringify(timings)}`);
+      const winner = trialWorkers.get(chosen);
+      if (winner) {
+        // the GPU trial's worker is built and warm on the winner: keep it
+        current.worker.terminate();
+        current = await winner;
+        trialWorkers.delete(chosen);
+      }
+      decision = await current.remote.commit(chosen, 'auto', timings);
+      rememberBackend(memory, url, decision.chosen);
+    }
+    for (const p of trialWorkers.values()) void p.then((w) => w.worker.terminate(), () => {});
+    trialWorkers.clear();
+    throwIfAborted();
+    decision = { ...decision, selectMs: performance.now() - startedAt };
+    const { remote, worker, loaded } = current;
     return {
-      ...loaded,
+      batchSize: loaded.batchSize,
+      card: loaded.card,
+      spec: loaded.spec,
+      geometry: loaded.geometry,
+      decision,
       async predict(inputs, count) {
         try {
           // copied, not transferred: the scheduler retries the same batch after a fallback
           return await remote.predict(inputs, count);
         } catch (error) {
           if (error instanceof Error && error.name === 'BackendLostError') {
-            throw new BackendLostError(loaded.decision.chosen, error.message, error);
+            throw new BackendLostError(decision.chosen, error.message, error);
           }
           throw error;
         }
       },
       fallback: () => remote.fallback(),
+      memory: () => remote.memory(),
       terminate: () => worker.terminate(),
     };
   } catch (error) {
-    worker.terminate();
+    terminateAll();
     throw error;
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    options.signal?.removeEventListener('abort', terminateAll);
   }
 }

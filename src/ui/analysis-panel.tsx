@@ -5,6 +5,7 @@ import { useRef, useState } from 'react';
 import type { HeatmapStats } from '../analysis/heatmap-stats';
 import { usableModels } from '../analysis/model-index';
 import type { SequentialColormap } from '../heatmap/colormap';
+import { backendLabel } from '../inference/backend-label';
 import type { BackendChoice } from '../inference/backend-types';
 import type { AnalysisSession } from '../state/analysis-session';
 import { type JobInfo, setAnalysis, useAnalysisStore } from '../state/analysis-store';
@@ -209,7 +210,9 @@ export function AnalysisPanel({ analysis }: { analysis: AnalysisSession }) {
         </select>
         <span className="muted" data-testid="backend-status">
           {runtime?.status === 'ready'
-            ? `using ${runtime.backend}${runtime.decision?.adapter ? ` (${runtime.decision.adapter})` : ''}`
+            ? runtime.decision
+              ? backendLabel(runtime.decision)
+              : `using ${runtime.backend}`
             : runtime?.status === 'loading'
               ? 'starting…'
               : runtime?.status === 'error'

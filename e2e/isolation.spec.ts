@@ -1,0 +1,180 @@
+// Cross-origin isolation and threaded wasm in the production build: `vite build` + `vite preview`
+// (both send COOP same-origin + COEP credentialless), Chromium. tfjs-backend-wasm starts its pthread
+// workers from the text of its threaded factory, which the bundler must leave runnable
+// (scripts/vite/wasm-thread-factory.ts); a page error here fails the test. The page is told of more
+// cores than this machine has (an init script), so the pool really has ≥ 2 threads, and its outputs
+// must equal a 1-thread run. Remote slides and model URLs over CORS still load under COEP.
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { APP_PORT } from '../playwright.config';
+import { type SlideServer, startSlideServer } from '../scripts/serve-slides';
+import { call, expect, ROOT, test, waitSettled } from './fixtures';
+
+/** preview server and cross-origin file server: the e2e port + 100 and + 101 */
+const PREVIEW_PORT = Number(process.env.MRN_E2E_PREVIEW_PORT ?? APP_PORT + 100);
+const REMOTE_PORT = PREVIEW_PORT + 1;
+const BASE = `http://127.0.0.1:${PREVIEW_PORT}`;
+const MODEL = 'unet';
+/** over the edge of tumour 1 of the demo slide */
+const REGION = { x: 4180, y: 3560, width: 420, height: 300 };
+
+let dist = '';
+let preview: ChildProcess | null = null;
+let remote: SlideServer | null = null;
+
+test.describe.configure({ mode: 'serial' });
+test.use({ baseURL: BASE });
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000);
+  dist = mkdtempSync(path.join(os.tmpdir(), 'mrn-dist-'));
+  execFileSync('npx', ['vite', 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    timeout: 180_000,
+  });
+  preview = spawn(
+    'npx',
+    [
+      'vite',
+      'preview',
+      '--outDir',
+      dist,
+      '--port',
+      String(PREVIEW_PORT),
+      '--strictPort',
+      '--host',
+      '127.0.0.1',
+    ],
+    { cwd: ROOT, stdio: 'ignore', detached: true },
+  );
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const ok = await fetch(BASE).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > until) throw new Error(`vite preview did not answer on ${BASE}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  remote = await startSlideServer(ROOT, REMOTE_PORT);
+});
+
+test.afterAll(async () => {
+  if (preview?.pid) process.kill(-preview.pid);
+  await remote?.close();
+  if (dist) rmSync(dist, { recursive: true, force: true });
+});
+
+/** Opens the built app on the demo slide, with `cores` reported to the page. */
+async function openBuilt(page: Page, cores: number): Promise<void> {
+  await page.addInitScript((n) => {
+    Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n, configurable: true });
+  }, cores);
+  await page.goto('/');
+  await page.waitForFunction(() => !!window.mrnViewer);
+  await page.evaluate(() => window.mrnViewer!.open('/demo/demo.tiff'));
+  expect((await waitSettled(page, 60_000)).status).toBe('ready');
+}
+
+interface Info {
+  backend: string;
+  decision: { chosen: string; threads: number | null; isolated: boolean };
+}
+
+/** Runs MODEL on REGION on wasm and samples the heatmap on a grid. */
+async function runWasm(page: Page): Promise<{ info: Info; samples: (number | null)[] }> {
+  const r = await call<{ patches: number; backend: string }>(page, 'analyze', {
+    model: MODEL,
+    region: REGION,
+    backend: 'wasm',
+  });
+  expect(r.patches).toBeGreaterThan(10);
+  expect(r.backend).toBe('wasm');
+  const info = await call<Info>(page, 'backendInfo', MODEL);
+  const samples = await page.evaluate((reg) => {
+    const sample = window.mrnViewer!.sampleHeatmap as (m: string, x: number, y: number) => number | null;
+    const out: (number | null)[] = [];
+    for (let y = reg.y + 8; y < reg.y + reg.height; y += 23)
+      for (let x = reg.x + 8; x < reg.x + reg.width; x += 19) out.push(sample('unet', x, y));
+    return out;
+  }, REGION);
+  return { info, samples };
+}
+
+test('the built app is cross-origin isolated; threaded wasm runs ≥ 2 threads and equals 1 thread', async ({
+  browser,
+}) => {
+  test.setTimeout(240_000);
+  const headers = (await fetch(BASE)).headers;
+  expect(headers.get('cross-origin-opener-policy')).toBe('same-origin');
+  expect(headers.get('cross-origin-embedder-policy')).toBe('credentialless');
+
+  const runs: { info: Info; samples: (number | null)[] }[] = [];
+  for (const cores of [4, 1]) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await openBuilt(page, cores);
+    expect(await page.evaluate(() => [crossOriginIsolated, typeof SharedArrayBuffer])).toEqual([
+      true,
+      'function',
+    ]);
+    runs.push(await runWasm(page));
+    // the UI's backend line names the thread count
+    await call(page, 'heatmap', { model: MODEL, backend: 'wasm' });
+    await page.locator('#viewer').click();
+    await page.keyboard.press('m');
+    await expect(page.getByTestId('backend-status')).toContainText(
+      `${runs.at(-1)!.info.decision.threads} thread`,
+      { timeout: 30_000 },
+    );
+    expect(errors).toEqual([]);
+    await context.close();
+  }
+  const [many, one] = runs;
+  console.log('threads', many.info.decision.threads, 'vs', one.info.decision.threads);
+  expect(many.info.decision.isolated).toBe(true);
+  expect(many.info.decision.threads).toBeGreaterThanOrEqual(2);
+  expect(one.info.decision.threads).toBe(1);
+  expect(many.samples.length).toBeGreaterThan(100);
+  expect(many.samples.every((v) => v !== null)).toBe(true);
+  let worst = 0;
+  for (let i = 0; i < many.samples.length; i++)
+    worst = Math.max(worst, Math.abs(many.samples[i]! - one.samples[i]!));
+  console.log('largest |p(threads) − p(1 thread)|', worst);
+  expect(worst).toBeLessThanOrEqual(1e-6);
+});
+
+test('under COEP a remote slide and a model URL over CORS load; a server without CORS is explained', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  await page.goto('/');
+  await page.waitForFunction(() => !!window.mrnViewer);
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  const origin = `http://127.0.0.1:${REMOTE_PORT}`;
+  // a slide from another origin, read with Range over CORS
+  await page.evaluate((u) => window.mrnViewer!.open(u).catch(() => {}), `${origin}/public/demo/demo.tiff`);
+  const s = await waitSettled(page, 60_000);
+  expect(s.status, s.error ?? '').toBe('ready');
+  expect(await page.evaluate(() => window.mrnViewer!.state().width)).toBeGreaterThan(1000);
+  // a model from another origin
+  const id = await call<string>(page, 'addModel', `${origin}/models/test-tiny-unet/`);
+  const r = await call<{ patches: number }>(page, 'analyze', { model: id, region: REGION, backend: 'wasm' });
+  expect(r.patches).toBeGreaterThan(0);
+  // a server that sends no CORS headers: refused by the browser, and the message says what to send
+  await page.evaluate(
+    (u) => window.mrnViewer!.open(u).catch(() => {}),
+    `${origin}/no-cors/public/demo/demo.tiff`,
+  );
+  const bad = await waitSettled(page, 60_000);
+  expect(bad.status).toBe('error');
+  expect(bad.error).toMatch(/Access-Control-Allow-Origin/);
+});
