@@ -90,7 +90,11 @@ export async function startInference(url: string, options: InferenceOptions): Pr
   const trialWorkers = new Map<BackendName, Promise<Spawned>>();
   const terminateAll = () => {
     current?.worker.terminate();
-    for (const p of trialWorkers.values()) void p.then((w) => w.worker.terminate(), () => {});
+    for (const p of trialWorkers.values())
+      void p.then(
+        (w) => w.worker.terminate(),
+        () => {},
+      );
   };
   options.signal?.addEventListener('abort', terminateAll, { once: true });
   const throwIfAborted = () => {
@@ -156,7 +160,11 @@ export async function startInference(url: string, options: InferenceOptions): Pr
       decision = await current.remote.commit(chosen, 'auto', timings);
       rememberBackend(memory, url, decision.chosen);
     }
-    for (const p of trialWorkers.values()) void p.then((w) => w.worker.terminate(), () => {});
+    for (const p of trialWorkers.values())
+      void p.then(
+        (w) => w.worker.terminate(),
+        () => {},
+      );
     trialWorkers.clear();
     throwIfAborted();
     decision = { ...decision, selectMs: performance.now() - startedAt };
