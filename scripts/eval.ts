@@ -41,7 +41,7 @@ import { pickModels } from '../src/inference/node/model-dirs';
 import { nodeFileHandler } from '../src/inference/node/node-model-io';
 import { createSharpJpegDecoder } from '../src/slide/decoders/node/jpeg-sharp';
 import { openSlide } from '../src/slide/open-slide';
-import type { SlideReader } from '../src/slide/tiff-slide';
+import type { SlideReader } from '../src/slide/slide-reader';
 import { SEED_RANGES, SYNTH_VERSION } from '../src/synth/layout';
 import {
   type SyntheticSidecar,

@@ -5,5 +5,5 @@ export { defaultJpegDecoder, type OpenSlideOptions, openSlide } from './open-sli
 export { isAbortError, isSlideError, SlideError, type SlideErrorCode } from './slide-error';
 export { bestLevelFor } from './slide-levels';
 export { DEFAULT_LIMITS, type SlideLimits } from './slide-limits';
+export type { SlideReader, SlideStats } from './slide-reader';
 export type * from './slide-types';
-export type { SlideReader, SlideStats } from './tiff-slide';

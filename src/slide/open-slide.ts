@@ -1,4 +1,9 @@
 // openSlide: the entry point of the slide layer. Pure TypeScript; runs in Node and in workers.
+//
+// Where a new format plugs in: detect it in openSlide below (from the first bytes or the parsed
+// TIFF directories), build its native levels as LevelTiles (level-tiles.ts) and hand them to
+// PyramidSlide, which supplies synthetic levels, readRegion, caching and the JPEG fast paths. A
+// format that cannot be cut into levels that way may return any other SlideReader instead.
 
 import { BlockCache } from './block-cache';
 import { BlobSource, type ByteSource } from './byte-source';
@@ -9,13 +14,15 @@ import type { JpegDecoder } from './decoders/jpeg-decoder';
 import { createNativeJpegDecoder } from './decoders/jpeg-native';
 import { createSharpJpegDecoder } from './decoders/node/jpeg-sharp';
 import { openHttpSource } from './http-source';
+import { PyramidSlide, tileCounters } from './pyramid-slide';
 import { isAbortError, isSlideError, SlideError } from './slide-error';
 import { planLevels } from './slide-levels';
 import { resolveLimits, type SlideLimits } from './slide-limits';
+import type { SlideReader } from './slide-reader';
 import { describeSlide } from './slide-structure';
 import type { SlideMetadata } from './slide-types';
 import { parseTiff } from './tiff-parser';
-import { type SlideReader, TiffSlide } from './tiff-slide';
+import { TiffTileLevel } from './tiff-slide';
 import { compressionName } from './tiff-tags';
 import { TileCache } from './tile-cache';
 
@@ -89,16 +96,10 @@ export async function openSlide(input: Blob | string, options: OpenSlideOptions 
       openjpegWasmUrl: options.openjpegWasmUrl,
       pool: options.decoderPool,
     };
-    return new TiffSlide(
-      metadata,
-      plans,
-      structure.levels,
-      source,
-      blocks,
-      new TileCache(limits.tileCacheBytes),
-      env,
-      limits,
-    );
+    const cache = new TileCache(limits.tileCacheBytes);
+    const counters = tileCounters(cache);
+    const levels = structure.levels.map((lv) => new TiffTileLevel(lv, source, env, limits, counters, name));
+    return new PyramidSlide({ metadata, plans, levels, source, cache, counters, limits, blocks });
   } catch (e) {
     source.close();
     if (isSlideError(e) || isAbortError(e)) throw e;

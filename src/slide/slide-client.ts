@@ -21,9 +21,9 @@
 import * as Comlink from 'comlink';
 import { abortError, SlideError, type SlideErrorCode } from './slide-error';
 import type { SlideLimits } from './slide-limits';
+import type { SlideStats } from './slide-reader';
 import { installErrorHandler, type SlideWorkerApi, type TileFormatWanted } from './slide-rpc';
 import type { RegionRequest, RgbaImage, SlideMetadata, TileRequest } from './slide-types';
-import type { SlideStats } from './tiff-slide';
 
 export interface WorkerSlide {
   readonly metadata: SlideMetadata;

@@ -2,8 +2,8 @@
 
 import * as Comlink from 'comlink';
 import type { SlideLimits } from './slide-limits';
+import type { SlideStats } from './slide-reader';
 import type { RegionRequest, RgbaImage, SlideMetadata, TileRequest } from './slide-types';
-import type { SlideStats } from './tiff-slide';
 
 export type TileFormatWanted = 'bitmap' | 'rgba';
 

@@ -6,10 +6,20 @@ import { SlideError } from './slide-error';
 import type { SlideLimits } from './slide-limits';
 import type { SlideFormat } from './slide-types';
 import { type TiffFile, type TiffIfd, tagBytes, tagNumber, tagNumbers, tagString } from './tiff-parser';
-import { compressionName, describeCompression, Tag } from './tiff-tags';
+import { Compression, compressionName, describeCompression, Photometric, Tag } from './tiff-tags';
 
 /** compressions a decoder exists for (see decoders/decoder-registry.ts) */
-export const SUPPORTED_COMPRESSIONS = new Set([1, 5, 6, 7, 8, 32773, 32946, 33003, 33005]);
+export const SUPPORTED_COMPRESSIONS = new Set<number>([
+  Compression.None,
+  Compression.Lzw,
+  Compression.OldJpeg,
+  Compression.Jpeg,
+  Compression.Deflate,
+  Compression.PackBits,
+  Compression.DeflateLegacy,
+  Compression.Jp2kAperioYcbcr,
+  Compression.Jp2kAperioRgb,
+]);
 
 export interface NativeLevel {
   ifd: TiffIfd;
@@ -172,7 +182,8 @@ function checkPixels(tiff: TiffFile, ifd: TiffIfd, name: string, format: SlideFo
       `${name} uses ${PHOTOMETRIC_NAMES[photometric] ?? `photometric ${photometric}`} colour with ${spp} samples per pixel; only RGB (or YCbCr JPEG) slides are supported.`,
     );
   }
-  if (photometric === 6 && compression !== 7 && compression !== 6 && compression !== 33003) {
+  const ycbcrCodecs: number[] = [Compression.Jpeg, Compression.OldJpeg, Compression.Jp2kAperioYcbcr];
+  if (photometric === Photometric.YCbCr && !ycbcrCodecs.includes(compression)) {
     throw new SlideError(
       'unsupported-pixels',
       `${name} stores uncompressed or ${compressionName(compression)} YCbCr pixels, which are not supported.`,

@@ -4,8 +4,8 @@ import { existsSync, openAsBlob } from 'node:fs';
 import { join } from 'node:path';
 import { createSharpJpegDecoder } from './decoders/node/jpeg-sharp';
 import { type OpenSlideOptions, openSlide } from './open-slide';
+import type { SlideReader } from './slide-reader';
 import type { RgbaImage } from './slide-types';
-import type { SlideReader } from './tiff-slide';
 
 export const SHARED_SLIDES = join(process.cwd(), '..', 'shared', 'slides');
 export const SVS = join(SHARED_SLIDES, 'cmu-1-small-region.svs');

@@ -36,6 +36,29 @@ export const Tag = {
   NdpiLast: 65449,
 } as const;
 
+/** TIFF Compression codes the slide layer handles by name (the 7/6/33003 of the spec). */
+export const Compression = {
+  None: 1,
+  Lzw: 5,
+  OldJpeg: 6,
+  Jpeg: 7,
+  Deflate: 8,
+  PackBits: 32773,
+  DeflateLegacy: 32946,
+  /** Aperio JPEG 2000, YCbCr components */
+  Jp2kAperioYcbcr: 33003,
+  /** Aperio JPEG 2000, RGB components */
+  Jp2kAperioRgb: 33005,
+} as const;
+
+/** PhotometricInterpretation values the slide layer checks. */
+export const Photometric = {
+  WhiteIsZero: 0,
+  BlackIsZero: 1,
+  Rgb: 2,
+  YCbCr: 6,
+} as const;
+
 /** byte size of one value of each TIFF field type (0 = unknown type) */
 export const TYPE_SIZE: Record<number, number> = {
   1: 1, // BYTE

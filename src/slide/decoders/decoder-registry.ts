@@ -3,7 +3,7 @@
 import { getDecoder } from 'geotiff';
 import { SlideError } from '../slide-error';
 import type { RgbaImage } from '../slide-types';
-import { compressionName, describeCompression } from '../tiff-tags';
+import { Compression, compressionName, describeCompression, Photometric } from '../tiff-tags';
 import { type DecoderPool, POOL_COMPRESSIONS } from './geotiff-pool';
 import { decodeJpeg2000 } from './jp2k-decoder';
 import type { JpegDecoder } from './jpeg-decoder';
@@ -36,13 +36,13 @@ export type TileDecoder = (
 
 /** A tile's bytes as a complete JPEG stream: tables spliced in, Adobe marker for RGB photometric. */
 export function jpegStreamFor(bytes: Uint8Array, f: TileFormat): Uint8Array {
-  if (f.compression === 6 && !isJpegStart(bytes)) {
+  if (f.compression === Compression.OldJpeg && !isJpegStart(bytes)) {
     throw new SlideError(
       'unsupported-compression',
       'This slide uses old-style JPEG (TIFF compression 6) without complete JPEG streams per tile, which is not supported.',
     );
   }
-  return buildJpegStream(bytes, f.jpegTables, f.photometric === 2 && f.samplesPerPixel === 3);
+  return buildJpegStream(bytes, f.jpegTables, f.photometric === Photometric.Rgb && f.samplesPerPixel === 3);
 }
 
 const decodeJpeg: TileDecoder = async (bytes, f, env, signal) => {
@@ -78,21 +78,21 @@ const decodeWithGeotiff: TileDecoder = async (bytes, f, env) => {
 };
 
 const decodeJp2k: TileDecoder = async (bytes, f, env) => {
-  const s = await decodeJpeg2000(bytes, f.compression === 33003, env.openjpegWasmUrl);
+  const s = await decodeJpeg2000(bytes, f.compression === Compression.Jp2kAperioYcbcr, env.openjpegWasmUrl);
   const img = samplesToRgba(s.data, s.width, s.height, s.components, s.components >= 3 ? 2 : 1);
   return fitToTile(img, f.tileWidth, f.tileHeight);
 };
 
 const REGISTRY = new Map<number, TileDecoder>([
-  [1, decodeWithGeotiff],
-  [5, decodeWithGeotiff],
-  [8, decodeWithGeotiff],
-  [32946, decodeWithGeotiff],
-  [32773, decodeWithGeotiff],
-  [6, decodeJpeg],
-  [7, decodeJpeg],
-  [33003, decodeJp2k],
-  [33005, decodeJp2k],
+  [Compression.None, decodeWithGeotiff],
+  [Compression.Lzw, decodeWithGeotiff],
+  [Compression.Deflate, decodeWithGeotiff],
+  [Compression.DeflateLegacy, decodeWithGeotiff],
+  [Compression.PackBits, decodeWithGeotiff],
+  [Compression.OldJpeg, decodeJpeg],
+  [Compression.Jpeg, decodeJpeg],
+  [Compression.Jp2kAperioYcbcr, decodeJp2k],
+  [Compression.Jp2kAperioRgb, decodeJp2k],
 ]);
 
 export function getTileDecoder(compression: number): TileDecoder {

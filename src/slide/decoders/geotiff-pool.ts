@@ -8,7 +8,7 @@
 // pool measured 0.74× once), so they stay in the slide worker. The pool starts with an LZW slide.
 
 import { Pool } from 'geotiff';
-import { compressionName } from '../tiff-tags';
+import { Compression, compressionName } from '../tiff-tags';
 
 /** What the decoder registry needs of a pool (geotiff's Pool fits). */
 export interface DecoderPool {
@@ -27,7 +27,7 @@ export interface LazyDecoderPool extends DecoderPool {
 }
 
 /** TIFF compression codes the pool serves (LZW). */
-export const POOL_COMPRESSIONS: ReadonlySet<number> = new Set([5]);
+export const POOL_COMPRESSIONS: ReadonlySet<number> = new Set([Compression.Lzw]);
 
 /** Whether a slide whose SlideMetadata.compression is this name needs the pool. */
 export function poolServes(compression: string): boolean {

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { boxDownsample2x } from './box-downsample';
+
+function rgba(w: number, h: number, f: (x: number, y: number) => number): Uint8ClampedArray {
+  const d = new Uint8ClampedArray(w * h * 4);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const v = f(x, y);
+      d.set([v, v + 1, v + 2, 255], (y * w + x) * 4);
+    }
+  return d;
+}
+
+describe('boxDownsample2x', () => {
+  it('averages each 2×2 block (rounded as Uint8ClampedArray does)', () => {
+    const src = rgba(4, 2, (x, y) => [10, 20, 31, 40][x] + 100 * y);
+    const out = boxDownsample2x({ data: src, availableX: 4, availableY: 2 }, 2, 1);
+    // (10+20+110+120)/4 = 65; then 85.5, 86.5, 87.5 round half to even: 86, 86, 88
+    expect(Array.from(out)).toEqual([65, 66, 67, 255, 86, 86, 88, 255]);
+  });
+
+  it('leaves pixels past the finer edge out of the mean and output past it white', () => {
+    const src = rgba(4, 4, (x, y) => x * 10 + y);
+    // only 3 columns and 1 row of the finer level exist
+    const out = boxDownsample2x({ data: src, availableX: 3, availableY: 1 }, 2, 2);
+    expect(Array.from(out.subarray(0, 4))).toEqual([5, 6, 7, 255]); // mean of x 0,1 at y 0
+    expect(Array.from(out.subarray(4, 8))).toEqual([20, 21, 22, 255]); // x 2 alone
+    expect(Array.from(out.subarray(8))).toEqual(Array(8).fill(255)); // row past the edge
+  });
+});

@@ -1,0 +1,41 @@
+// What every slide reader offers beyond SlideSource: stats and the viewer's JPEG fast paths.
+
+import type { SlideSource, TileRequest } from './slide-types';
+import type { TileCacheStats } from './tile-cache';
+
+export interface SlideStats extends TileCacheStats {
+  /** bytes of raw file blocks cached for directory reads */
+  blockBytes: number;
+  /** requests made to the byte source for blocks */
+  blockRequests: number;
+  /** tile payload bytes read from the source */
+  bytesRead: number;
+  /** JPEG tiles decoded through WebCodecs planes and the exact colour kernel (slide worker only) */
+  webCodecsTiles?: number;
+  /** LZW tiles decoded in geotiff's worker pool (slide worker only) */
+  poolTiles?: number;
+}
+
+export interface SlideReader extends SlideSource {
+  stats(): SlideStats;
+  /** see PyramidSlide.jpegTileStream */
+  jpegTileStream?(request: TileRequest): Promise<JpegTileStream | null>;
+  /** see PyramidSlide.jpegTileParts */
+  jpegTileParts?(request: TileRequest): JpegTileParts | null;
+  /** counts a decode done outside the reader (the worker's bitmap fast path) */
+  noteDecode?(ms: number): void;
+}
+
+/** A native JPEG tile's complete stream; the size is the tile's part within its level. */
+export interface JpegTileStream {
+  stream: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** A native JPEG tile as Blob parts: the stream prefix and the tile's bytes, still in the file. */
+export interface JpegTileParts {
+  parts: BlobPart[];
+  width: number;
+  height: number;
+}
