@@ -6,7 +6,8 @@
 // must equal a 1-thread run. Remote slides and model URLs over CORS still load under COEP.
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -14,9 +15,10 @@ import { APP_PORT } from '../playwright.config';
 import { type SlideServer, startSlideServer } from '../scripts/serve-slides';
 import { call, expect, ROOT, test, waitSettled } from './fixtures';
 
-/** preview server and cross-origin file server: the e2e port + 100 and + 101 */
+/** preview server, cross-origin file server, header-less static host: the e2e port + 100, 101, 102 */
 const PREVIEW_PORT = Number(process.env.MRN_E2E_PREVIEW_PORT ?? APP_PORT + 100);
 const REMOTE_PORT = PREVIEW_PORT + 1;
+const PLAIN_PORT = PREVIEW_PORT + 2;
 const BASE = `http://127.0.0.1:${PREVIEW_PORT}`;
 const MODEL = 'unet';
 /** over the edge of tumour 1 of the demo slide */
@@ -25,6 +27,33 @@ const REGION = { x: 4180, y: 3560, width: 420, height: 300 };
 let dist = '';
 let preview: ChildProcess | null = null;
 let remote: SlideServer | null = null;
+let plain: http.Server | null = null;
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+};
+
+/** A static host that cannot set headers: files of `root`, no COOP/COEP, no Range (whole files). */
+function startPlainHost(root: string, port: number): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = path.join(root, rel === '/' ? 'index.html' : rel);
+    try {
+      if (!file.startsWith(root) || !statSync(file).isFile()) throw new Error('no file');
+      res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+      res.end(readFileSync(file));
+    } catch {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
 
 test.describe.configure({ mode: 'serial' });
 test.use({ baseURL: BASE });
@@ -63,11 +92,13 @@ test.beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 300));
   }
   remote = await startSlideServer(ROOT, REMOTE_PORT);
+  plain = await startPlainHost(dist, PLAIN_PORT);
 });
 
 test.afterAll(async () => {
   if (preview?.pid) process.kill(-preview.pid);
   await remote?.close();
+  await new Promise((r) => (plain ? plain.close(r) : r(null)));
   if (dist) rmSync(dist, { recursive: true, force: true });
 });
 
@@ -177,4 +208,30 @@ test('under COEP a remote slide and a model URL over CORS load; a server without
   const bad = await waitSettled(page, 60_000);
   expect(bad.status).toBe('error');
   expect(bad.error).toMatch(/Access-Control-Allow-Origin/);
+});
+
+test('on a host without the headers, the service worker makes the page isolated (one reload)', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const url = `http://127.0.0.1:${PLAIN_PORT}/`;
+  expect((await fetch(url)).headers.get('cross-origin-embedder-policy')).toBeNull();
+  await page.goto(url);
+  // coi-register.js installs coi-sw.js and reloads once; the reloaded page is isolated
+  await page.waitForFunction(() => crossOriginIsolated && !!window.mrnViewer, undefined, { timeout: 60_000 });
+  expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await page.evaluate(() => window.mrnViewer!.open('/demo/demo.tiff'));
+  expect((await waitSettled(page, 60_000)).status).toBe('ready');
+  const done = await call<{ patches: number }>(page, 'analyze', {
+    model: 'test-tiny-unet',
+    region: REGION,
+    backend: 'wasm',
+  });
+  expect(done.patches).toBeGreaterThan(0);
+  const info = await call<{ decision: { threads: number; isolated: boolean } }>(
+    page,
+    'backendInfo',
+    'test-tiny-unet',
+  );
+  expect(info.decision.isolated).toBe(true);
 });
