@@ -76,7 +76,7 @@ const log = (message: string) => console.error(message);
 const seed = Number(values.seed);
 const slideCount = Number(values.slides);
 const sizeMm = Number(values['size-mm']);
-// the app keeps targetSize/8 px each side (keepMarginFor in src/state/analysis-session.ts)
+// the app keeps targetSize/8 px each side (keepMarginFor in src/state/analysis/result-cache.ts)
 const marginFor = (targetSize: number) =>
   values.margin === undefined ? Math.max(1, Math.round(targetSize / 8)) : Number(values.margin);
 const margin = values.margin === undefined ? null : Number(values.margin);

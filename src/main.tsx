@@ -5,16 +5,20 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { registerAnalysisApi } from './api/analysis-api';
 import { installApi } from './api/mrn-viewer-api';
-import { AnalysisSession } from './state/analysis-session';
+import { AnalysisSession } from './state/analysis/analysis-session';
 import { SlideSession } from './state/slide-session';
+import { readUrlState } from './state/url-state';
 import { App } from './ui/app';
+import { bindBodyClasses } from './ui/body-classes';
+import { HeatmapLayer } from './viewer/heatmap-layer';
+import { viewerImageRect } from './viewer/heatmap-viewport';
 import { openViewerSlide } from './viewer/open-viewer-slide';
 import { parseDrawer, SlideViewer } from './viewer/viewer-controller';
 import './ui/app.css';
 
 const viewerElement = document.getElementById('viewer')!;
 // ?drawer=canvas|webgl picks OpenSeadragon's drawer (see viewer-controller.ts)
-const drawer = parseDrawer(new URLSearchParams(location.search).get('drawer'));
+const drawer = parseDrawer(readUrlState().drawer);
 let session: SlideSession | null = null;
 let analysis: AnalysisSession | null = null;
 const viewer = new SlideViewer(
@@ -39,7 +43,12 @@ function createCompareViewer(): SlideViewer {
   return new SlideViewer(el, { onView: (v) => analysis?.onCompareView(v) }, drawer);
 }
 
-analysis = new AnalysisSession(session, { createCompareViewer });
+analysis = new AnalysisSession(session, {
+  createCompareViewer,
+  createLayer: (v, content) => new HeatmapLayer(v, content),
+  viewRect: viewerImageRect,
+});
+bindBodyClasses();
 registerAnalysisApi(analysis);
 installApi(session);
 

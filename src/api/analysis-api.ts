@@ -33,8 +33,9 @@
 import type { HeatmapStats } from '../analysis/heatmap-stats';
 import type { SequentialColormap } from '../heatmap/colormap';
 import type { BackendChoice } from '../inference/backend-types';
-import type { AnalysisRegion, AnalysisSession } from '../state/analysis-session';
-import { type AnalysisState, getAnalysis, setAnalysis } from '../state/analysis-store';
+import type { HeatmapStyle } from '../state/analysis/analysis-display';
+import type { AnalysisRegion, AnalysisSession } from '../state/analysis/analysis-session';
+import { type AnalysisState, getAnalysis } from '../state/analysis-store';
 import { registerApiMethod } from './api-registry';
 
 const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -113,7 +114,7 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
   registerApiMethod(
     'models',
     () => async () =>
-      (await analysis.loadModels()).map((m) => ({
+      (await analysis.models.loadModels()).map((m) => ({
         id: m.id,
         name: m.card?.name ?? m.id,
         architecture: m.card?.architecture ?? null,
@@ -130,7 +131,7 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
         const backend = checkBackend(opts.backend);
         const region = checkRegion(opts.region);
         const model = modelOrShown(opts.model);
-        await analysis.loadModels();
+        await analysis.models.loadModels();
         return analysis.analyze(model, region, { backend });
       },
   );
@@ -139,7 +140,7 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
     'heatmapStats',
     () =>
       (model?: string): HeatmapStats | null =>
-        analysis.stats(modelOrShown(model)),
+        analysis.exports.stats(modelOrShown(model)),
   );
 
   registerApiMethod(
@@ -148,24 +149,20 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
       async (opts: { left?: string; right?: string; region?: unknown; backend?: unknown } = {}) => {
         const backend = checkBackend(opts.backend);
         const region = checkRegion(opts.region);
-        if (backend) analysis.setBackend(backend);
+        if (backend) analysis.display.setBackend(backend);
         // both models over the same area: no viewport runs meanwhile
-        analysis.viewportPaused++;
-        try {
-          await analysis.setCompare(true, { left: opts.left, right: opts.right });
+        return analysis.withViewportPaused(async () => {
+          await analysis.display.setCompare(true, { left: opts.left, right: opts.right });
           const { model: left, right } = getAnalysis();
           if (!left || !right) throw new Error('compare needs two models (left and right).');
           // workers start together; the runs go one after the other (they would share the cores)
-          await Promise.all([analysis.runtime(left), analysis.runtime(right)]);
+          await Promise.all([analysis.models.runtime(left), analysis.models.runtime(right)]);
           await analysis.analyze(left, region);
           await analysis.analyze(right, region);
-          const out = { left: analysis.stats(left), right: analysis.stats(right) };
+          const out = { left: analysis.exports.stats(left), right: analysis.exports.stats(right) };
           await analysis.compareReady();
           return out;
-        } finally {
-          analysis.viewportPaused--;
-          analysis.scheduleViewportAnalysis();
-        }
+        });
       },
   );
 
@@ -173,53 +170,56 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
     'heatmap',
     () =>
       (opts: Partial<Omit<HeatmapSettings, 'compare' | 'groundTruth'>> = {}) => {
-        const patch: Partial<AnalysisState> = {};
+        const style: HeatmapStyle = {};
         if (opts.colormap !== undefined) {
           if (!COLORMAPS.includes(opts.colormap))
             throw new RangeError(`colormap must be one of ${COLORMAPS.join(', ')}`);
-          patch.colormap = opts.colormap;
+          style.colormap = opts.colormap;
         }
         if (opts.opacity !== undefined) {
           if (!(opts.opacity >= 0 && opts.opacity <= 1)) throw new RangeError('opacity must be in [0, 1]');
-          patch.opacity = opts.opacity;
+          style.opacity = opts.opacity;
         }
         if (opts.threshold !== undefined) {
           if (!(opts.threshold > 0 && opts.threshold < 1))
             throw new RangeError('threshold must be in (0, 1)');
-          patch.threshold = opts.threshold;
+          style.threshold = opts.threshold;
         }
-        if (opts.model !== undefined) patch.model = opts.model;
-        if (opts.right !== undefined) patch.right = opts.right;
-        if (opts.outline !== undefined) patch.outline = !!opts.outline;
-        if (opts.difference !== undefined) patch.difference = !!opts.difference;
-        if (opts.lock !== undefined) patch.lock = !!opts.lock;
-        if (opts.showTruth !== undefined) patch.showTruth = !!opts.showTruth;
-        if (opts.backend !== undefined) patch.backend = checkBackend(opts.backend)!;
-        setAnalysis(patch);
-        if (opts.visible !== undefined) analysis.setHeatmapVisible(!!opts.visible);
+        if (opts.outline !== undefined) style.outline = !!opts.outline;
+        const backend = opts.backend !== undefined ? checkBackend(opts.backend)! : undefined;
+        const d = analysis.display;
+        if (Object.keys(style).length > 0) d.setStyle(style);
+        if (opts.model !== undefined && opts.model !== null) d.setModel(opts.model);
+        if (opts.right !== undefined && opts.right !== null) d.setRightModel(opts.right);
+        if (opts.difference !== undefined) d.setDifference(!!opts.difference);
+        if (opts.lock !== undefined) d.setLock(!!opts.lock);
+        if (opts.showTruth !== undefined) d.setShowTruth(!!opts.showTruth);
+        if (backend) d.setBackend(backend);
+        if (opts.visible !== undefined) d.setHeatmapVisible(!!opts.visible);
         return settings();
       },
   );
 
   registerApiMethod('sampleHeatmap', () => (model: string, x: number, y: number) => {
     if (!Number.isFinite(x) || !Number.isFinite(y)) throw new RangeError('x and y must be finite numbers');
-    return analysis.sample(modelOrShown(model), x, y);
+    return analysis.exports.sample(modelOrShown(model), x, y);
   });
 
   registerApiMethod('cancelAnalysis', () => () => {
     analysis.cancelAll();
   });
 
-  registerApiMethod('exportGeoJSON', () => (model?: string) => analysis.regions(modelOrShown(model)));
+  registerApiMethod('exportGeoJSON', () => (model?: string) => analysis.exports.regions(modelOrShown(model)));
 
   registerApiMethod('exportSummary', () => (model?: string, format: 'json' | 'csv' = 'json') => {
     if (format !== 'json' && format !== 'csv') throw new RangeError("format must be 'json' or 'csv'");
-    return analysis.summaryText(modelOrShown(model), format);
+    return analysis.exports.summaryText(modelOrShown(model), format);
   });
 
   registerApiMethod(
     'exportHeatmapPng',
-    () => (model?: string, maxSize?: number) => toBase64(analysis.heatmapPng(modelOrShown(model), maxSize)),
+    () => (model?: string, maxSize?: number) =>
+      toBase64(analysis.exports.heatmapPng(modelOrShown(model), maxSize)),
   );
 
   registerApiMethod('loadGroundTruth', () => (text: string, name = 'annotations') => {
@@ -237,7 +237,7 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
   registerApiMethod('addModel', () => (url: string, card?: string | object) => {
     if (typeof url !== 'string' || !url)
       throw new TypeError('addModel takes a model URL (directory or model.json)');
-    return analysis.addModel(url, card);
+    return analysis.models.addModel(url, card);
   });
 
   registerApiMethod('clearHeatmap', () => (model?: string) => analysis.clearResults(modelOrShown(model)));

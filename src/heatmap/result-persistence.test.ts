@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { ProbabilityStore } from './probability-store';
 import {
   deleteResult,
-  listResults,
   loadResult,
   openResultsDb,
+  resultKey,
   saveResult,
   slideFingerprint,
 } from './result-persistence';
@@ -26,6 +26,12 @@ const meta = {
   byteLength: 1938955,
 };
 
+const make = (id: string, f: (x: number, y: number) => number, slideMpp = 0.499) => {
+  const s = new ProbabilityStore({ modelId: id, targetMpp: 1, slideMpp, targetSize: 64, margin: 8 });
+  fillStore(s, cellRange(3, 2, 9, 6), f);
+  return s;
+};
+
 describe('result persistence (IndexedDB)', () => {
   it('fingerprints a slide by content, not name', async () => {
     const a = await slideFingerprint(meta);
@@ -35,33 +41,26 @@ describe('result persistence (IndexedDB)', () => {
     expect(await slideFingerprint(meta, new Uint8Array([1, 2, 3]))).not.toBe(a);
   });
 
-  it('saves, lists, restores and deletes results per (slide, model)', async () => {
+  it('saves, restores and deletes results per (slide, model version)', async () => {
     const db = await openResultsDb(`test-${Math.random()}`);
     const fp = await slideFingerprint(meta);
-    const make = (id: string, f: (x: number, y: number) => number) => {
-      const s = new ProbabilityStore({
-        modelId: id,
-        targetMpp: 1,
-        slideMpp: 0.499,
-        targetSize: 64,
-        margin: 8,
-      });
-      fillStore(s, cellRange(3, 2, 9, 6), f);
-      return s;
-    };
     const mrn = make('mrn', (x, y) => ((x + y) % 500) / 500);
     const unet = make('unet', (x) => (x > 700 ? 0.8 : 0.2));
-    await saveResult(db, fp, mrn, { tumourAreaMm2: 1.5 });
-    await saveResult(db, fp, unet);
-    expect((await listResults(db, fp)).map((r) => r.modelId).sort()).toEqual(['mrn', 'unet']);
-    const back = await loadResult(db, fp, 'mrn');
-    expect(back?.summary).toEqual({ tumourAreaMm2: 1.5 });
+    const mrnKey = resultKey('mrn', '2026-01-01');
+    await saveResult(db, fp, mrnKey, mrn);
+    await saveResult(db, fp, resultKey('unet'), unet);
+    const back = await loadResult(db, fp, mrnKey, mrn.info);
     expect(back?.store.info).toEqual(mrn.info);
     expect(back?.store.cellCount).toBe(24);
     for (const { col, row, cell } of mrn.entries()) expect(back?.store.getCell(col, row)).toEqual(cell);
-    expect(await loadResult(db, 'other-slide', 'mrn')).toBeNull();
-    await deleteResult(db, fp, 'mrn');
-    expect((await listResults(db, fp)).map((r) => r.modelId)).toEqual(['unet']);
+    // another version of the model, another slide: nothing
+    expect(await loadResult(db, fp, resultKey('mrn', '2026-02-01'))).toBeNull();
+    expect(await loadResult(db, 'other-slide', mrnKey)).toBeNull();
+    // made with another slide mpp (the user corrected it): its cells would not line up
+    expect(await loadResult(db, fp, mrnKey, { ...mrn.info, slideMpp: 0.25 })).toBeNull();
+    await deleteResult(db, fp, mrnKey);
+    expect(await loadResult(db, fp, mrnKey)).toBeNull();
+    expect((await loadResult(db, fp, resultKey('unet')))?.store.cellCount).toBe(24);
     db.close();
   });
 });

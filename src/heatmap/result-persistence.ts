@@ -3,9 +3,10 @@
 // Usage:
 //   const fp = await slideFingerprint(source.metadata);
 //   const db = await openResultsDb();
-//   await saveResult(db, fp, store, summary);
-//   const restored = await loadResult(db, fp, 'mrn');   // { store, summary, savedAt } | null
-//   await listResults(db, fp); await deleteResult(db, fp, 'mrn');
+//   const key = resultKey('mrn', card.exportedAt);
+//   await saveResult(db, fp, key, store);
+//   const restored = await loadResult(db, fp, key, store.info); // { store, savedAt } | null
+//   await deleteResult(db, fp, key);
 //
 // Cells are saved as one concatenated Uint8Array plus their (col, row) lists, so a whole-slide
 // result is a handful of structured-clone blobs rather than thousands of records.
@@ -16,13 +17,13 @@ import { ProbabilityStore, type StoreInfo } from './probability-store';
 
 export interface SavedResult {
   fingerprint: string;
+  /** the record key, resultKey(model id, version); the name is the schema's */
   modelId: string;
   info: StoreInfo;
   savedAt: string;
   cols: Int32Array;
   rows: Int32Array;
   cells: Uint8Array;
-  summary: unknown;
 }
 
 interface ResultsSchema extends DBSchema {
@@ -64,11 +65,13 @@ export async function slideFingerprint(meta: SlideMetadata, headBytes?: Uint8Arr
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export function serializeStore(
-  fingerprint: string,
-  store: ProbabilityStore,
-  summary: unknown = null,
-): SavedResult {
+/**
+ * The record key of a model's result: its id and version (the card's exportedAt), so a retrained
+ * model does not restore the heatmap of the one before.
+ */
+export const resultKey = (modelId: string, version = ''): string => `${modelId}@${version}`;
+
+function serializeStore(fingerprint: string, key: string, store: ProbabilityStore): SavedResult {
   const n = store.cellCount;
   const per = store.keep * store.keep;
   const cols = new Int32Array(n);
@@ -83,17 +86,16 @@ export function serializeStore(
   }
   return {
     fingerprint,
-    modelId: store.info.modelId,
+    modelId: key,
     info: { ...store.info },
     savedAt: new Date().toISOString(),
     cols,
     rows,
     cells,
-    summary,
   };
 }
 
-export function deserializeStore(saved: SavedResult): ProbabilityStore {
+function deserializeStore(saved: SavedResult): ProbabilityStore {
   const store = new ProbabilityStore(saved.info);
   const per = store.keep * store.keep;
   for (let k = 0; k < saved.cols.length; k++) {
@@ -102,33 +104,27 @@ export function deserializeStore(saved: SavedResult): ProbabilityStore {
   return store;
 }
 
-export async function saveResult(
-  db: ResultsDb,
-  fingerprint: string,
-  store: ProbabilityStore,
-  summary: unknown = null,
-) {
-  await db.put('results', serializeStore(fingerprint, store, summary));
+export async function saveResult(db: ResultsDb, fingerprint: string, key: string, store: ProbabilityStore) {
+  await db.put('results', serializeStore(fingerprint, key, store));
 }
 
+/**
+ * The saved store under `key`, or null when there is none or it was made with other settings than
+ * `expected` (another slide mpp, patch size or margin: its cells would not line up).
+ */
 export async function loadResult(
   db: ResultsDb,
   fingerprint: string,
-  modelId: string,
-): Promise<{ store: ProbabilityStore; summary: unknown; savedAt: string } | null> {
-  const saved = await db.get('results', [fingerprint, modelId]);
-  return saved ? { store: deserializeStore(saved), summary: saved.summary, savedAt: saved.savedAt } : null;
+  key: string,
+  expected?: StoreInfo,
+): Promise<{ store: ProbabilityStore; savedAt: string } | null> {
+  const saved = await db.get('results', [fingerprint, key]);
+  if (!saved) return null;
+  if (expected && (Object.keys(expected) as (keyof StoreInfo)[]).some((k) => saved.info[k] !== expected[k]))
+    return null;
+  return { store: deserializeStore(saved), savedAt: saved.savedAt };
 }
 
-/** Models with saved results for a slide. */
-export async function listResults(
-  db: ResultsDb,
-  fingerprint: string,
-): Promise<{ modelId: string; savedAt: string }[]> {
-  const all = await db.getAllFromIndex('results', 'byFingerprint', fingerprint);
-  return all.map((r) => ({ modelId: r.modelId, savedAt: r.savedAt }));
-}
-
-export async function deleteResult(db: ResultsDb, fingerprint: string, modelId: string): Promise<void> {
-  await db.delete('results', [fingerprint, modelId]);
+export async function deleteResult(db: ResultsDb, fingerprint: string, key: string): Promise<void> {
+  await db.delete('results', [fingerprint, key]);
 }

@@ -21,6 +21,8 @@ export interface AppState {
   /** what is being opened, for the loading banner */
   loadingLabel: string | null;
   metadata: SlideMetadata | null;
+  /** the URL the open slide came from (null for a File or Blob); its sidecar lives beside it */
+  slideUrl: string | null;
   view: ViewState | null;
   notice: Notice | null;
   infoOpen: boolean;
@@ -33,6 +35,7 @@ export const initialAppState: AppState = {
   error: null,
   loadingLabel: null,
   metadata: null,
+  slideUrl: null,
   view: null,
   notice: null,
   infoOpen: false,

@@ -2,7 +2,7 @@
 // scripting API (window.mrnViewer) both drive the app through this one object.
 
 import type { RgbaImage, SlideMetadata } from '../slide/slide-types';
-import { parseViewParams, type ViewState, writeViewParams } from '../viewer/view-math';
+import type { ViewState } from '../viewer/view-math';
 import type { SlideViewer, ViewerStats } from '../viewer/viewer-controller';
 import {
   errorMessage,
@@ -12,6 +12,7 @@ import {
   type ViewerSlide,
 } from '../viewer/viewer-slide';
 import { type AppState, appStore, getState, setState } from './app-store';
+import { readUrlState, writeSlideParam, writeViewParam } from './url-state';
 
 export interface RegionQuery {
   x: number;
@@ -80,6 +81,7 @@ export class SlideSession {
       notice: null,
       loadingLabel: inputLabel(input),
       metadata: null,
+      slideUrl: null,
       view: null,
       mppPromptOpen: false,
     });
@@ -96,13 +98,16 @@ export class SlideSession {
       await this.viewer.open(slide, startedAt, view);
       if (controller.signal.aborted) return getState();
       const metadata: SlideMetadata = { ...slide.metadata };
+      const slideUrl = typeof input === 'string' ? input : null;
+      // the deep link is the slide's by the time anyone sees 'ready'
+      writeSlideParam(slideUrl, !!view);
       setState({
         status: 'ready',
         loadingLabel: null,
         metadata,
+        slideUrl,
         mppPromptOpen: metadata.mpp === null,
       });
-      this.writeSlideParam(input, view ?? null);
     } catch (e) {
       if (controller.signal.aborted || isAbort(e)) return getState();
       slide?.close();
@@ -114,6 +119,7 @@ export class SlideSession {
         error: message,
         loadingLabel: null,
         metadata: null,
+        slideUrl: null,
         notice: { kind: 'error', message: `Could not open ${inputLabel(input)}: ${message}` },
       });
     }
@@ -123,7 +129,15 @@ export class SlideSession {
   close(): void {
     this.openController?.abort();
     this.closeSlide();
-    setState({ status: 'idle', metadata: null, view: null, error: null, notice: null, mppPromptOpen: false });
+    setState({
+      status: 'idle',
+      metadata: null,
+      slideUrl: null,
+      view: null,
+      error: null,
+      notice: null,
+      mppPromptOpen: false,
+    });
   }
 
   private closeSlide(): void {
@@ -199,20 +213,10 @@ export class SlideSession {
     });
   }
 
-  /** Reads `?slide=&x=&y=&zoom=` and opens it, if present. */
+  /** Opens the deep link's `?slide=` at its `x=&y=&zoom=`, if there is one. */
   openFromUrl(): Promise<AppState> | null {
-    const params = new URLSearchParams(window.location.search);
-    const url = params.get('slide');
-    if (!url) return null;
-    return this.open(url, parseViewParams(params));
-  }
-
-  private writeSlideParam(input: SlideInput, view: ViewState | null): void {
-    const url = new URL(window.location.href);
-    if (typeof input === 'string') url.searchParams.set('slide', input);
-    else url.searchParams.delete('slide');
-    if (!view) for (const k of ['x', 'y', 'zoom']) url.searchParams.delete(k);
-    window.history.replaceState(null, '', url);
+    const { slide, view } = readUrlState();
+    return slide ? this.open(slide, view) : null;
   }
 
   private scheduleUrlWrite(): void {
@@ -220,10 +224,7 @@ export class SlideSession {
     this.urlTimer = setTimeout(() => {
       this.urlTimer = null;
       const view = this.viewer.getView(true);
-      if (!view || getState().status !== 'ready') return;
-      const url = new URL(window.location.href);
-      writeViewParams(url.searchParams, view);
-      window.history.replaceState(null, '', url);
+      if (view && getState().status === 'ready') writeViewParam(view);
     }, URL_WRITE_DELAY_MS);
   }
 }

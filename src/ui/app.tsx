@@ -1,12 +1,13 @@
 // The page chrome around the OpenSeadragon viewer.
 
 import { useEffect, useRef } from 'react';
-import type { AnalysisSession } from '../state/analysis-session';
-import { getAnalysis, setAnalysis } from '../state/analysis-store';
+import type { AnalysisSession } from '../state/analysis/analysis-session';
+import { getAnalysis } from '../state/analysis-store';
 import { getState, setState } from '../state/app-store';
 import type { SlideSession } from '../state/slide-session';
 import { useAppStore } from '../state/use-app-store';
-import { AnalysisPanel, CompareLabels } from './analysis-panel';
+import { AnalysisPanel } from './analysis/analysis-panel';
+import { CompareLabels } from './analysis/compare-labels';
 import { DropZone } from './drop-zone';
 import { EmptyState } from './empty-state';
 import { HelpOverlay } from './help-overlay';
@@ -46,13 +47,13 @@ export function App({ session, analysis }: { session: SlideSession; analysis: An
       } else if (e.key === 'o') {
         fileInput.current?.click();
       } else if (e.key === 'h' || e.key === 'H') {
-        if (getState().status === 'ready') analysis.toggleHeatmap();
+        if (getState().status === 'ready') analysis.display.toggleHeatmap();
       } else if (e.key === 'c') {
-        if (getState().status === 'ready') void analysis.setCompare(!getAnalysis().compare);
+        if (getState().status === 'ready') void analysis.display.setCompare(!getAnalysis().compare);
       } else if (e.key === 'l') {
-        setAnalysis({ lock: !getAnalysis().lock });
+        analysis.display.setLock(!getAnalysis().lock);
       } else if (e.key === 'm') {
-        setAnalysis({ panelOpen: !getAnalysis().panelOpen });
+        analysis.display.setPanelOpen(!getAnalysis().panelOpen);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -66,7 +67,8 @@ export function App({ session, analysis }: { session: SlideSession; analysis: An
         onOpen={(input) => void session.open(input)}
         onDemo={() => void session.open(DEMO_SLIDE_URL)}
         onHome={() => session.viewer.goHome()}
-        onHeatmap={() => analysis.toggleHeatmap()}
+        onHeatmap={() => analysis.display.toggleHeatmap()}
+        onPanel={() => analysis.display.setPanelOpen(!getAnalysis().panelOpen)}
       />
       <StatusBanner onRetryTiles={() => session.retryFailedTiles()} />
       {status === 'idle' || (status === 'error' && !getState().metadata) ? (

@@ -1,5 +1,5 @@
 import { type RefObject, useState } from 'react';
-import { getAnalysis, setAnalysis, useAnalysisStore } from '../state/analysis-store';
+import { useAnalysisStore } from '../state/analysis-store';
 import { getState, setState } from '../state/app-store';
 import { useAppStore } from '../state/use-app-store';
 import { formatMagnification, magnification } from '../viewer/view-math';
@@ -10,9 +10,10 @@ interface Props {
   onDemo(): void;
   onHome(): void;
   onHeatmap(): void;
+  onPanel(): void;
 }
 
-export function TopBar({ fileInput, onOpen, onDemo, onHome, onHeatmap }: Props) {
+export function TopBar({ fileInput, onOpen, onDemo, onHome, onHeatmap, onPanel }: Props) {
   const heatmap = useAnalysisStore((a) => a.heatmapVisible);
   const panelOpen = useAnalysisStore((a) => a.panelOpen);
   const [url, setUrl] = useState('');
@@ -112,7 +113,7 @@ export function TopBar({ fileInput, onOpen, onDemo, onHome, onHeatmap }: Props) 
           className={`btn ${panelOpen ? 'active' : ''}`}
           aria-pressed={panelOpen}
           data-testid="analysis-toggle"
-          onClick={() => setAnalysis({ panelOpen: !getAnalysis().panelOpen })}
+          onClick={onPanel}
           title="Analysis panel (M)"
         >
           Analysis

@@ -1,0 +1,269 @@
+// Runs: plan a region at the model's resolution (tissue only, cached cells skipped), run the
+// scheduler over it into the model's store, and report progress in analysisStore.jobs. Explicit
+// runs (API, whole slide) are one per model; live viewport runs keep only the latest per model
+// (LatestRunner) and wait while an explicit run of that model is active.
+
+import type { HeatmapStats } from '../../analysis/heatmap-stats';
+import type { Rect } from '../../geometry/patch-geometry';
+import { isAbortError, LatestRunner, type Progress, runAnalysis } from '../../analysis/scheduler';
+import {
+  type Plan,
+  type PlanOptions,
+  planArea,
+  planViewport,
+  planWholeSlide,
+} from '../../analysis/viewport-planner';
+import type { ProbabilityStore } from '../../heatmap/probability-store';
+import type { AnalysisSummary } from '../../heatmap/summary';
+import type { BackendChoice } from '../../inference/backend-types';
+import type { InferenceHandle } from '../../inference/inference-client';
+import { getAnalysis, type JobInfo, setAnalysis } from '../analysis-store';
+import { errorText, type Notify } from './notify';
+import type { ResultCache } from './result-cache';
+import { contextCacheFor, type SlideContext, tissueOf } from './slide-context';
+
+export type AnalysisRegion = Rect | 'viewport' | 'slide';
+
+export interface AnalyzeResult extends AnalysisSummary {
+  stats: HeatmapStats;
+  /** patches skipped as background by tissue detection */
+  background: number;
+  fallbacks: string[];
+}
+
+/** What runs need from the rest of the session. */
+export interface RunHooks<V> {
+  context(): SlideContext;
+  runtime(modelId: string): Promise<InferenceHandle>;
+  cache: Pick<ResultCache, 'store' | 'save'>;
+  /** level-0 rectangle a viewer shows (null when nothing is open) */
+  viewRect(viewer: V): Rect | null;
+  /** models shown now, each with the viewer it is shown in */
+  shown(): { model: string; viewer: V }[];
+  /** patches landed in the model's store (after each batch, and `final` once a run ends) */
+  onLanded(modelId: string, final: boolean): void;
+  /** the backend the model runs on now, as the runtime infos say */
+  backendOf(modelId: string): string | null;
+  stats(modelId: string): HeatmapStats | null;
+  summarize(
+    modelId: string,
+    store: ProbabilityStore,
+    run: { patches: number; elapsedMs: number; backend: string },
+  ): Promise<AnalysisSummary>;
+  notify: Notify;
+  setBackend(backend: BackendChoice): void;
+}
+
+const VIEW_DEBOUNCE_MS = 350;
+const cancelled = () => new DOMException('cancelled', 'AbortError');
+
+export class AnalysisRuns<V> {
+  private readonly viewportRunners = new Map<string, LatestRunner>();
+  /** explicit runs (API, whole slide) per model; viewport runs wait while one is active */
+  private readonly explicit = new Map<string, AbortController>();
+  private viewTimer: ReturnType<typeof setTimeout> | null = null;
+  /** While > 0, pan/zoom does not start viewport runs (compare() analyses one region for both). */
+  viewportPaused = 0;
+
+  constructor(
+    private readonly hooks: RunHooks<V>,
+    /** viewport runs analyse at most this many patches, nearest the centre first */
+    private readonly maxViewportPatches = 600,
+  ) {}
+
+  /**
+   * Analyses `region` with `modelId` (an explicit run). Viewport runs of that model pause
+   * meanwhile. Rejects with an AbortError when cancelled.
+   */
+  async analyze(
+    modelId: string,
+    region: AnalysisRegion,
+    options: { backend?: BackendChoice; signal?: AbortSignal; viewer: V },
+  ): Promise<AnalyzeResult> {
+    if (options.backend) this.hooks.setBackend(options.backend);
+    this.cancelModel(modelId);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    this.explicit.set(modelId, controller);
+    try {
+      const mode = region === 'slide' ? 'slide' : 'region';
+      return await this.run(modelId, region, mode, controller.signal, options.viewer);
+    } catch (e) {
+      if (!isAbortError(e) && !controller.signal.aborted)
+        this.hooks.notify('error', `Analysis with ${modelId} failed: ${errorText(e)}`);
+      throw e;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (this.explicit.get(modelId) === controller) this.explicit.delete(modelId);
+    }
+  }
+
+  /** Whole-slide runs of `models`, one after the other; a cancel stops the rest. */
+  async analyzeWholeSlide(models: string[], viewer: V): Promise<void> {
+    for (const m of models) {
+      try {
+        const r = await this.analyze(m, 'slide', { viewer });
+        const s = (r.elapsedMs / 1000).toFixed(1);
+        this.hooks.notify(
+          'info',
+          `Whole slide with ${m}: ${r.patches} patches in ${s} s, tumour ${r.tumourAreaMm2.toFixed(3)} mm².`,
+        );
+      } catch (e) {
+        if (isAbortError(e)) return;
+      }
+    }
+  }
+
+  /** Stops the model's runs (explicit and viewport). */
+  cancelModel(modelId: string): void {
+    this.explicit.get(modelId)?.abort(cancelled());
+    this.explicit.delete(modelId);
+    this.viewportRunners.get(modelId)?.cancel();
+  }
+
+  /** Stops the model's live viewport run only (it is no longer shown). */
+  cancelViewport(modelId: string): void {
+    this.viewportRunners.get(modelId)?.cancel();
+  }
+
+  /** Cancels every run in progress (viewport and explicit). */
+  cancelAll(): void {
+    for (const id of [...this.explicit.keys(), ...this.viewportRunners.keys()]) this.cancelModel(id);
+    if (this.viewTimer) clearTimeout(this.viewTimer);
+    this.viewTimer = null;
+  }
+
+  /** Whether an explicit run is in progress (viewport runs come and go with pan/zoom). */
+  get busy(): boolean {
+    return this.explicit.size > 0;
+  }
+
+  /** Debounced: analyses the viewport for every shown model (cancelling stale runs). */
+  scheduleViewport(): void {
+    if (this.viewTimer) clearTimeout(this.viewTimer);
+    this.viewTimer = setTimeout(() => {
+      this.viewTimer = null;
+      this.runViewport();
+    }, VIEW_DEBOUNCE_MS);
+  }
+
+  private runViewport(): void {
+    if (this.viewportPaused > 0) return;
+    for (const { model, viewer } of this.hooks.shown()) {
+      if (this.explicit.has(model)) continue;
+      let runner = this.viewportRunners.get(model);
+      if (!runner) {
+        runner = new LatestRunner();
+        this.viewportRunners.set(model, runner);
+      }
+      runner
+        .run((signal) => this.run(model, 'viewport', 'viewport', signal, viewer))
+        .catch((e) => {
+          if (!isAbortError(e)) this.hooks.notify('error', `Analysis with ${model} failed: ${errorText(e)}`);
+        });
+    }
+  }
+
+  private plan(region: AnalysisRegion, o: PlanOptions, viewer: V): Plan {
+    if (region === 'slide') return planWholeSlide(o);
+    if (region === 'viewport') {
+      const rect = this.hooks.viewRect(viewer);
+      if (!rect) throw new Error('No slide is open.');
+      return planViewport(rect, o);
+    }
+    for (const k of ['x', 'y', 'width', 'height'] as const)
+      if (!Number.isFinite(region[k])) throw new RangeError(`region.${k} must be a finite number`);
+    return planArea(region, { x: region.x + region.width / 2, y: region.y + region.height / 2 }, o);
+  }
+
+  private setJob(modelId: string, job: JobInfo): void {
+    setAnalysis({ jobs: { ...getAnalysis().jobs, [modelId]: job } });
+  }
+
+  /** Plans and runs one model over a region; the shared core of viewport, region and slide runs. */
+  private async run(
+    modelId: string,
+    region: AnalysisRegion,
+    mode: JobInfo['mode'],
+    signal: AbortSignal,
+    viewer: V,
+  ): Promise<AnalyzeResult> {
+    const h = this.hooks;
+    const ctx = h.context();
+    // the worker starts while the thumbnail is read for tissue detection
+    const [handle, tissue] = await Promise.all([h.runtime(modelId), tissueOf(ctx)]);
+    const store = await h.cache.store(ctx, modelId, handle.geometry);
+    if (signal.aborted) throw signal.reason;
+    const plan = this.plan(
+      region,
+      {
+        slide: ctx.metadata,
+        slideMpp: ctx.mpp,
+        geometry: handle.geometry,
+        keepMargin: store.info.margin,
+        tissue,
+        isCached: (c, r) => store.has(c, r),
+      },
+      viewer,
+    );
+    let patches = plan.patches;
+    if (mode === 'viewport' && patches.length > this.maxViewportPatches) {
+      patches = patches.slice(0, this.maxViewportPatches);
+      const n = this.maxViewportPatches;
+      h.notify('info', `Showing the ${n} patches nearest the centre; zoom in, or run the whole slide.`);
+    }
+    const started = performance.now();
+    const onProgress = (p: Progress) =>
+      this.setJob(modelId, {
+        ...p,
+        model: modelId,
+        mode,
+        done: p.done + plan.cached,
+        total: p.total + plan.cached,
+        cached: p.cached + plan.cached,
+        running: true,
+      });
+    let result: Awaited<ReturnType<typeof runAnalysis>>;
+    try {
+      result = await runAnalysis({
+        source: ctx.source,
+        slideMpp: ctx.mpp,
+        spec: handle.spec,
+        geometry: handle.geometry,
+        patches,
+        predictor: handle,
+        store,
+        contextCache: contextCacheFor(ctx, handle.geometry),
+        signal,
+        onProgress,
+        onBatch: () => h.onLanded(modelId, false),
+      });
+    } finally {
+      const job = getAnalysis().jobs[modelId];
+      if (job) this.setJob(modelId, { ...job, running: false });
+    }
+    const lost = result.fallbacks.at(-1);
+    if (lost) {
+      h.notify(
+        'warning',
+        `The ${handle.decision.lost.join(', ')} device was lost during the analysis; it continued on ${lost}.`,
+      );
+      const runtimes = getAnalysis().runtimes;
+      setAnalysis({
+        runtimes: {
+          ...runtimes,
+          [modelId]: { status: 'ready', backend: lost, decision: handle.decision, error: null },
+        },
+      });
+    }
+    if (result.done > result.cached) await h.cache.save(ctx, modelId, mode !== 'viewport');
+    h.onLanded(modelId, true);
+    const summary = await h.summarize(modelId, store, {
+      patches: result.done - result.cached,
+      elapsedMs: performance.now() - started,
+      backend: h.backendOf(modelId) ?? handle.decision.chosen,
+    });
+    return { ...summary, stats: h.stats(modelId)!, background: plan.background, fallbacks: result.fallbacks };
+  }
+}

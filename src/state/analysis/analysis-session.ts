@@ -1,0 +1,257 @@
+// In-browser analysis of the open slide, behind one facade. No React: the UI panel and the
+// scripting API (src/api/analysis-api.ts) both call its methods, one per user action; nothing else
+// writes the analysis store's settings.
+//
+//   const analysis = new AnalysisSession(slideSession, { createCompareViewer });
+//   await analysis.models.loadModels();
+//   analysis.display.setHeatmapVisible(true);        // live: the viewport is analysed on pan/zoom
+//   await analysis.analyze('mrn-bilinear', 'slide'); // whole slide, with progress in analysisStore
+//   analysis.exports.stats('mrn-bilinear');          // HeatmapStats (Dice/IoU with ground truth)
+//
+// The pieces (one concern each): model-runtimes (models, one worker each), slide-context (the
+// open slide's state, aborted on close), result-cache (stores and IndexedDB), analysis-runs (plans,
+// runs, jobs), analysis-display (settings), heatmap-views (overlays, split view),
+// ground-truth-state (truth, sidecar), analysis-exports (stats, files).
+
+import type { Rect } from '../../geometry/patch-geometry';
+import type { BackendChoice } from '../../inference/backend-types';
+import type { RegionRequest, RgbaImage } from '../../slide/slide-types';
+import type { ViewState } from '../../viewer/view-math';
+import type { SlideViewer } from '../../viewer/viewer-controller';
+import { getAnalysis, setAnalysis } from '../analysis-store';
+import { appStore, getState, setState } from '../app-store';
+import { AnalysisDisplay } from './analysis-display';
+import { AnalysisExports, exportName } from './analysis-exports';
+import { type AnalysisRegion, AnalysisRuns, type AnalyzeResult } from './analysis-runs';
+import { type FetchText, fetchSidecar, GroundTruthState, type TruthInfo } from './ground-truth-state';
+import { HeatmapViews, type LayerFactory, layerContent } from './heatmap-views';
+import { browserEngine, type EngineDeps, ModelRuntimes } from './model-runtimes';
+import { errorText, notifyUser } from './notify';
+import { ResultCache } from './result-cache';
+import { type ContextCacheStats, contextCacheStats, type SlideContext, SlideContexts } from './slide-context';
+
+export type { AnalysisRegion, AnalyzeResult };
+
+export interface AnalysisSessionOptions {
+  /** builds the right-hand viewer of the split view (called once, on first compare) */
+  createCompareViewer?: () => SlideViewer;
+  modelsBase?: string;
+  /** viewport runs analyse at most this many patches, nearest the centre first */
+  maxViewportPatches?: number;
+  /** the overlay on a viewer (HeatmapLayer; given by main.tsx so this layer needs no OpenSeadragon) */
+  createLayer: LayerFactory<SlideViewer>;
+  /** level-0 rectangle a viewer shows (viewerImageRect) */
+  viewRect: (viewer: SlideViewer) => Rect | null;
+  /** seams for tests: the engine, storage, the sidecar fetch */
+  engine?: EngineDeps;
+  openDb?: ConstructorParameters<typeof ResultCache>[2];
+  fetchSidecar?: FetchText;
+}
+
+export class AnalysisSession {
+  readonly models: ModelRuntimes;
+  readonly exports: AnalysisExports;
+  readonly display: AnalysisDisplay;
+  private readonly runs: AnalysisRuns<SlideViewer>;
+  private readonly views: HeatmapViews<SlideViewer>;
+  private readonly cache: ResultCache;
+  private readonly truth = new GroundTruthState();
+  private readonly slidesCtx: SlideContexts;
+
+  constructor(
+    readonly slides: { readonly viewer: SlideViewer },
+    private readonly options: AnalysisSessionOptions,
+  ) {
+    const o = options;
+    const viewer = slides.viewer;
+    const engine = o.engine ?? browserEngine;
+    this.models = new ModelRuntimes(engine, o.modelsBase ?? '/models/', notifyUser, (id) =>
+      this.runs.cancelModel(id),
+    );
+    const version = async (id: string) => (await this.models.entry(id)).card?.exportedAt ?? '';
+    this.cache = new ResultCache(version, notifyUser, o.openDb);
+    this.slidesCtx = new SlideContexts(
+      {
+        shownSlide: () => viewer.slide,
+        askForMpp: (m) => {
+          setState({ mppPromptOpen: true });
+          notifyUser('warning', m);
+        },
+      },
+      () => this.onSlideClosed(),
+      (ctx) => this.onSlideOpened(ctx),
+    );
+    this.exports = new AnalysisExports({
+      context: () => this.context(),
+      stores: () => this.slidesCtx.current?.stores ?? null,
+      truth: () => this.truth.truth,
+      backendOf: (id) => this.models.backendOf(id),
+      modelName: async (id) => (await this.models.entry(id)).card!.name,
+    });
+    const content = (side: 'left' | 'right') =>
+      layerContent(
+        side,
+        getAnalysis(),
+        this.slidesCtx.current?.stores ?? null,
+        this.truth.truth?.sampler ?? null,
+      );
+    this.views = new HeatmapViews(viewer, content, o.createLayer, o.createCompareViewer);
+    this.runs = new AnalysisRuns<SlideViewer>(
+      {
+        context: () => this.context(),
+        runtime: (id) => this.models.runtime(id),
+        cache: this.cache,
+        viewRect: o.viewRect,
+        shown: () => this.display.shown(),
+        onLanded: (id, final) => {
+          this.views.refresh(id);
+          this.exports.publishStats(id, final);
+        },
+        backendOf: (id) => this.models.backendOf(id),
+        stats: (id) => this.exports.stats(id),
+        summarize: (id, store, run) => this.exports.summarize(id, store, run),
+        notify: notifyUser,
+        setBackend: (b) => this.display.setBackend(b),
+      },
+      o.maxViewportPatches,
+    );
+    this.display = new AnalysisDisplay({
+      models: this.models,
+      runs: this.runs,
+      views: this.views,
+      exports: this.exports,
+      hasTruth: () => this.truth.truth !== null,
+      hasSlide: () => this.slidesCtx.current !== null,
+      mainViewer: viewer,
+      notify: notifyUser,
+    });
+    this.unsubscribe = appStore.subscribe((s) => this.slidesCtx.sync(s));
+  }
+
+  private readonly unsubscribe: () => void;
+
+  /** Stops following the app (tests; the page has one session for its lifetime). */
+  dispose(): void {
+    this.unsubscribe();
+    this.slidesCtx.close();
+  }
+
+  // ------------------------------------------------ runs
+
+  analyze(
+    modelId: string,
+    region: AnalysisRegion = 'viewport',
+    options: { backend?: BackendChoice; signal?: AbortSignal } = {},
+  ): Promise<AnalyzeResult> {
+    return this.runs.analyze(modelId, region, { ...options, viewer: this.slides.viewer });
+  }
+
+  /** Whole-slide analysis of the shown model(s), for the button; progress in analysisStore.jobs. */
+  analyzeWholeSlide(): Promise<void> {
+    return this.runs.analyzeWholeSlide(this.display.shownIds(), this.slides.viewer);
+  }
+
+  /** Runs `task` with no viewport runs meanwhile (compare() analyses one region for both models). */
+  async withViewportPaused<T>(task: () => Promise<T>): Promise<T> {
+    this.runs.viewportPaused++;
+    try {
+      return await task();
+    } finally {
+      this.runs.viewportPaused--;
+      this.runs.scheduleViewport();
+    }
+  }
+
+  /** Cancels every run in progress (viewport and explicit). */
+  cancelAll(): void {
+    this.runs.cancelAll();
+  }
+
+  /** Forgets a model's results for this slide (memory and IndexedDB). */
+  async clearResults(modelId: string): Promise<void> {
+    const ctx = this.context();
+    this.runs.cancelModel(modelId);
+    await this.cache.clear(ctx, modelId);
+    this.exports.publishStats(modelId, true);
+    this.views.refresh();
+  }
+
+  // ------------------------------------------------ viewers (wired in main.tsx)
+
+  onMainView(v: ViewState): void {
+    this.views.onMainView(v);
+    this.runs.scheduleViewport();
+  }
+
+  onCompareView(v: ViewState): void {
+    this.views.onCompareView(v);
+    this.runs.scheduleViewport();
+  }
+
+  layers(): ReturnType<HeatmapViews<SlideViewer>['layers']> {
+    return this.views.layers();
+  }
+
+  compareReady(): Promise<void> {
+    return this.views.compareReady();
+  }
+
+  // ------------------------------------------------ ground truth and the open slide
+
+  /** Ground truth from an annotation file's text (ASAP XML, GeoJSON, NCRF JSON; level-0 coordinates). */
+  setTruthFromText(text: string, name: string): TruthInfo {
+    const info = this.truth.set(text, name, this.context().metadata);
+    this.views.updateMainVisibility(true);
+    this.views.refresh();
+    for (const id of Object.keys(getAnalysis().stats)) this.exports.publishStats(id, true);
+    return info;
+  }
+
+  clearTruth(): void {
+    this.truth.clear();
+    this.views.refresh();
+  }
+
+  exportName(modelId: string): string {
+    return exportName(getState().metadata?.name, modelId);
+  }
+
+  contextCacheStats(): ContextCacheStats | null {
+    const ctx = this.slidesCtx.current;
+    return ctx ? contextCacheStats(ctx) : null;
+  }
+
+  /** Reads the slide as the analysis does (tests: alignment against test-pattern). */
+  readRegion(r: RegionRequest): Promise<RgbaImage> {
+    return this.context().source.readRegion(r);
+  }
+
+  private context(): SlideContext {
+    return this.slidesCtx.require(getState());
+  }
+
+  private onSlideOpened(ctx: SlideContext): void {
+    void this.loadSidecar(ctx);
+    if (this.views.rightViewer) void this.views.openCompareSlide().then(() => this.runs.scheduleViewport());
+    this.views.refresh();
+    this.runs.scheduleViewport();
+  }
+
+  private onSlideClosed(): void {
+    this.runs.cancelAll();
+    this.truth.clear();
+    setAnalysis({ jobs: {}, stats: {} });
+    this.views.updateMainVisibility(false);
+    this.views.refresh();
+  }
+
+  private async loadSidecar(ctx: SlideContext): Promise<void> {
+    const found = await fetchSidecar(ctx.slideUrl, ctx.signal, this.options.fetchSidecar).catch(() => null);
+    if (!found || ctx !== this.slidesCtx.current || this.truth.truth) return;
+    try {
+      this.setTruthFromText(found.text, found.name);
+    } catch (e) {
+      notifyUser('warning', `The slide's ground truth ${found.name} could not be read: ${errorText(e)}`);
+    }
+  }
+}

@@ -1,0 +1,180 @@
+// The model list and one inference worker per model, started on first use with the chosen backend.
+// The engine is injected (startInference, fetchModels) so Node tests run this with fakes.
+
+import { defaultComparePair, defaultModel, fetchModels, type ModelEntry } from '../../analysis/model-index';
+import type { BackendChoice } from '../../inference/backend-types';
+import { type InferenceHandle, startInference } from '../../inference/inference-client';
+import { type ModelCard, parseModelCard, parseModelCardText } from '../../inference/model-card';
+import { getAnalysis, type RuntimeInfo, setAnalysis } from '../analysis-store';
+import { errorText, type Notify, untilAborted } from './notify';
+
+export interface EngineDeps {
+  fetchModels(base: string, options: { signal?: AbortSignal }): Promise<ModelEntry[]>;
+  startInference(
+    url: string,
+    options: { backend: BackendChoice; card?: string; signal?: AbortSignal },
+  ): Promise<InferenceHandle>;
+  fetch(url: string, init: { signal?: AbortSignal }): Promise<Pick<Response, 'ok' | 'status' | 'text'>>;
+}
+
+export const browserEngine: EngineDeps = {
+  fetchModels: (base, options) => fetchModels(base, options),
+  startInference: (url, options) => startInference(url, options),
+  fetch: (url, init) => fetch(url, init),
+};
+
+interface Runtime {
+  backend: BackendChoice;
+  handle: Promise<InferenceHandle>;
+  controller: AbortController;
+}
+
+const stop = (rt: Runtime) => {
+  rt.controller.abort(new DOMException('model stopped', 'AbortError'));
+  void rt.handle.then((h) => h.terminate()).catch(() => {});
+};
+
+export class ModelRuntimes {
+  private readonly runtimes = new Map<string, Runtime>();
+  /** cards of models added by URL (addModel), passed to the worker instead of fetching card.json */
+  private readonly givenCards = new Map<string, string>();
+  private modelsLoaded: Promise<ModelEntry[]> | null = null;
+
+  constructor(
+    private readonly engine: EngineDeps,
+    private readonly modelsBase: string,
+    private readonly notify: Notify,
+    /** called before a model's worker is replaced or stopped, so its runs are cancelled */
+    private readonly onStop: (modelId: string) => void,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  loadModels(): Promise<ModelEntry[]> {
+    this.modelsLoaded ??= this.engine.fetchModels(this.modelsBase, { signal: this.signal }).then(
+      (models) => {
+        const [, right] = defaultComparePair(models);
+        const a = getAnalysis();
+        setAnalysis({
+          models,
+          modelsError: null,
+          model: a.model ?? defaultModel(models),
+          right: a.right ?? right,
+        });
+        return models;
+      },
+      (e) => {
+        this.modelsLoaded = null;
+        setAnalysis({ modelsError: errorText(e) });
+        throw e;
+      },
+    );
+    return this.modelsLoaded;
+  }
+
+  /** The default compare pair (U-Net left, MRN right) of the model list. */
+  async defaultPair(): Promise<[string | null, string | null]> {
+    return defaultComparePair(await this.loadModels());
+  }
+
+  /** Reloads the model list (new models appear without a page reload). */
+  reloadModels(): Promise<ModelEntry[]> {
+    this.modelsLoaded = null;
+    return this.loadModels();
+  }
+
+  /**
+   * Adds a model from a URL: a model directory (with card.json) or a model.json URL with its card
+   * (JSON text or object). Validated like the served ones; returns its id.
+   */
+  async addModel(url: string, card?: string | object): Promise<string> {
+    const models = await this.loadModels();
+    let parsed: ModelCard;
+    if (card !== undefined) {
+      parsed =
+        typeof card === 'string'
+          ? parseModelCardText(card, 'given card')
+          : parseModelCard(card, 'given card');
+    } else {
+      const dir = url.replace(/[^/]*\.json$/, '').replace(/\/?$/, '/');
+      const res = await this.engine.fetch(`${dir}card.json`, { signal: this.signal });
+      if (!res.ok) throw new Error(`No card.json next to ${url} (HTTP ${res.status}); give the card too.`);
+      parsed = parseModelCardText(await res.text(), `${dir}card.json`);
+    }
+    const entry: ModelEntry = { id: parsed.id, url, card: parsed, error: null };
+    this.givenCards.set(parsed.id, JSON.stringify(parsed));
+    const list = [...models.filter((m) => m.id !== parsed.id), entry];
+    this.modelsLoaded = Promise.resolve(list);
+    this.stopModel(parsed.id);
+    setAnalysis({ models: list });
+    return parsed.id;
+  }
+
+  async entry(modelId: string): Promise<ModelEntry> {
+    const models = await this.loadModels();
+    const m = models.find((x) => x.id === modelId);
+    if (!m) throw new Error(`No model "${modelId}"; have ${models.map((x) => x.id).join(', ') || 'none'}.`);
+    if (!m.card) throw new Error(`Model "${modelId}" has an unusable card: ${m.error}`);
+    return m;
+  }
+
+  /** The model's inference worker, started on first use with the chosen backend. */
+  runtime(modelId: string, backend: BackendChoice = getAnalysis().backend): Promise<InferenceHandle> {
+    const existing = this.runtimes.get(modelId);
+    if (existing && existing.backend === backend) return existing.handle;
+    this.stopModel(modelId);
+    this.setInfo(modelId, { status: 'loading', backend: null, decision: null, error: null });
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(this.signal?.reason);
+    this.signal?.addEventListener('abort', onAbort, { once: true });
+    const handle = (async () => {
+      const entry = await this.entry(modelId);
+      const card = this.givenCards.get(modelId);
+      const started = this.engine.startInference(entry.url, { backend, card, signal: controller.signal });
+      // a worker stopped while loading may never answer: settle on the abort instead
+      started.then((h) => controller.signal.aborted && h.terminate()).catch(() => {});
+      const h = await untilAborted(started, controller.signal);
+      const d = h.decision;
+      this.setInfo(modelId, { status: 'ready', backend: d.chosen, decision: d, error: null });
+      if (backend !== 'auto' && d.chosen !== backend) {
+        const why = d.timings.find((t) => t.backend === backend)?.error ?? 'not available in this browser';
+        const name = backend === 'webgpu' ? 'WebGPU' : backend;
+        this.notify('warning', `${name} could not run ${modelId} (${why}); using ${d.chosen} instead.`);
+      }
+      return h;
+    })();
+    const rt = { backend, handle, controller };
+    this.runtimes.set(modelId, rt);
+    handle
+      .catch((e) => {
+        if (this.runtimes.get(modelId) !== rt) return; // replaced meanwhile: not this model's error
+        this.runtimes.delete(modelId);
+        this.setInfo(modelId, { status: 'error', backend: null, decision: null, error: errorText(e) });
+        this.notify('error', `Model "${modelId}" could not be loaded: ${errorText(e)}`);
+      })
+      .finally(() => this.signal?.removeEventListener('abort', onAbort));
+    return handle;
+  }
+
+  /** Stops every worker (a new backend was chosen): they restart on next use. */
+  stopAll(): void {
+    for (const id of [...this.runtimes.keys()]) this.stopModel(id);
+    setAnalysis({ runtimes: {} });
+  }
+
+  /** The backend a model runs on now (null before its worker is up). */
+  backendOf(modelId: string): string | null {
+    return getAnalysis().runtimes[modelId]?.backend ?? null;
+  }
+
+  private stopModel(modelId: string): void {
+    const rt = this.runtimes.get(modelId);
+    if (!rt) return;
+    this.onStop(modelId);
+    this.runtimes.delete(modelId);
+    stop(rt);
+  }
+
+  private setInfo(modelId: string, info: RuntimeInfo): void {
+    setAnalysis({ runtimes: { ...getAnalysis().runtimes, [modelId]: info } });
+  }
+}

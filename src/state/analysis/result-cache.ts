@@ -1,0 +1,106 @@
+// The probability store of each model for the open slide: in memory, else restored from IndexedDB,
+// else new; saved back (debounced during viewport runs, at once after explicit ones). All storage
+// goes through heatmap/result-persistence.ts.
+
+import type { PatchGeometry } from '../../geometry/patch-geometry';
+import { ProbabilityStore, type StoreInfo } from '../../heatmap/probability-store';
+import {
+  deleteResult,
+  loadResult,
+  openResultsDb,
+  type ResultsDb,
+  resultKey,
+  saveResult,
+} from '../../heatmap/result-persistence';
+import { errorText, type Notify } from './notify';
+import type { SlideContext } from './slide-context';
+
+const SAVE_DEBOUNCE_MS = 1500;
+
+/** Output pixels dropped on each side of a patch before stitching (8 of 64). */
+export const keepMarginFor = (targetSize: number) => Math.max(1, Math.round(targetSize / 8));
+
+export class ResultCache {
+  private db: Promise<ResultsDb | null> | null = null;
+  private readonly saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(
+    /** the model's version (its card's exportedAt): results of another version are not restored */
+    private readonly versionOf: (modelId: string) => Promise<string>,
+    private readonly notify: Notify,
+    private readonly openDb: () => Promise<ResultsDb> = () => openResultsDb(),
+  ) {}
+
+  /** The model's store for the slide: in memory, else restored from IndexedDB, else new. */
+  store(ctx: SlideContext, modelId: string, g: PatchGeometry): Promise<ProbabilityStore> {
+    const have = ctx.stores.get(modelId);
+    if (have) return Promise.resolve(have);
+    let pending = ctx.pendingStores.get(modelId);
+    if (!pending) {
+      pending = (async () => {
+        const info: StoreInfo = {
+          modelId,
+          targetMpp: g.targetMpp,
+          slideMpp: ctx.mpp,
+          targetSize: g.targetSize,
+          margin: keepMarginFor(g.targetSize),
+        };
+        const store = (await this.restore(ctx, modelId, info)) ?? new ProbabilityStore(info);
+        if (!ctx.signal.aborted) ctx.stores.set(modelId, store);
+        return store;
+      })();
+      ctx.pendingStores.set(modelId, pending);
+    }
+    return pending;
+  }
+
+  /** Saves the model's store: now (resolves when written) or debounced. */
+  async save(ctx: SlideContext, modelId: string, immediately = false): Promise<void> {
+    clearTimeout(this.saveTimers.get(modelId));
+    const save = async () => {
+      this.saveTimers.delete(modelId);
+      const store = ctx.stores.get(modelId);
+      if (!store || store.cellCount === 0) return;
+      try {
+        const where = await this.where(ctx, modelId);
+        if (where) await saveResult(where.db, where.fingerprint, where.key, store);
+      } catch (e) {
+        this.notify('warning', `Could not save the ${modelId} heatmap in this browser: ${errorText(e)}`);
+      }
+    };
+    if (immediately) await save();
+    else
+      this.saveTimers.set(
+        modelId,
+        setTimeout(() => void save(), SAVE_DEBOUNCE_MS),
+      );
+  }
+
+  /** Forgets a model's results for the slide (memory and IndexedDB). */
+  async clear(ctx: SlideContext, modelId: string): Promise<void> {
+    clearTimeout(this.saveTimers.get(modelId));
+    this.saveTimers.delete(modelId);
+    ctx.stores.get(modelId)?.clear();
+    const where = await this.where(ctx, modelId);
+    if (where) await deleteResult(where.db, where.fingerprint, where.key);
+  }
+
+  private async restore(
+    ctx: SlideContext,
+    modelId: string,
+    info: StoreInfo,
+  ): Promise<ProbabilityStore | null> {
+    try {
+      const where = await this.where(ctx, modelId);
+      return where ? ((await loadResult(where.db, where.fingerprint, where.key, info))?.store ?? null) : null;
+    } catch {
+      return null; // no IndexedDB (private mode) or a broken record: compute again
+    }
+  }
+
+  private async where(ctx: SlideContext, modelId: string) {
+    this.db ??= this.openDb().catch(() => null);
+    const [db, fingerprint, version] = await Promise.all([this.db, ctx.fingerprint, this.versionOf(modelId)]);
+    return db && fingerprint ? { db, fingerprint, key: resultKey(modelId, version) } : null;
+  }
+}

@@ -1,0 +1,44 @@
+// The address bar, read and written here only: `?slide=<url>&x=&y=&zoom=&drawer=`. Deep links open
+// a slide at a view; the open slide and the view are written back (replaceState, no history).
+//
+//   const { slide, view, drawer } = readUrlState();
+//   writeSlideParam('/demo/demo.tiff', false);   // a File/Blob: null (removes ?slide=)
+//   writeViewParam({ x, y, zoom });
+
+import { parseViewParams, type ViewState, writeViewParams } from '../viewer/view-math';
+
+export interface UrlState {
+  /** the slide URL to open */
+  slide: string | null;
+  view: ViewState | null;
+  /** OpenSeadragon drawer asked for (see viewer-controller.ts parseDrawer) */
+  drawer: string | null;
+}
+
+export function parseUrlState(search: string): UrlState {
+  const params = new URLSearchParams(search);
+  return { slide: params.get('slide') || null, view: parseViewParams(params), drawer: params.get('drawer') };
+}
+
+export function readUrlState(): UrlState {
+  return parseUrlState(window.location.search);
+}
+
+function rewrite(edit: (params: URLSearchParams) => void): void {
+  const url = new URL(window.location.href);
+  edit(url.searchParams);
+  window.history.replaceState(null, '', url);
+}
+
+/** Records the open slide's URL (null for a File or Blob); drops the view unless `keepView`. */
+export function writeSlideParam(slideUrl: string | null, keepView: boolean): void {
+  rewrite((p) => {
+    if (slideUrl) p.set('slide', slideUrl);
+    else p.delete('slide');
+    if (!keepView) for (const k of ['x', 'y', 'zoom']) p.delete(k);
+  });
+}
+
+export function writeViewParam(view: ViewState): void {
+  rewrite((p) => writeViewParams(p, view));
+}

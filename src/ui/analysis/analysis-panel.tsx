@@ -1,0 +1,44 @@
+// The analysis panel (M): one component per section, each subscribed to the store slice it shows
+// and acting only through AnalysisSession methods. A new section (e.g. importing a model file,
+// opening batch results, a thread count) is a new file here, added to the list below.
+
+import type { AnalysisSession } from '../../state/analysis/analysis-session';
+import { AddModelSection } from './add-model-section';
+import { ExportsSection } from './exports-section';
+import { JobsSection } from './jobs-section';
+import { ModelSection } from './model-section';
+import { StatsSection } from './stats-section';
+import { StyleSection } from './style-section';
+import { TruthSection } from './truth-section';
+import { useAnalysisSlice } from './use-analysis';
+
+export function AnalysisPanel({ analysis }: { analysis: AnalysisSession }) {
+  const { panelOpen, modelsError } = useAnalysisSlice((s) => ({
+    panelOpen: s.panelOpen,
+    modelsError: s.modelsError,
+  }));
+  if (!panelOpen) return null;
+  return (
+    <aside className="analysis-panel" data-testid="analysis-panel" aria-label="Analysis">
+      <div className="panel-head">
+        <h2>Tumour analysis</h2>
+        <button
+          type="button"
+          className="btn small ghost"
+          aria-label="Close"
+          onClick={() => analysis.display.setPanelOpen(false)}
+        >
+          ✕
+        </button>
+      </div>
+      {modelsError ? <p className="error-text">{modelsError}</p> : null}
+      <ModelSection analysis={analysis} />
+      <StyleSection analysis={analysis} />
+      <TruthSection analysis={analysis} />
+      <AddModelSection analysis={analysis} />
+      <StatsSection />
+      <JobsSection analysis={analysis} />
+      <ExportsSection analysis={analysis} />
+    </aside>
+  );
+}
