@@ -60,6 +60,10 @@ export function fakeEngine(models: ModelEntry[]): FakeEngine {
           timings,
           adapter: null,
           lost: [],
+          threads: 1,
+          isolated: false,
+          remembered: false,
+          selectMs: 0,
         } as InferenceHandle['decision'],
         card: models[0].card!,
         spec: {
@@ -76,6 +80,7 @@ export function fakeEngine(models: ModelEntry[]): FakeEngine {
           return out;
         },
         fallback: async () => 'cpu',
+        memory: async () => ({ numTensors: 0, numBytes: 0, backend: chosen }),
         terminate: () => {
           engine.terminated++;
         },

@@ -4,7 +4,6 @@
 // (LatestRunner) and wait while an explicit run of that model is active.
 
 import type { HeatmapStats } from '../../analysis/heatmap-stats';
-import type { Rect } from '../../geometry/patch-geometry';
 import { isAbortError, LatestRunner, type Progress, runAnalysis } from '../../analysis/scheduler';
 import {
   type Plan,
@@ -13,6 +12,7 @@ import {
   planViewport,
   planWholeSlide,
 } from '../../analysis/viewport-planner';
+import type { Rect } from '../../geometry/patch-geometry';
 import type { ProbabilityStore } from '../../heatmap/probability-store';
 import type { AnalysisSummary } from '../../heatmap/summary';
 import type { BackendChoice } from '../../inference/backend-types';

@@ -3,8 +3,8 @@
 // context: closing the slide (or a new mpp) aborts it, so tissue detection and reads stop.
 
 import { ContextCache } from '../../analysis/context-cache';
-import type { PatchGeometry } from '../../geometry/patch-geometry';
 import { detectTissue, type TissueMask } from '../../analysis/tissue-detection';
+import type { PatchGeometry } from '../../geometry/patch-geometry';
 import type { ProbabilityStore } from '../../heatmap/probability-store';
 import { slideFingerprint } from '../../heatmap/result-persistence';
 import type { RegionRequest, RgbaImage, SlideMetadata, SlideSource } from '../../slide/slide-types';
