@@ -37,7 +37,7 @@ function option(args: string[], name: string): string | undefined {
 
 /** The real input patches stored in parity.json ("stored-v1"), by input name; null for sinusoid-v1. */
 function storedInputs(dir: string, card: ModelCard): Record<string, Float32Array> | null {
-  const parity = JSON.parse(readFileSync(path.join(dir, card.parity.file), 'utf8')) as {
+  const parity = JSON.parse(readFileSync(path.join(dir, card.parity?.file ?? 'parity.json'), 'utf8')) as {
     generator: string;
     inputs: { name: string; data?: string }[];
   };

@@ -73,7 +73,7 @@ for j in jobs:
 print(json.dumps(out))
 `;
 
-function torchKind(card: { architecture: string; upsampling: string; inputs: { mpp: number }[] }): string {
+function torchKind(card: { architecture: string; upsampling?: string; inputs: { mpp: number }[] }): string {
   if (card.architecture === 'mrn') return `mrn-${card.upsampling}`;
   return card.inputs[0].mpp > 1.5 ? 'unet-context' : 'unet';
 }
@@ -87,9 +87,9 @@ export function timeTorch(
   const jobs = models.map((m) => ({
     id: m.id,
     kind: torchKind(m.card),
-    config: { width: m.card.config.width, depth: m.card.config.depth },
+    config: { width: m.card.config?.width, depth: m.card.config?.depth },
     checkpoint: path.join(checkpoints, `${m.id}.pt`),
-    parity: path.join(m.dir, m.card.parity.file),
+    parity: path.join(m.dir, m.card.parity?.file ?? 'parity.json'),
     batch: m.card.batchSize > 0 ? m.card.batchSize : 8,
     budgetMs,
     sample: SAMPLE,

@@ -304,10 +304,10 @@ const results: (ModelResult & {
   return {
     id: m.card.id,
     architecture: m.card.architecture,
-    upsampling: m.card.upsampling,
+    upsampling: m.card.upsampling ?? 'none',
     targetMpp: target.mpp,
     contextMpp: context?.mpp ?? null,
-    params: m.card.params,
+    params: m.card.params ?? 0,
     fieldOfViewUm: {
       target: target.size * target.mpp,
       ...(context ? { context: context.size * context.mpp } : {}),

@@ -90,7 +90,7 @@ export interface Engine {
   ): Promise<BackendDecision>;
   /**
    * Runs `count` patches. `inputs[name]` holds count (or batchSize) patches NHWC float32.
-   * Returns count × outputSize² × channels probabilities. Throws BackendLostError on device loss.
+   * Returns count × outputSize² probabilities of the selected output channel. Throws BackendLostError on device loss.
    */
   predict(inputs: Record<string, Float32Array>, count: number): Promise<Float32Array>;
   /** After a BackendLostError: moves to the next working backend in order and reloads the model. */
@@ -168,7 +168,21 @@ export function createEngine(options: EngineOptions): Engine {
           input.channels,
         ]);
       }
-      return m.execute(named, s.output.name) as tf.Tensor;
+      let y = m.execute(named, s.output.name) as tf.Tensor;
+      // graph outputs carry no static shape in tfjs: the first (warm-up) batch checks the card's channels
+      const o = s.output;
+      const want = [batchSize, o.size, o.size, o.channels];
+      if (y.shape.join() !== want.join()) {
+        throw new Error(
+          `model '${s.id}' does not match its card: output '${o.name}' has shape [${y.shape.join(', ')}], card says [${want.join(', ')}]${y.shape.length === 4 && y.shape[3] !== o.channels ? ` (the card declares ${o.channels} output channel(s), the graph has ${y.shape[3]})` : ''}`,
+        );
+      }
+      // a graph emitting logits: the card says which activation the viewer applies
+      if (s.output.activation === 'softmax') y = tf.softmax(y, -1);
+      else if (s.output.activation === 'sigmoid') y = tf.sigmoid(y);
+      // several named channels: return the selected (tumour) one
+      if (s.output.channels > 1) y = tf.slice(y, [0, 0, 0, s.output.select ?? 0], [-1, -1, -1, 1]);
+      return y;
     });
     try {
       return (await out.data()) as Float32Array;
@@ -359,7 +373,7 @@ export function createEngine(options: EngineOptions): Engine {
         throw error;
       }
       if (lostReason) throw new BackendLostError(backend, lostReason);
-      return out.slice(0, count * patchLength(spec.output));
+      return out.slice(0, count * spec.output.size * spec.output.size);
     },
 
     async fallback() {

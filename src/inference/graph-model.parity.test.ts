@@ -82,7 +82,9 @@ async function runParity(dir: string, backend: string) {
   if (tf.getBackend() !== backend)
     throw new Error(`expected the ${backend} backend, have ${tf.getBackend()}`);
   const card: ModelCard = await readModelCard(dir);
-  const parity = JSON.parse(readFileSync(join(dir, card.parity.file), 'utf8')) as ParityFile;
+  const parity = JSON.parse(
+    readFileSync(join(dir, card.parity?.file ?? 'parity.json'), 'utf8'),
+  ) as ParityFile;
   const model = await tf.loadGraphModel(nodeFileHandler(join(dir, card.format.modelFile)));
   try {
     validateModelAgainstCard(model, card);

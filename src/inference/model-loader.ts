@@ -12,7 +12,14 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { PatchGeometry } from '../geometry/patch-geometry';
-import { inputForRole, type ModelCard, ModelCardError, parseModelCardText } from './model-card';
+import {
+  inputForRole,
+  type ModelCard,
+  ModelCardError,
+  normalizationAffine,
+  parseModelCardText,
+  tumourChannelIndex,
+} from './model-card';
 import type { EngineModelSpec } from './model-spec';
 
 export interface LoadedModel {
@@ -33,9 +40,17 @@ export function specFromCard(card: ModelCard): EngineModelSpec {
       size: i.size,
       channels: i.channels,
       mpp: i.mpp,
-      normalization: i.normalization,
+      normalization: normalizationAffine(i.normalization),
     })),
-    output: { name: card.output.name, size: card.output.size, channels: card.output.channels },
+    output: {
+      name: card.output.name,
+      size: card.output.size,
+      channels: card.output.channels.length,
+      select: tumourChannelIndex(card),
+      ...(card.output.applyActivation && card.output.activation !== 'identity'
+        ? { activation: card.output.activation }
+        : {}),
+    },
     batchSize: card.batchSize,
   };
 }

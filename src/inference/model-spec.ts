@@ -30,7 +30,16 @@ export interface EngineModelSpec {
   id: string;
   /** the target input first, then the context input for MRN */
   inputs: ModelInputSpec[];
-  output: { name: string; size: number; channels: number };
+  output: {
+    name: string;
+    size: number;
+    /** channels of the graph's output */
+    channels: number;
+    /** channel the engine returns (default 0) */
+    select?: number;
+    /** applied by the engine to the graph's output before selecting (a graph emitting logits) */
+    activation?: 'sigmoid' | 'softmax';
+  };
   /** fixed batch the graph was exported for; -1 or absent: any */
   batchSize?: number;
 }
@@ -80,7 +89,7 @@ export function checkModelSignature(model: tf.InferenceModel, spec: EngineModelS
       c !== spec.output.channels
     ) {
       problems.push(
-        `output '${spec.output.name}' has shape [${out.shape.join(',')}], card says [B,${spec.output.size},${spec.output.size},${spec.output.channels}]`,
+        `output '${spec.output.name}' has shape [${out.shape.join(',')}], card says [B,${spec.output.size},${spec.output.size},${spec.output.channels}]${c !== spec.output.channels ? ` (the card declares ${spec.output.channels} output channel(s), the graph has ${c})` : ''}`,
       );
     }
   }
