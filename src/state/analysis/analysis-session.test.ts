@@ -199,6 +199,27 @@ describe('AnalysisSession (fake engine and viewers, real planner, scheduler, sto
     expect(getAnalysis().groundTruth).toBeNull();
   });
 
+  it('passes its signal to the model list fetch and the workers, and dispose aborts them', async () => {
+    const { session, source, engine } = setup();
+    const seen: (AbortSignal | undefined)[] = [];
+    const list = engine.fetchModels;
+    engine.fetchModels = (base, o) => {
+      seen.push(o.signal);
+      return list(base, o);
+    };
+    const start = engine.startInference;
+    engine.startInference = (url, o) => {
+      seen.push(o.signal);
+      return start(url, o);
+    };
+    openInStore(source);
+    await session.analyze('left-model', REGION, { backend: 'wasm' });
+    expect(seen).toHaveLength(2);
+    expect(seen.every((s) => s && !s.aborted)).toBe(true);
+    session.dispose();
+    expect(seen.every((s) => s?.aborted)).toBe(true);
+  });
+
   it('a File (no URL) has no sidecar; a slide without mpp asks for it', async () => {
     const { session, source, sidecars } = setup();
     openInStore(source, null);

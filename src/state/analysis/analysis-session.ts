@@ -23,10 +23,10 @@ import { appStore, getState, setState } from '../app-store';
 import { AnalysisDisplay } from './analysis-display';
 import { AnalysisExports, exportName } from './analysis-exports';
 import { type AnalysisRegion, AnalysisRuns, type AnalyzeResult } from './analysis-runs';
-import { type FetchText, fetchSidecar, GroundTruthState, type TruthInfo } from './ground-truth-state';
+import { type FetchText, GroundTruthState, type TruthInfo } from './ground-truth-state';
 import { HeatmapViews, type LayerFactory, layerContent } from './heatmap-views';
 import { browserEngine, type EngineDeps, ModelRuntimes } from './model-runtimes';
-import { errorText, notifyUser } from './notify';
+import { notifyUser } from './notify';
 import { ResultCache } from './result-cache';
 import { type ContextCacheStats, contextCacheStats, type SlideContext, SlideContexts } from './slide-context';
 
@@ -55,19 +55,31 @@ export class AnalysisSession {
   private readonly runs: AnalysisRuns<SlideViewer>;
   private readonly views: HeatmapViews<SlideViewer>;
   private readonly cache: ResultCache;
-  private readonly truth = new GroundTruthState();
+  private readonly truth: GroundTruthState;
+  /** aborted by dispose(): the model list fetch and the workers' loading */
+  private readonly lifetime = new AbortController();
   private readonly slidesCtx: SlideContexts;
 
   constructor(
     readonly slides: { readonly viewer: SlideViewer },
-    private readonly options: AnalysisSessionOptions,
+    options: AnalysisSessionOptions,
   ) {
     const o = options;
     const viewer = slides.viewer;
     const engine = o.engine ?? browserEngine;
-    this.models = new ModelRuntimes(engine, o.modelsBase ?? '/models/', notifyUser, (id) =>
-      this.runs.cancelModel(id),
+    const stopRuns = (id: string) => this.runs.cancelModel(id);
+    this.models = new ModelRuntimes(
+      engine,
+      o.modelsBase ?? '/models/',
+      notifyUser,
+      stopRuns,
+      this.lifetime.signal,
     );
+    this.truth = new GroundTruthState(() => {
+      this.views.updateMainVisibility(this.truth.truth !== null);
+      this.views.refresh();
+      for (const id of Object.keys(getAnalysis().stats)) this.exports.publishStats(id, true);
+    }, o.fetchSidecar);
     const version = async (id: string) => (await this.models.entry(id)).card?.exportedAt ?? '';
     this.cache = new ResultCache(version, notifyUser, o.openDb);
     this.slidesCtx = new SlideContexts(
@@ -130,10 +142,12 @@ export class AnalysisSession {
 
   private readonly unsubscribe: () => void;
 
-  /** Stops following the app (tests; the page has one session for its lifetime). */
+  /** Stops following the app and stops the workers (tests; the page keeps its session). */
   dispose(): void {
     this.unsubscribe();
+    this.lifetime.abort(new DOMException('analysis disposed', 'AbortError'));
     this.slidesCtx.close();
+    this.models.stopAll();
   }
 
   // ------------------------------------------------ runs
@@ -200,16 +214,11 @@ export class AnalysisSession {
 
   /** Ground truth from an annotation file's text (ASAP XML, GeoJSON, NCRF JSON; level-0 coordinates). */
   setTruthFromText(text: string, name: string): TruthInfo {
-    const info = this.truth.set(text, name, this.context().metadata);
-    this.views.updateMainVisibility(true);
-    this.views.refresh();
-    for (const id of Object.keys(getAnalysis().stats)) this.exports.publishStats(id, true);
-    return info;
+    return this.truth.set(text, name, this.context().metadata);
   }
 
   clearTruth(): void {
     this.truth.clear();
-    this.views.refresh();
   }
 
   exportName(modelId: string): string {
@@ -231,7 +240,7 @@ export class AnalysisSession {
   }
 
   private onSlideOpened(ctx: SlideContext): void {
-    void this.loadSidecar(ctx);
+    void this.truth.loadSidecar(ctx, () => ctx === this.slidesCtx.current, notifyUser);
     if (this.views.rightViewer) void this.views.openCompareSlide().then(() => this.runs.scheduleViewport());
     this.views.refresh();
     this.runs.scheduleViewport();
@@ -243,15 +252,5 @@ export class AnalysisSession {
     setAnalysis({ jobs: {}, stats: {} });
     this.views.updateMainVisibility(false);
     this.views.refresh();
-  }
-
-  private async loadSidecar(ctx: SlideContext): Promise<void> {
-    const found = await fetchSidecar(ctx.slideUrl, ctx.signal, this.options.fetchSidecar).catch(() => null);
-    if (!found || ctx !== this.slidesCtx.current || this.truth.truth) return;
-    try {
-      this.setTruthFromText(found.text, found.name);
-    } catch (e) {
-      notifyUser('warning', `The slide's ground truth ${found.name} could not be read: ${errorText(e)}`);
-    }
   }
 }

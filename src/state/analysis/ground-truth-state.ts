@@ -6,6 +6,8 @@ import { type GroundTruth, groundTruthFromAnnotations, sidecarUrl } from '../../
 import { parseAnnotations } from '../../annotations/parse-annotations';
 import type { SlideMetadata } from '../../slide/slide-types';
 import { setAnalysis } from '../analysis-store';
+import { errorText, type Notify } from './notify';
+import type { SlideContext } from './slide-context';
 
 export interface TruthInfo {
   name: string;
@@ -45,6 +47,12 @@ export async function fetchSidecar(
 export class GroundTruthState {
   private current: GroundTruth | null = null;
 
+  constructor(
+    /** the truth changed (overlays redraw, Dice/IoU are counted again) */
+    private readonly onChange: () => void = () => {},
+    private readonly fetchText?: FetchText,
+  ) {}
+
   get truth(): GroundTruth | null {
     return this.current;
   }
@@ -56,11 +64,28 @@ export class GroundTruthState {
     this.current = groundTruthFromAnnotations(set, slide, name);
     const info = { name, regions: set.regions.length };
     setAnalysis({ groundTruth: info });
+    this.onChange();
     return info;
   }
 
   clear(): void {
+    const had = this.current !== null;
     this.current = null;
     setAnalysis({ groundTruth: null });
+    if (had) this.onChange();
+  }
+
+  /**
+   * Loads the sidecar of a newly opened slide, unless truth was given meanwhile; a sidecar that
+   * does not parse is reported. `isCurrent` says whether the slide is still the open one.
+   */
+  async loadSidecar(ctx: SlideContext, isCurrent: () => boolean, notify: Notify): Promise<void> {
+    const found = await fetchSidecar(ctx.slideUrl, ctx.signal, this.fetchText).catch(() => null);
+    if (!found || !isCurrent() || this.current) return;
+    try {
+      this.set(found.text, found.name, ctx.metadata);
+    } catch (e) {
+      notify('warning', `The slide's ground truth ${found.name} could not be read: ${errorText(e)}`);
+    }
   }
 }
