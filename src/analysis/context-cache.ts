@@ -13,6 +13,7 @@
 
 import { LRUCache } from 'lru-cache';
 import type { RegionRequest, RgbaImage, SlideMetadata, SlideSource } from '../slide/slide-types';
+import { isAbortError } from '../util/abort';
 
 export interface ContextCacheOptions {
   /** level-0 px per context pixel */
@@ -106,8 +107,6 @@ export function resampleArea(
   }
   return { width, height, data: out };
 }
-
-const isAbort = (e: unknown) => e instanceof Error && e.name === 'AbortError';
 
 export class ContextCache {
   readonly level: number;
@@ -206,7 +205,7 @@ export class ContextCache {
       return await this.block(bx, by, signal);
     } catch (error) {
       // the shared read was aborted by another caller's signal, not ours: read again
-      if (isAbort(error) && !signal?.aborted) return this.block(bx, by, signal);
+      if (isAbortError(error) && !signal?.aborted) return this.block(bx, by, signal);
       throw error;
     }
   }

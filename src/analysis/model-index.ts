@@ -8,6 +8,7 @@
 
 import { z } from 'zod';
 import { type ModelCard, parseModelCardText } from '../inference/model-card';
+import { errorMessage } from '../util/error-message';
 
 export interface ModelEntry {
   id: string;
@@ -55,7 +56,7 @@ export async function fetchModels(
         return { id, url, card: parseModelCardText(await r.text(), `${id}/card.json`), error: null };
       } catch (e) {
         if (options.signal?.aborted) throw e;
-        return { id, url, card: null, error: e instanceof Error ? e.message : String(e) };
+        return { id, url, card: null, error: errorMessage(e) };
       }
     }),
   );

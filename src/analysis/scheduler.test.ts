@@ -4,8 +4,9 @@ import { ProbabilityStore } from '../heatmap/probability-store';
 import { BackendLostError } from '../inference/backend-types';
 import { createEngine, type Engine } from '../inference/engine';
 import { tinyGraphArtifacts, tinyGraphSpec } from '../inference/tiny-graph.fixture';
+import { isAbortError } from '../util/abort';
 import { ContextCache } from './context-cache';
-import { isAbortError, LatestRunner, type Predictor, type Progress, runAnalysis } from './scheduler';
+import { LatestRunner, type Predictor, type Progress, runAnalysis } from './scheduler';
 import { syntheticSource } from './synthetic-source.fixture';
 import { planViewport } from './viewport-planner';
 

@@ -20,6 +20,7 @@ import {
 import { BackendLostError } from '../inference/backend-types';
 import type { EngineModelSpec } from '../inference/model-spec';
 import type { RgbaImage, SlideSource } from '../slide/slide-types';
+import { abortError, isAbortError, newAbortError } from '../util/abort';
 import type { ContextCache } from './context-cache';
 import { type InputNormalization, UNIT_RANGE, writePatch } from './patch-input';
 
@@ -69,12 +70,6 @@ export interface AnalysisJob {
 export interface AnalysisResult extends Progress {
   /** backends switched to after device loss */
   fallbacks: string[];
-}
-
-const abortError = (signal?: AbortSignal) => signal?.reason ?? new DOMException('aborted', 'AbortError');
-
-export function isAbortError(e: unknown): boolean {
-  return (e instanceof Error || e instanceof DOMException) && e.name === 'AbortError';
 }
 
 interface PreparedBatch {
@@ -180,7 +175,7 @@ export class LatestRunner {
   private controller: AbortController | null = null;
 
   async run<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
-    this.controller?.abort(new DOMException('superseded', 'AbortError'));
+    this.controller?.abort(newAbortError('superseded'));
     const controller = new AbortController();
     this.controller = controller;
     try {
@@ -194,7 +189,7 @@ export class LatestRunner {
   }
 
   cancel(): void {
-    this.controller?.abort(new DOMException('cancelled', 'AbortError'));
+    this.controller?.abort(newAbortError('cancelled'));
     this.controller = null;
   }
 }

@@ -60,7 +60,7 @@ export function syntheticSource(
       if (![x, y, ds].every(Number.isInteger))
         throw new Error(`fixture needs integer geometry: ${JSON.stringify(req)}`);
       if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
-      if (req.signal?.aborted) throw req.signal.reason ?? new DOMException('aborted', 'AbortError');
+      req.signal?.throwIfAborted();
       source.reads.push(req);
       source.readPixels += w * h;
       const out = new Uint8ClampedArray(w * h * 4);

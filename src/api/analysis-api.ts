@@ -31,20 +31,18 @@
  */
 
 import type { HeatmapStats } from '../analysis/heatmap-stats';
-import type { SequentialColormap } from '../heatmap/colormap';
-import type { BackendChoice } from '../inference/backend-types';
+import { SEQUENTIAL_COLORMAPS, type SequentialColormap } from '../heatmap/colormap';
+import { BACKEND_CHOICES, type BackendChoice } from '../inference/backend-types';
 import type { HeatmapStyle } from '../state/analysis/analysis-display';
 import type { AnalysisRegion, AnalysisSession } from '../state/analysis/analysis-session';
 import { type AnalysisState, getAnalysis } from '../state/analysis-store';
+import { toBase64 } from '../util/base64';
 import { registerApiMethod } from './api-registry';
-
-const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
-const COLORMAPS: SequentialColormap[] = ['inferno', 'magma', 'viridis', 'turbo'];
 
 function checkBackend(b: unknown): BackendChoice | undefined {
   if (b === undefined) return undefined;
-  if (!BACKENDS.includes(b as BackendChoice))
-    throw new RangeError(`backend must be one of ${BACKENDS.join(', ')}`);
+  if (!BACKEND_CHOICES.includes(b as BackendChoice))
+    throw new RangeError(`backend must be one of ${BACKEND_CHOICES.join(', ')}`);
   return b as BackendChoice;
 }
 
@@ -61,12 +59,6 @@ function checkRegion(r: unknown): AnalysisRegion {
       return { x: x as number, y: y as number, width: width as number, height: height as number };
   }
   throw new RangeError("region must be {x, y, width, height} (level-0 px), 'viewport' or 'slide'");
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
 }
 
 export interface HeatmapSettings {
@@ -172,8 +164,8 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
       (opts: Partial<Omit<HeatmapSettings, 'compare' | 'groundTruth'>> = {}) => {
         const style: HeatmapStyle = {};
         if (opts.colormap !== undefined) {
-          if (!COLORMAPS.includes(opts.colormap))
-            throw new RangeError(`colormap must be one of ${COLORMAPS.join(', ')}`);
+          if (!SEQUENTIAL_COLORMAPS.includes(opts.colormap))
+            throw new RangeError(`colormap must be one of ${SEQUENTIAL_COLORMAPS.join(', ')}`);
           style.colormap = opts.colormap;
         }
         if (opts.opacity !== undefined) {

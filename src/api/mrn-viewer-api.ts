@@ -22,6 +22,7 @@
 import type { SlideFormat, SlideLevel } from '../slide/slide-types';
 import { type AppState, getState } from '../state/app-store';
 import type { SessionStats, SlideSession } from '../state/slide-session';
+import { toBase64 } from '../util/base64';
 import type { ViewState } from '../viewer/view-math';
 import { type ApiContext, onApiMethodRegistered, registeredApiMethods } from './api-registry';
 
@@ -91,16 +92,6 @@ export function publicState(s: AppState = getState()): PublicState {
     vendor: m?.vendor ?? null,
     objective: m?.objective ?? null,
   };
-}
-
-function toBase64(bytes: Uint8ClampedArray): string {
-  // Chunked: String.fromCharCode(...big) overflows the stack.
-  let s = '';
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) {
-    s += String.fromCharCode.apply(null, bytes.subarray(i, i + chunk) as unknown as number[]);
-  }
-  return btoa(s);
 }
 
 export function createApi(session: SlideSession): MrnViewerApi {

@@ -14,8 +14,12 @@ import {
   interpolateViridis,
 } from 'd3-scale-chromatic';
 
-export type SequentialColormap = 'inferno' | 'magma' | 'viridis' | 'turbo';
-export type DivergingColormap = 'RdBu' | 'PuOr';
+/** Colormaps for probabilities (0..1), in the order the UI offers them. */
+export const SEQUENTIAL_COLORMAPS = ['inferno', 'magma', 'viridis', 'turbo'] as const;
+export type SequentialColormap = (typeof SEQUENTIAL_COLORMAPS)[number];
+/** Colormaps for differences (−1..1). */
+export const DIVERGING_COLORMAPS = ['RdBu', 'PuOr'] as const;
+export type DivergingColormap = (typeof DIVERGING_COLORMAPS)[number];
 export type ColormapName = SequentialColormap | DivergingColormap;
 
 const interpolators: Record<ColormapName, (t: number) => string> = {
@@ -80,7 +84,7 @@ export function legendData(
   colormap: ColormapName,
   options: { min?: number; max?: number; threshold?: number | null; label?: string; stops?: number } = {},
 ): LegendData {
-  const min = options.min ?? (colormap === 'RdBu' || colormap === 'PuOr' ? -1 : 0);
+  const min = options.min ?? ((DIVERGING_COLORMAPS as readonly string[]).includes(colormap) ? -1 : 0);
   const max = options.max ?? 1;
   const n = Math.max(2, options.stops ?? 11);
   const lut = colormapLut(colormap);

@@ -75,7 +75,7 @@ export async function runTrials(
 ): Promise<{ chosen: BackendName | null; timings: TrialTiming[] }> {
   const timings: TrialTiming[] = [];
   for (const name of trialOrder(available)) {
-    if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('aborted', 'AbortError');
+    options.signal?.throwIfAborted();
     if (!needsTrial(name, timings)) continue;
     try {
       timings.push(await run(name, trialBudget(name, options)));

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
+import { errorMessage } from '../util/error-message';
 import { BACKEND_ORDER, type BackendName } from './backend-types';
 
 export { BACKEND_ORDER, type BackendChoice, BackendLostError, type BackendName } from './backend-types';
@@ -91,6 +92,6 @@ export function watchBackendLoss(onLost: (reason: string) => void): () => void {
 
 /** True when an error thrown by a kernel looks like a lost GPU device/context. */
 export function looksLikeDeviceLoss(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return /device (is |was )?lost|context lost|CONTEXT_LOST|GPUDevice.*(destroyed|lost)/i.test(message);
 }

@@ -15,6 +15,7 @@
 // backend (auto timing, fallback after device loss) rebuilds the model without refetching.
 
 import * as tf from '@tensorflow/tfjs';
+import { errorMessage } from '../util/error-message';
 import { runTrials, type TrialTiming } from './backend-trial';
 import {
   activateBackend,
@@ -97,10 +98,6 @@ export interface Engine {
   fallback(): Promise<BackendName>;
   dispose(): void;
 }
-
-const throwIfAborted = (signal?: AbortSignal) => {
-  if (signal?.aborted) throw signal.reason ?? new DOMException('aborted', 'AbortError');
-};
 
 export function createEngine(options: EngineOptions): Engine {
   let batchSize = options.batchSize ?? 16;
@@ -199,7 +196,7 @@ export function createEngine(options: EngineOptions): Engine {
       const feeds = zeroFeeds();
       // a slow backend (e.g. software WebGPU) is measured once and not kept waiting on
       for (let i = 0; i < timingRuns && (i === 0 || performance.now() - started < budgetMs); i++) {
-        throwIfAborted(options.signal);
+        options.signal?.throwIfAborted();
         const t0 = performance.now();
         await runBatch(feeds);
         runs.push(performance.now() - t0);
@@ -217,7 +214,7 @@ export function createEngine(options: EngineOptions): Engine {
       return {
         backend: name,
         ok: false,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
         trialMs: performance.now() - started,
       };
     }
@@ -237,7 +234,7 @@ export function createEngine(options: EngineOptions): Engine {
   const settleFrom = async (first: BackendName, timings: BackendTiming[]): Promise<BackendName> => {
     const order = available();
     for (const name of order.slice(Math.max(0, order.indexOf(first)))) {
-      throwIfAborted(options.signal);
+      options.signal?.throwIfAborted();
       if (backend === name && model) return name; // the last trial left it built and warm
       if (timings.some((t) => t.backend === name && t.ok)) {
         // timed already (then another backend was tried): rebuild it, no second timing
@@ -249,7 +246,7 @@ export function createEngine(options: EngineOptions): Engine {
           timings.push({
             backend: name,
             ok: false,
-            error: error instanceof Error ? error.message : String(error),
+            error: errorMessage(error),
           });
           continue;
         }
@@ -391,7 +388,7 @@ export function createEngine(options: EngineOptions): Engine {
         .slice(candidates.indexOf(failed) + 1)
         .filter((b) => registeredBackends().includes(b));
       for (const name of rest) {
-        throwIfAborted(options.signal);
+        options.signal?.throwIfAborted();
         const t = await timeBackend(name);
         decision?.timings.push(t);
         if (t.ok) {

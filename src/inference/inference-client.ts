@@ -97,9 +97,7 @@ export async function startInference(url: string, options: InferenceOptions): Pr
       );
   };
   options.signal?.addEventListener('abort', terminateAll, { once: true });
-  const throwIfAborted = () => {
-    if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('aborted', 'AbortError');
-  };
+  const checkAborted = () => options.signal?.throwIfAborted();
   try {
     const prior = options.backend === 'auto' ? recallBackend(memory, url) : null;
     const main = spawn();
@@ -111,7 +109,7 @@ export async function startInference(url: string, options: InferenceOptions): Pr
       }
     }
     current = await main;
-    throwIfAborted();
+    checkAborted();
     let decision: BackendDecision;
     const available = current.loaded.available as BackendName[];
     if (options.backend !== 'auto') {
@@ -121,7 +119,7 @@ export async function startInference(url: string, options: InferenceOptions): Pr
     } else {
       // all workers loaded before any timing, so no trial shares the CPU with a worker's start
       await Promise.allSettled(trialWorkers.values());
-      throwIfAborted();
+      checkAborted();
       const { chosen, timings } = await runTrials(
         available,
         async (name, budgetMs) => {
@@ -166,7 +164,7 @@ export async function startInference(url: string, options: InferenceOptions): Pr
         () => {},
       );
     trialWorkers.clear();
-    throwIfAborted();
+    checkAborted();
     decision = { ...decision, selectMs: performance.now() - startedAt };
     const { remote, worker, loaded } = current;
     return {

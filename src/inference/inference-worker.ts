@@ -6,6 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { expose, transfer } from 'comlink';
+import { newAbortError } from '../util/abort';
 import { type BackendChoice, type BackendName, registeredBackends } from './backends';
 import { type BackendTiming, createEngine, type Engine } from './engine';
 import type { ModelCard } from './model-card';
@@ -21,7 +22,7 @@ const api = {
   async init(url: string, options: { batchSize?: number; card?: ModelCard | string; threads?: number }) {
     configureWasmPaths();
     configureWasmThreads(options.threads ?? 1);
-    controller?.abort(new DOMException('superseded', 'AbortError'));
+    controller?.abort(newAbortError('superseded'));
     const own = new AbortController();
     controller = own;
     engine?.dispose();
@@ -68,7 +69,7 @@ const api = {
 
   /** Cancels a load in progress (backend timing, warm-up). */
   abort(): void {
-    controller?.abort(new DOMException('cancelled', 'AbortError'));
+    controller?.abort(newAbortError('cancelled'));
   },
 
   dispose(): void {

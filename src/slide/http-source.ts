@@ -1,6 +1,7 @@
 // HTTP(S) byte source using Range requests, with clear messages for the ways servers fail:
 // missing files, servers that ignore Range, CORS refusals and flaky networks.
 
+import { errorMessage } from '../util/error-message';
 import { type ByteSource, MemorySource } from './byte-source';
 import { abortError, isAbortError, SlideError } from './slide-error';
 
@@ -182,7 +183,7 @@ async function fetchWithRetry(
     lastError = err;
   }
   if (lastError instanceof SlideError) throw lastError;
-  const detail = lastError instanceof Error ? lastError.message : String(lastError);
+  const detail = errorMessage(lastError);
   if (first) {
     throw new SlideError(
       'cors',

@@ -40,17 +40,5 @@ export function isSlideError(e: unknown): e is SlideError {
   );
 }
 
-/** Aborts surface as the standard DOMException named 'AbortError' (what fetch does too). */
-export function isAbortError(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as Error).name === 'AbortError';
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError(signal);
-}
-
-export function abortError(signal?: AbortSignal): Error {
-  const reason: unknown = signal?.reason;
-  if (reason instanceof Error && reason.name === 'AbortError') return reason;
-  return new DOMException('The operation was aborted.', 'AbortError');
-}
+// Aborts are the same everywhere (src/util/abort.ts); re-exported for the slide layer's callers.
+export { abortError, isAbortError, throwIfAborted } from '../util/abort';

@@ -2,15 +2,11 @@
 // scripting API (window.mrnViewer) both drive the app through this one object.
 
 import type { RgbaImage, SlideMetadata } from '../slide/slide-types';
+import { isAbortError } from '../util/abort';
+import { errorMessage } from '../util/error-message';
 import type { ViewState } from '../viewer/view-math';
 import type { SlideViewer, ViewerStats } from '../viewer/viewer-controller';
-import {
-  errorMessage,
-  isAbort,
-  type SlideInput,
-  type SlideOpener,
-  type ViewerSlide,
-} from '../viewer/viewer-slide';
+import type { SlideInput, SlideOpener, ViewerSlide } from '../viewer/viewer-slide';
 import { type AppState, appStore, getState, setState } from './app-store';
 import { readUrlState, writeSlideParam, writeViewParam } from './url-state';
 
@@ -109,7 +105,7 @@ export class SlideSession {
         mppPromptOpen: metadata.mpp === null,
       });
     } catch (e) {
-      if (controller.signal.aborted || isAbort(e)) return getState();
+      if (controller.signal.aborted || isAbortError(e)) return getState();
       slide?.close();
       this.slide = null;
       this.viewer.close();

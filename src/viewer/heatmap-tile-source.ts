@@ -10,6 +10,7 @@
 import OpenSeadragon from 'openseadragon';
 import type { TileRegion } from '../heatmap/tile-renderer';
 import type { RgbaImage } from '../slide/slide-types';
+import { errorMessage } from '../util/error-message';
 import { HEATMAP_TILE_SIZE, heatmapMaxLevel, heatmapTileRegion } from './heatmap-tiles';
 
 export interface HeatmapTileSourceOptions {
@@ -76,10 +77,10 @@ export class HeatmapTileSource extends OpenSeadragon.TileSource {
           if (job.jobId) job.finish(bitmap, null, 'imageBitmap');
           else bitmap.close();
         },
-        (e) => job.jobId && job.fail(String(e), null),
+        (e) => job.jobId && job.fail(errorMessage(e), null),
       );
     } catch (e) {
-      job.fail(e instanceof Error ? e.message : String(e), null);
+      job.fail(errorMessage(e), null);
     }
   }
 

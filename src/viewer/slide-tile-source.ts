@@ -5,7 +5,9 @@
 
 import OpenSeadragon from 'openseadragon';
 import type { RgbaImage, SlideLevel } from '../slide/slide-types';
-import { errorCode, errorMessage, isAbort, type ViewerSlide } from './viewer-slide';
+import { abortError, isAbortError } from '../util/abort';
+import { errorMessage } from '../util/error-message';
+import { errorCode, type ViewerSlide } from './viewer-slide';
 
 export interface TileCounters {
   requested: number;
@@ -49,13 +51,13 @@ export interface SlideTileSourceEvents {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new DOMException('aborted', 'AbortError'));
+    if (signal.aborted) return reject(abortError(signal));
     const t = setTimeout(resolve, ms);
     signal.addEventListener(
       'abort',
       () => {
         clearTimeout(t);
-        reject(new DOMException('aborted', 'AbortError'));
+        reject(abortError(signal));
       },
       { once: true },
     );
@@ -180,7 +182,7 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
           job.finish(bitmap, null, 'imageBitmap');
           return;
         } catch (e) {
-          if (state.cancelled || isAbort(e)) throw e;
+          if (state.cancelled || isAbortError(e)) throw e;
           const code = errorCode(e);
           const transient =
             (code !== null && TRANSIENT_CODES.has(code)) ||
@@ -191,7 +193,7 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
         }
       }
     } catch (e) {
-      if (state.cancelled || isAbort(e)) {
+      if (state.cancelled || isAbortError(e)) {
         if (!state.cancelled) this.cancelJob(job, state);
         return;
       }

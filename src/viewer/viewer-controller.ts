@@ -3,6 +3,7 @@
 // level-0 ViewState used by the URL and the scripting API. No React here.
 
 import OpenSeadragon from 'openseadragon';
+import { abortError } from '../util/abort';
 import { CANCELLED_MESSAGE, SlideTileSource, type TileCounters } from './slide-tile-source';
 import type { ViewState } from './view-math';
 import type { ViewerSlide } from './viewer-slide';
@@ -206,7 +207,7 @@ export class SlideViewer {
     const item = this.item();
     if (!item) return Promise.reject(new Error('No slide is open.'));
     return new Promise((resolve, reject) => {
-      const onAbort = () => reject(new DOMException('aborted', 'AbortError'));
+      const onAbort = () => reject(abortError(signal));
       signal?.addEventListener('abort', onAbort, { once: true });
       // A tick first, so a view change just made has been seen by OSD.
       setTimeout(() => {

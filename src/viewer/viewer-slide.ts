@@ -17,20 +17,7 @@ export type SlideInput = File | Blob | string;
 
 export type SlideOpener = (input: SlideInput, signal: AbortSignal) => Promise<ViewerSlide>;
 
-/** Turns whatever a read failed with into a sentence for people (worker errors lose their class). */
-export function errorMessage(e: unknown): string {
-  if (typeof e === 'string') return e;
-  if (e && typeof e === 'object' && 'message' in e && typeof e.message === 'string' && e.message) {
-    return e.message;
-  }
-  return 'Unknown error.';
-}
-
 export function errorCode(e: unknown): string | null {
   if (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string') return e.code;
   return null;
-}
-
-export function isAbort(e: unknown): boolean {
-  return !!e && typeof e === 'object' && 'name' in e && e.name === 'AbortError';
 }

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { isAbortError } from '../../util/abort';
 import { type ModelCard, parseModelCardText } from '../model-card';
 
 export class ModelFileError extends Error {
@@ -18,7 +19,7 @@ async function readOrThrow(path: string, what: string, signal?: AbortSignal): Pr
   try {
     return await readFile(path, { signal });
   } catch (e) {
-    if ((e as Error).name === 'AbortError') throw e;
+    if (isAbortError(e)) throw e;
     throw new ModelFileError(
       `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );

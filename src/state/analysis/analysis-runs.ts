@@ -4,7 +4,7 @@
 // (LatestRunner) and wait while an explicit run of that model is active.
 
 import type { HeatmapStats } from '../../analysis/heatmap-stats';
-import { isAbortError, LatestRunner, type Progress, runAnalysis } from '../../analysis/scheduler';
+import { LatestRunner, type Progress, runAnalysis } from '../../analysis/scheduler';
 import {
   type Plan,
   type PlanOptions,
@@ -17,6 +17,7 @@ import type { ProbabilityStore } from '../../heatmap/probability-store';
 import type { AnalysisSummary } from '../../heatmap/summary';
 import type { BackendChoice } from '../../inference/backend-types';
 import type { InferenceHandle } from '../../inference/inference-client';
+import { isAbortError, newAbortError } from '../../util/abort';
 import { getAnalysis, type JobInfo, setAnalysis } from '../analysis-store';
 import { errorText, type Notify } from './notify';
 import type { ResultCache } from './result-cache';
@@ -55,7 +56,7 @@ export interface RunHooks<V> {
 }
 
 const VIEW_DEBOUNCE_MS = 350;
-const cancelled = () => new DOMException('cancelled', 'AbortError');
+const cancelled = () => newAbortError('cancelled');
 
 export class AnalysisRuns<V> {
   private readonly viewportRunners = new Map<string, LatestRunner>();

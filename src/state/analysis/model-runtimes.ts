@@ -5,6 +5,7 @@ import { defaultComparePair, defaultModel, fetchModels, type ModelEntry } from '
 import type { BackendChoice } from '../../inference/backend-types';
 import { type InferenceHandle, startInference } from '../../inference/inference-client';
 import { type ModelCard, parseModelCard, parseModelCardText } from '../../inference/model-card';
+import { newAbortError } from '../../util/abort';
 import { getAnalysis, type RuntimeInfo, setAnalysis } from '../analysis-store';
 import { errorText, type Notify, untilAborted } from './notify';
 
@@ -30,7 +31,7 @@ interface Runtime {
 }
 
 const stop = (rt: Runtime) => {
-  rt.controller.abort(new DOMException('model stopped', 'AbortError'));
+  rt.controller.abort(newAbortError('model stopped'));
   void rt.handle.then((h) => h.terminate()).catch(() => {});
 };
 

@@ -1,6 +1,6 @@
 // How the analysis pieces tell the user something: the app store's notice (the banner).
 
-import { errorMessage } from '../../viewer/viewer-slide';
+import { errorMessage } from '../../util/error-message';
 import { setState } from '../app-store';
 
 export type NoticeKind = 'error' | 'warning' | 'info';

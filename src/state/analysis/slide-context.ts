@@ -8,6 +8,7 @@ import type { PatchGeometry } from '../../geometry/patch-geometry';
 import type { ProbabilityStore } from '../../heatmap/probability-store';
 import { slideFingerprint } from '../../heatmap/result-persistence';
 import type { RegionRequest, RgbaImage, SlideMetadata, SlideSource } from '../../slide/slide-types';
+import { newAbortError } from '../../util/abort';
 import type { AppState } from '../app-store';
 
 /** What analysis needs of an open slide. */
@@ -66,7 +67,7 @@ export function createSlideContext(
     contextCaches: new Map(),
     fingerprint: slideFingerprint(meta).catch(() => null),
     tissue: null,
-    dispose: () => controller.abort(new DOMException('slide closed', 'AbortError')),
+    dispose: () => controller.abort(newAbortError('slide closed')),
   };
 }
 

@@ -2,11 +2,9 @@
 
 import { usableModels } from '../../analysis/model-index';
 import { backendLabel } from '../../inference/backend-label';
-import type { BackendChoice } from '../../inference/backend-types';
+import { BACKEND_CHOICES, type BackendChoice } from '../../inference/backend-types';
 import type { AnalysisSession } from '../../state/analysis/analysis-session';
 import { useAnalysisSlice, useSlideReady } from './use-analysis';
-
-const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
 function ModelSelect({
   value,
@@ -115,7 +113,7 @@ export function ModelSection({ analysis }: { analysis: AnalysisSession }) {
           value={a.backend}
           onChange={(e) => d.setBackend(e.target.value as BackendChoice)}
         >
-          {BACKENDS.map((b) => (
+          {BACKEND_CHOICES.map((b) => (
             <option key={b} value={b}>
               {b}
             </option>

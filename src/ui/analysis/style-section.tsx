@@ -1,11 +1,9 @@
 // Colormap, opacity, the threshold outline, and the legend(s).
 
-import type { SequentialColormap } from '../../heatmap/colormap';
+import { SEQUENTIAL_COLORMAPS, type SequentialColormap } from '../../heatmap/colormap';
 import type { AnalysisSession } from '../../state/analysis/analysis-session';
 import { HeatmapLegend } from '../heatmap-legend';
 import { useAnalysisSlice } from './use-analysis';
-
-const COLORMAPS: SequentialColormap[] = ['inferno', 'magma', 'viridis', 'turbo'];
 
 export function StyleSection({ analysis }: { analysis: AnalysisSession }) {
   const a = useAnalysisSlice((s) => ({
@@ -26,7 +24,7 @@ export function StyleSection({ analysis }: { analysis: AnalysisSession }) {
             value={a.colormap}
             onChange={(e) => setStyle({ colormap: e.target.value as SequentialColormap })}
           >
-            {COLORMAPS.map((c) => (
+            {SEQUENTIAL_COLORMAPS.map((c) => (
               <option key={c}>{c}</option>
             ))}
           </select>
