@@ -95,10 +95,13 @@ module.exports = {
     {
       name: 'open-slide-node-fallback',
       comment:
-        'the one browser-side import of a node/ module: open-slide falls back to sharp where there is no OffscreenCanvas; jpeg-sharp loads sharp through a hidden specifier, so bundles never include it',
+        'the one browser-side import of a node/ module: open-slide falls back to sharp (and fast-png) where there is no OffscreenCanvas; jpeg-sharp and plain-image-node load them through a hidden specifier, so bundles never include it',
       severity: 'error',
       from: { path: OPEN_SLIDE },
-      to: { path: '^src/.*/node/', pathNot: '^src/slide/decoders/node/jpeg-sharp\\.ts$' },
+      to: {
+        path: '^src/.*/node/',
+        pathNot: '^src/slide/decoders/node/(jpeg-sharp|plain-image-node)\\.ts$',
+      },
     },
     {
       name: 'sharp-only-in-node',

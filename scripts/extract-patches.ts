@@ -31,6 +31,7 @@ import {
 import { validateAnnotationsFit } from '../src/annotations/validate-annotations';
 import { type PatchGeometry, pixelAlignedCenter } from '../src/geometry/patch-geometry';
 import { createSharpJpegDecoder } from '../src/slide/decoders/node/jpeg-sharp';
+import { fileSidecar } from '../src/slide/node/sidecar-file';
 import { openSlide } from '../src/slide/open-slide';
 import { hash2 } from '../src/util/prng';
 
@@ -138,6 +139,7 @@ for (const [si, file] of files.entries()) {
   const stem = basename(file, extname(file));
   const source = await openSlide(await openAsBlob(join(slideDir, file)), {
     name: file,
+    sidecar: fileSidecar(join(slideDir, file)), // plain images (GlaS PNGs): mpp from <stem>.json
     jpegDecoder: createSharpJpegDecoder(),
     signal: controller.signal,
   });

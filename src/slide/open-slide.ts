@@ -13,12 +13,17 @@ import type { DecoderPool } from './decoders/geotiff-pool';
 import type { JpegDecoder } from './decoders/jpeg-decoder';
 import { createNativeJpegDecoder } from './decoders/jpeg-native';
 import { createSharpJpegDecoder } from './decoders/node/jpeg-sharp';
+import { decodePlainImageNode } from './decoders/node/plain-image-node';
+import { decodePlainImageInBrowser, type PlainImageDecoder } from './decoders/plain-image-decoder';
 import { openHttpSource } from './http-source';
+import { checkPlainImageSize, PlainImageLevel } from './plain-image-level';
+import { PLAIN_IMAGE_LABEL, plainImageKind, probePlainImage } from './plain-image-probe';
 import { PyramidSlide, tileCounters } from './pyramid-slide';
 import { isAbortError, isSlideError, SlideError } from './slide-error';
 import { planLevels } from './slide-levels';
 import { resolveLimits, type SlideLimits } from './slide-limits';
 import type { SlideReader } from './slide-reader';
+import { fetchSidecar, sidecarMpp } from './slide-sidecar';
 import { describeSlide } from './slide-structure';
 import type { SlideMetadata } from './slide-types';
 import { parseTiff } from './tiff-parser';
@@ -39,11 +44,19 @@ export interface OpenSlideOptions {
   decoderPool?: DecoderPool;
   /** display name (default: file name or URL) */
   name?: string;
+  /**
+   * The text of the slide's `<name>.json` sidecar ({"mpp": 0.62}), read for plain images; null when
+   * there is none. Default: fetched beside a URL; none for a Blob (Node: node/sidecar-file.ts).
+   */
+  sidecar?: () => Promise<string | null>;
+  /** whole-image decoder for PNG, JPEG, BMP and WebP (tests inject one) */
+  plainImageDecoder?: PlainImageDecoder;
 }
 
+const browserLike = () => typeof OffscreenCanvas !== 'undefined' && typeof createImageBitmap === 'function';
+
 export function defaultJpegDecoder(): JpegDecoder {
-  const browserLike = typeof OffscreenCanvas !== 'undefined' && typeof createImageBitmap === 'function';
-  return browserLike ? createNativeJpegDecoder() : createSharpJpegDecoder();
+  return browserLike() ? createNativeJpegDecoder() : createSharpJpegDecoder();
 }
 
 export async function openSlide(input: Blob | string, options: OpenSlideOptions = {}): Promise<SlideReader> {
@@ -66,6 +79,14 @@ export async function openSlide(input: Blob | string, options: OpenSlideOptions 
   try {
     if (source.size === 0) throw new SlideError('empty-file', `The file ${name} is empty (0 bytes).`);
     const blocks = new BlockCache(source, 64 * 1024, limits.blockCacheBytes);
+    const head = await blocks.read(0, 64 * 1024, signal);
+    const plain = plainImageKind(head);
+    if (plain) {
+      const sidecar =
+        options.sidecar ??
+        (typeof input === 'string' ? () => fetchSidecar(input, options.fetchImpl, signal) : undefined);
+      return await openPlainImage(plain, head, { source, blocks, name, limits, options, sidecar });
+    }
     const tiff = await parseTiff(blocks, limits, signal, name);
     const structure = describeSlide(tiff, name, limits);
     const plans = planLevels(structure.levels);
@@ -118,4 +139,61 @@ function displayName(input: Blob | string, source: ByteSource): string {
   } catch {
     return input;
   }
+}
+
+interface OpenContext {
+  source: ByteSource;
+  blocks: BlockCache;
+  name: string;
+  limits: SlideLimits;
+  options: OpenSlideOptions;
+  sidecar?: () => Promise<string | null>;
+}
+
+async function openPlainImage(
+  kind: NonNullable<ReturnType<typeof plainImageKind>>,
+  head: Uint8Array,
+  { source, blocks, name, limits, options, sidecar }: OpenContext,
+): Promise<SlideReader> {
+  const header = probePlainImage(head, kind);
+  if (!header) {
+    throw new SlideError(
+      'corrupt',
+      `${name} looks like a ${PLAIN_IMAGE_LABEL[kind]} image, but its header is damaged (no image size found).`,
+    );
+  }
+  checkPlainImageSize(header, name, limits);
+  const mpp = sidecarMpp((await sidecar?.()) ?? null);
+  const cache = new TileCache(limits.tileCacheBytes);
+  const counters = tileCounters(cache);
+  const level = new PlainImageLevel(
+    header,
+    source,
+    options.plainImageDecoder ?? (browserLike() ? decodePlainImageInBrowser : decodePlainImageNode),
+    counters,
+    name,
+  );
+  const plans = planLevels([level]);
+  const metadata: SlideMetadata = {
+    name,
+    format: 'plain-image',
+    bigTiff: false,
+    vendor: null,
+    width: header.width,
+    height: header.height,
+    levels: plans.map(({ width, height, tileWidth, tileHeight, downsample, synthetic }) => ({
+      width,
+      height,
+      tileWidth,
+      tileHeight,
+      downsample,
+      synthetic,
+    })),
+    mpp,
+    mppSource: mpp === null ? null : 'sidecar',
+    objective: null,
+    compression: PLAIN_IMAGE_LABEL[kind],
+    byteLength: source.size,
+  };
+  return new PyramidSlide({ metadata, plans, levels: [level], source, cache, counters, limits, blocks });
 }

@@ -25,6 +25,8 @@ export interface SlideLimits {
   blockCacheBytes: number;
   /** bytes of decoded RGBA tiles kept in memory */
   tileCacheBytes: number;
+  /** largest plain image (PNG, JPEG, BMP, WebP), in pixels: such images are decoded whole */
+  maxPlainImagePixels: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<SlideLimits> = Object.freeze({
@@ -40,6 +42,7 @@ export const DEFAULT_LIMITS: Readonly<SlideLimits> = Object.freeze({
   maxRetries: 3,
   blockCacheBytes: 32 << 20,
   tileCacheBytes: 256 << 20,
+  maxPlainImagePixels: 1 << 26,
 });
 
 export function resolveLimits(partial?: Partial<SlideLimits>): SlideLimits {

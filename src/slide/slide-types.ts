@@ -1,7 +1,17 @@
 // The reading seam shared by the viewer, the analysis code and the training tools.
 // Coordinates are level-0 pixels unless a name says otherwise.
 
-export type SlideFormat = 'generic-tiff' | 'aperio-svs' | 'ome-tiff';
+export type SlideFormat =
+  | 'generic-tiff'
+  | 'aperio-svs'
+  | 'ome-tiff'
+  | 'striped-tiff'
+  | 'hamamatsu-ndpi'
+  | 'philips-tiff'
+  | 'plain-image';
+
+/** where mpp came from: 'sidecar' is a `<name>.json` beside the file ({"mpp": 0.62}) */
+export type MppSource = 'tiff-resolution' | 'aperio' | 'ome' | 'philips' | 'sidecar' | 'user';
 
 export interface SlideLevel {
   width: number;
@@ -24,7 +34,7 @@ export interface SlideMetadata {
   levels: SlideLevel[];
   /** µm per level-0 pixel; null when the file does not say */
   mpp: number | null;
-  mppSource: 'tiff-resolution' | 'aperio' | 'ome' | 'user' | null;
+  mppSource: MppSource | null;
   objective: number | null;
   compression: string;
   byteLength: number | null;

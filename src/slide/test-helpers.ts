@@ -3,6 +3,7 @@
 import { existsSync, openAsBlob } from 'node:fs';
 import { join } from 'node:path';
 import { createSharpJpegDecoder } from './decoders/node/jpeg-sharp';
+import { fileSidecar } from './node/sidecar-file';
 import { type OpenSlideOptions, openSlide } from './open-slide';
 import type { SlideReader } from './slide-reader';
 import type { RgbaImage } from './slide-types';
@@ -30,6 +31,7 @@ export async function openPath(path: string, options: OpenSlideOptions = {}): Pr
   return openSlide(await openAsBlob(path), {
     name: path.split('/').pop(),
     jpegDecoder: sharpJpeg,
+    sidecar: fileSidecar(path),
     ...options,
   });
 }

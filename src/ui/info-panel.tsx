@@ -6,6 +6,8 @@ const MPP_SOURCE: Record<string, string> = {
   'tiff-resolution': 'TIFF resolution tags',
   aperio: 'Aperio description',
   ome: 'OME-XML',
+  philips: 'Philips XML',
+  sidecar: '<name>.json sidecar',
   user: 'entered by you',
 };
 
@@ -13,6 +15,10 @@ const FORMAT: Record<string, string> = {
   'generic-tiff': 'Generic pyramidal TIFF',
   'aperio-svs': 'Aperio SVS',
   'ome-tiff': 'OME-TIFF',
+  'striped-tiff': 'Striped TIFF',
+  'hamamatsu-ndpi': 'Hamamatsu NDPI',
+  'philips-tiff': 'Philips TIFF',
+  'plain-image': 'Plain image',
 };
 
 export function InfoPanel() {

@@ -43,7 +43,7 @@ export function TopBar({ fileInput, onOpen, onDemo, onHome, onHeatmap, onPanel }
           ref={fileInput}
           type="file"
           data-testid="file-input"
-          accept=".tif,.tiff,.svs,.ome.tif,.ome.tiff,.tf8,.btf,image/tiff"
+          accept=".tif,.tiff,.svs,.ome.tif,.ome.tiff,.tf8,.btf,.ndpi,.png,.jpg,.jpeg,.bmp,.webp,image/tiff,image/png,image/jpeg,image/bmp,image/webp"
           hidden
           onChange={(e) => {
             const f = e.target.files?.[0];
