@@ -1,0 +1,59 @@
+// Formats beyond tiled TIFF, end to end in Chromium: each opens over HTTP, its metadata is read back
+// through mrnViewer.state(), and its pixels through readRegion are checked against a decoder
+// outside the app.
+
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { decode as decodePng } from 'fast-png';
+import type { SlideServer } from '../scripts/serve-slides';
+import { startSlideServer } from '../scripts/serve-slides';
+import { decodeRegion, expect, gotoApp, SHARED, test, waitSettled } from './fixtures';
+
+const GLAS = path.join(SHARED, 'glas/train/img');
+
+let server: SlideServer;
+let dir: string;
+test.beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'mrn-formats-'));
+  server = await startSlideServer(dir);
+});
+test.afterAll(() => server?.close());
+
+async function openUrl(page: import('@playwright/test').Page, file: string) {
+  await gotoApp(page);
+  await page.getByLabel('Slide URL').fill(`${server.url}/${file}`);
+  await page.getByRole('button', { name: 'Open URL' }).click();
+  const s = await waitSettled(page, 60_000);
+  expect(s.error).toBeNull();
+  return page.evaluate(() => window.mrnViewer!.state());
+}
+
+test('a GlaS PNG opens as a plain-image slide with mpp from its sidecar, pixel-exact', async ({ page }) => {
+  test.skip(!existsSync(GLAS), '../shared/glas is not available');
+  const file = readdirSync(GLAS).find((f) => f.endsWith('.png'))!;
+  copyFileSync(path.join(GLAS, file), path.join(dir, 'glas.png'));
+  writeFileSync(path.join(dir, 'glas.json'), '{"mpp": 0.62}');
+  const png = decodePng(readFileSync(path.join(GLAS, file)));
+  const state = await openUrl(page, 'glas.png');
+  expect(state).toMatchObject({
+    format: 'plain-image',
+    width: png.width,
+    height: png.height,
+    mpp: 0.62,
+    mppSource: 'sidecar',
+  });
+  expect(state.levels[0]).toMatchObject({ synthetic: false, width: png.width });
+  expect(state.levels.slice(1).every((l) => l.synthetic)).toBe(true);
+  await page.evaluate(() => window.mrnViewer!.ready());
+  const r = await page.evaluate(
+    ([w, h]) => window.mrnViewer!.readRegion({ x: 0, y: 0, width: w, height: h, downsample: 1 }),
+    [png.width, png.height],
+  );
+  const got = decodeRegion(r);
+  let diff = 0;
+  for (let i = 0; i < png.width * png.height; i++)
+    for (let c = 0; c < 3; c++)
+      diff = Math.max(diff, Math.abs(got[i * 4 + c] - png.data[i * png.channels + c]));
+  expect(diff).toBe(0);
+});
