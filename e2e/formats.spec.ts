@@ -57,3 +57,25 @@ test('a GlaS PNG opens as a plain-image slide with mpp from its sidecar, pixel-e
       diff = Math.max(diff, Math.abs(got[i * 4 + c] - png.data[i * png.channels + c]));
   expect(diff).toBe(0);
 });
+
+test('an LZW striped TIFF opens as virtual tiles with every pixel intact', async ({ page }) => {
+  const { makeStripedTiff, stripedPattern, STRIPED_SIZE } = await import(
+    '../scripts/fixtures/striped-fixtures'
+  );
+  writeFileSync(path.join(dir, 'striped.tif'), await makeStripedTiff('lzw'));
+  const state = await openUrl(page, 'striped.tif');
+  const { width, height } = STRIPED_SIZE;
+  expect(state).toMatchObject({ format: 'striped-tiff', width, height, mppSource: 'tiff-resolution' });
+  expect(state.levels[0]).toMatchObject({ tileWidth: 512, tileHeight: 512, synthetic: false });
+  await page.evaluate(() => window.mrnViewer!.ready());
+  const r = await page.evaluate(
+    ([w, h]) => window.mrnViewer!.readRegion({ x: 0, y: 0, width: w, height: h, downsample: 1 }),
+    [width, height],
+  );
+  const got = decodeRegion(r);
+  const ref = stripedPattern().data;
+  let diff = 0;
+  for (let i = 0; i < width * height; i++)
+    for (let c = 0; c < 3; c++) diff = Math.max(diff, Math.abs(got[i * 4 + c] - ref[i * 3 + c]));
+  expect(diff).toBe(0);
+});

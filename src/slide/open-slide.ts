@@ -28,6 +28,7 @@ import { describeSlide } from './slide-structure';
 import type { SlideMetadata } from './slide-types';
 import { parseTiff } from './tiff-parser';
 import { TiffTileLevel } from './tiff-slide';
+import { checkStripSize, TiffStripLevel } from './tiff-strip-level';
 import { compressionName } from './tiff-tags';
 import { TileCache } from './tile-cache';
 
@@ -89,7 +90,19 @@ export async function openSlide(input: Blob | string, options: OpenSlideOptions 
     }
     const tiff = await parseTiff(blocks, limits, signal, name);
     const structure = describeSlide(tiff, name, limits);
-    const plans = planLevels(structure.levels);
+    const env: DecoderEnv = {
+      jpeg: options.jpegDecoder ?? defaultJpegDecoder(),
+      openjpegWasmUrl: options.openjpegWasmUrl,
+      pool: options.decoderPool,
+    };
+    const cache = new TileCache(limits.tileCacheBytes);
+    const counters = tileCounters(cache);
+    const levels = structure.levels.map((lv) => {
+      if (lv.layout === 'tiles') return new TiffTileLevel(lv, source, env, limits, counters, name);
+      checkStripSize(lv, name, limits);
+      return new TiffStripLevel(lv, source, env, limits, counters, name);
+    });
+    const plans = planLevels(levels);
     const base = structure.levels[0];
     const metadata: SlideMetadata = {
       name,
@@ -112,14 +125,6 @@ export async function openSlide(input: Blob | string, options: OpenSlideOptions 
       compression: compressionName(base.compression),
       byteLength: source.size,
     };
-    const env: DecoderEnv = {
-      jpeg: options.jpegDecoder ?? defaultJpegDecoder(),
-      openjpegWasmUrl: options.openjpegWasmUrl,
-      pool: options.decoderPool,
-    };
-    const cache = new TileCache(limits.tileCacheBytes);
-    const counters = tileCounters(cache);
-    const levels = structure.levels.map((lv) => new TiffTileLevel(lv, source, env, limits, counters, name));
     return new PyramidSlide({ metadata, plans, levels, source, cache, counters, limits, blocks });
   } catch (e) {
     source.close();

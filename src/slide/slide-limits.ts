@@ -27,6 +27,8 @@ export interface SlideLimits {
   tileCacheBytes: number;
   /** largest plain image (PNG, JPEG, BMP, WebP), in pixels: such images are decoded whole */
   maxPlainImagePixels: number;
+  /** bytes of decoded strips of a striped TIFF kept in memory; one strip must fit */
+  maxStripCacheBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<SlideLimits> = Object.freeze({
@@ -43,6 +45,7 @@ export const DEFAULT_LIMITS: Readonly<SlideLimits> = Object.freeze({
   blockCacheBytes: 32 << 20,
   tileCacheBytes: 256 << 20,
   maxPlainImagePixels: 1 << 26,
+  maxStripCacheBytes: 64 << 20,
 });
 
 export function resolveLimits(partial?: Partial<SlideLimits>): SlideLimits {

@@ -23,6 +23,8 @@ export const SUPPORTED_COMPRESSIONS = new Set<number>([
 
 export interface NativeLevel {
   ifd: TiffIfd;
+  /** 'strips': tileWidth is the image width, tileHeight RowsPerStrip, tileOffsets the strips */
+  layout: 'tiles' | 'strips';
   width: number;
   height: number;
   tileWidth: number;
@@ -50,6 +52,7 @@ export interface SlideStructure {
 }
 
 const isTiled = (ifd: TiffIfd) => ifd.tags.has(Tag.TileWidth) && ifd.tags.has(Tag.TileOffsets);
+const isStriped = (ifd: TiffIfd) => !isTiled(ifd) && ifd.tags.has(Tag.StripOffsets);
 
 const PHOTOMETRIC_NAMES: Record<number, string> = {
   0: 'WhiteIsZero',
@@ -90,15 +93,13 @@ export function describeSlide(tiff: TiffFile, name: string, limits: SlideLimits)
     // Reduced-resolution pages (NewSubfileType bit 0) or plain successive pages, as libvips writes them.
     candidates = tiff.ifds;
   }
-  const tiled = candidates.filter(isTiled);
-  if (tiled.length === 0 || !isTiled(candidates[0])) {
-    const anyTiled = all.some(isTiled);
-    if (!anyTiled) {
-      throw new SlideError(
-        'striped-only',
-        `${name} stores its image in strips, not tiles, so it cannot be read piece by piece. Convert it to a tiled pyramidal TIFF (e.g. vips tiffsave --tile --pyramid).`,
-      );
-    }
+  let tiled = candidates.filter(isTiled);
+  const striped = tiled.length === 0 && isStriped(candidates[0]);
+  if (striped) {
+    // A striped image (and any striped reduced-resolution pages) is served as virtual tiles.
+    tiled = candidates.filter(isStriped);
+    if (format === 'generic-tiff') format = 'striped-tiff';
+  } else if (tiled.length === 0 || !isTiled(candidates[0])) {
     throw new SlideError(
       'unsupported-format',
       `${name}: its main image is not tiled; only tiled TIFF slides are supported.`,
@@ -106,10 +107,11 @@ export function describeSlide(tiff: TiffFile, name: string, limits: SlideLimits)
   }
   checkPixels(tiff, tiled[0], name, format);
 
-  const base = toLevel(tiled[0], name, limits);
+  const level = (ifd: TiffIfd) => (striped ? toStripLevel(ifd, name, limits) : toLevel(ifd, name, limits));
+  const base = level(tiled[0]);
   const levels: NativeLevel[] = [base];
   for (const ifd of tiled.slice(1)) {
-    const l = toLevel(ifd, name, limits);
+    const l = level(ifd);
     const prev = levels[levels.length - 1];
     // A pyramid level keeps the aspect ratio and shrinks; anything else (labels, macros, other
     // channels) is not part of the pyramid.
@@ -239,6 +241,7 @@ function toLevel(ifd: TiffIfd, name: string, limits: SlideLimits): NativeLevel {
   }
   return {
     ifd,
+    layout: 'tiles',
     width,
     height,
     tileWidth,
@@ -253,6 +256,51 @@ function toLevel(ifd: TiffIfd, name: string, limits: SlideLimits): NativeLevel {
     jpegTables: tagBytes(ifd, Tag.JPEGTables),
     tileOffsets,
     tileByteCounts,
+  };
+}
+
+/** A striped image as a NativeLevel: one "tile" per strip, image-wide, RowsPerStrip high. */
+function toStripLevel(ifd: TiffIfd, name: string, limits: SlideLimits): NativeLevel {
+  const width = tagNumber(ifd, Tag.ImageWidth) ?? 0;
+  const height = tagNumber(ifd, Tag.ImageLength) ?? 0;
+  if (!(width > 0 && height > 0)) {
+    throw new SlideError('corrupt', `${name} is damaged: an image has zero width or height.`);
+  }
+  if (width > limits.maxDimension || height > limits.maxDimension) {
+    throw new SlideError(
+      'dimension-limit',
+      `${name} claims an image of ${width}×${height} pixels, more than the ${limits.maxDimension} pixels per side this viewer accepts.`,
+    );
+  }
+  // RowsPerStrip defaults to the whole image (TIFF 6.0)
+  const rowsPerStrip = Math.min(height, tagNumber(ifd, Tag.RowsPerStrip) || height);
+  const strips = Math.ceil(height / rowsPerStrip);
+  const offsets = tagNumbers(ifd, Tag.StripOffsets) ?? [];
+  const counts = tagNumbers(ifd, Tag.StripByteCounts) ?? [];
+  if (offsets.length < strips || counts.length < strips) {
+    throw new SlideError(
+      'corrupt',
+      `${name} is damaged: an image of ${height} rows in strips of ${rowsPerStrip} needs ${strips} strips but lists ${Math.min(offsets.length, counts.length)}.`,
+    );
+  }
+  const spp = tagNumber(ifd, Tag.SamplesPerPixel) ?? 1;
+  return {
+    ifd,
+    layout: 'strips',
+    width,
+    height,
+    tileWidth: width,
+    tileHeight: rowsPerStrip,
+    tilesAcross: 1,
+    tilesDown: strips,
+    compression: tagNumber(ifd, Tag.Compression) ?? 1,
+    photometric: tagNumber(ifd, Tag.PhotometricInterpretation) ?? (spp >= 3 ? 2 : 1),
+    samplesPerPixel: spp,
+    bitsPerSample: tagNumber(ifd, Tag.BitsPerSample) ?? 8,
+    predictor: tagNumber(ifd, Tag.Predictor) ?? 1,
+    jpegTables: tagBytes(ifd, Tag.JPEGTables),
+    tileOffsets: offsets,
+    tileByteCounts: counts,
   };
 }
 
