@@ -46,11 +46,11 @@ def _b64(arr: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(arr, dtype='<f4').tobytes()).decode()
 
 
-def parity_inputs(input_names, n: int = 2) -> dict[str, np.ndarray]:
+def parity_inputs(input_names, n: int = 2, size: int = PATCH) -> dict[str, np.ndarray]:
     """Fixed NHWC inputs in [-1, 1] from a closed-form formula ("sinusoid-v1"), so parity.json only
     stores outputs; src/inference/parity-inputs.ts computes the same values."""
     out = {}
-    b, h, w, c = np.meshgrid(np.arange(n), np.arange(PATCH), np.arange(PATCH), np.arange(3), indexing='ij')
+    b, h, w, c = np.meshgrid(np.arange(n), np.arange(size), np.arange(size), np.arange(3), indexing='ij')
     for k, name in enumerate(input_names):
         v = np.sin(0.37 * h * (c + 1) + 0.23 * w + 1.7 * b + 0.5 * k) * np.cos(0.11 * w * (c + 2) - 0.19 * h + k)
         out[name] = v.astype(np.float32)
@@ -70,7 +70,7 @@ def input_specs(model) -> list[dict]:
     for name in model.input_names:  # input names are their roles: 'target' or 'context'
         default = TARGET_MPP if name == 'target' else CONTEXT_MPP
         mpp = getattr(model, 'input_mpp', {}).get(name, default)
-        specs.append({'name': name, 'role': name, 'size': PATCH, 'mpp': mpp, 'channels': 3,
+        specs.append({'name': name, 'role': name, 'size': getattr(model, 'patch_size', PATCH), 'mpp': mpp, 'channels': 3,
                       'normalization': getattr(model, 'normalization', NORMALIZATION)})
     return specs
 
@@ -90,7 +90,7 @@ def build_card(model, *, model_id: str, name: str, batch: int, float16: bool, tr
         'config': model.config(),
         'params': count_params(model),
         'inputs': input_specs(model),
-        'output': {'name': 'probability', 'size': PATCH, 'mpp': output_mpp, 'channels': 1,
+        'output': {'name': 'probability', 'size': getattr(model, 'patch_size', PATCH), 'mpp': output_mpp, 'channels': 1,
                    'activation': getattr(model, 'output_activation', 'sigmoid')},
         'batchSize': batch,
         'format': {'modelFile': 'model.json', 'weightFiles': [SHARD], 'layout': 'NHWC'},
@@ -118,20 +118,21 @@ def export_model(model: torch.nn.Module, out_dir: str | os.PathLike, *, model_id
                  name: str | None = None, batch: int = DEFAULT_BATCH, float16: bool = False,
                  training: dict | None = None, metrics: dict | None = None, description: str = '',
                  test_model: bool = False, parity_seed: int = 1234,
-                 parity_feed: dict[str, np.ndarray] | None = None) -> Path:
+                 parity_feed: dict[str, np.ndarray] | None = None, card_transform=None) -> Path:
     """parity_feed: real, normalised NHWC input patches for parity.json ("stored-v1"); without it the
     sinusoid-v1 formula is used, to which a trained model may answer 0 everywhere (a vacuous check)."""
     out_dir = Path(out_dir)
     model_id = model_id or out_dir.name
     model = model.cpu().eval()
     g = GraphBuilder()
-    model.emit(g, batch, PATCH)
+    size = getattr(model, 'patch_size', PATCH)
+    model.emit(g, batch, size)
     entries, blob = g.weights(float16)
     model_json = g.model_json(entries, SHARD, generated_by=f'PyTorch {torch.__version__}')
 
     stored = parity_feed is not None
     inputs = ({k: np.ascontiguousarray(parity_feed[k], dtype=np.float32) for k in model.input_names} if stored
-              else parity_inputs(model.input_names))
+              else parity_inputs(model.input_names, size=size))
     ref = torch_outputs(model, inputs)
     fp16_err = _fp16_roundtrip_error(model, inputs, ref) if float16 else 0.0
     parity = {
@@ -149,6 +150,8 @@ def export_model(model: torch.nn.Module, out_dir: str | os.PathLike, *, model_id
     card = build_card(model, model_id=model_id, name=name or model_id, batch=batch, float16=float16,
                       training=training, metrics=metrics, description=description, test_model=test_model,
                       parity_error=fp16_err)
+    if card_transform is not None:  # e.g. GlaS models: card schema 2 with named output channels
+        card = card_transform(card)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f'.{out_dir.name}.tmp-', dir=out_dir.parent))

@@ -33,9 +33,10 @@ class MRN(nn.Module):
     input_names = ('target', 'context')
 
     def __init__(self, width: int = 16, depth: int = 4, upsample: str = 'bilinear', crop_fraction: float = 0.25,
-                 size: int = 64):
+                 size: int = 64, out_channels: int = 1):
         super().__init__()
         self.width, self.depth, self.upsample, self.crop_fraction, self.size = width, depth, upsample, crop_fraction, size
+        self.out_channels = out_channels
         ws = widths_for(width, depth)
         self.encoder = Encoder(3, ws)
         self.context_encoder = Encoder(3, ws)
@@ -46,8 +47,8 @@ class MRN(nn.Module):
         self.ups = nn.ModuleList(
             Upsample(ws[i + 1] * (2 if i == depth - 2 else 1), ws[i], 2, upsample) for i in reversed(range(depth - 1)))
         self.decs = nn.ModuleList(ConvBlock(3 * ws[i], ws[i]) for i in reversed(range(depth - 1)))
-        self.head = nn.Conv2d(ws[0], 1, 1)
-        self.context_head = nn.Conv2d(ws[-1], 1, 1)
+        self.head = nn.Conv2d(ws[0], out_channels, 1)
+        self.context_head = nn.Conv2d(ws[-1], out_channels, 1)
         for i in range(depth):
             centre_crop_box(size >> i, crop_fraction)  # fail early on geometry that cannot crop exactly
 
@@ -98,4 +99,4 @@ class MRN(nn.Module):
             x, shape = dec.emit(g, f'dec{j}', x, [batch, sshape[1], sshape[2], ushape[3] + sshape[3] + cushape[3]])
         y = g.conv2d('head', x, self.head.weight.detach().numpy(), self.head.bias.detach().numpy())
         y = g.sigmoid('sigmoid', y)
-        g.output('probability', y, [batch, size, size, 1])
+        g.output('probability', y, [batch, size, size, self.out_channels])

@@ -17,14 +17,15 @@ class UNet(nn.Module):
     architecture = 'unet'
     input_names = ('target',)
 
-    def __init__(self, width: int = 16, depth: int = 4, upsample: str = 'transposed', in_channels: int = 3):
+    def __init__(self, width: int = 16, depth: int = 4, upsample: str = 'transposed', in_channels: int = 3,
+                 out_channels: int = 1):
         super().__init__()
-        self.width, self.depth, self.upsample = width, depth, upsample
+        self.width, self.depth, self.upsample, self.out_channels = width, depth, upsample, out_channels
         ws = widths_for(width, depth)
         self.encoder = Encoder(in_channels, ws)
         self.ups = nn.ModuleList(Upsample(ws[i + 1], ws[i], 2, upsample) for i in reversed(range(depth - 1)))
         self.decs = nn.ModuleList(ConvBlock(2 * ws[i], ws[i]) for i in reversed(range(depth - 1)))
-        self.head = nn.Conv2d(ws[0], 1, 1)
+        self.head = nn.Conv2d(ws[0], out_channels, 1)
 
     def config(self) -> dict:
         return {'width': self.width, 'depth': self.depth, 'upsample': self.upsample}
@@ -51,4 +52,4 @@ class UNet(nn.Module):
             x, shape = dec.emit(g, f'dec{j}', x, [batch, sshape[1], sshape[2], ushape[3] + sshape[3]])
         y = g.conv2d('head', x, self.head.weight.detach().numpy(), self.head.bias.detach().numpy())
         y = g.sigmoid('sigmoid', y)
-        g.output('probability', y, [batch, size, size, 1])
+        g.output('probability', y, [batch, size, size, self.out_channels])

@@ -1,0 +1,281 @@
+// GlaS evaluation: every GlaS model in models/ over a GlaS-style folder, through tfjs (wasm, the
+// browser's fallback backend) with the viewer's tiling (src/glas/predict-image.ts), scored with the
+// challenge's object metrics and the pixel/grade scores of src/glas/.
+//
+// Usage:
+//   npm run eval:glas -- --data DIR [--mpp 0.62] [--models glas-unet,...] [--split all|train|val]
+//     [--seed-radius 6 --min-area 80 --threshold 0.5 --grade-fraction 0.5] [--sweep] [--bootstrap 2000]
+//
+// DIR: img/*.png, mask/*.png (gland instance labels), Grade.csv (name, patient_id, grade_glas).
+// --split val|train picks the patient-wise validation split of the training images (for choosing
+// settings); --sweep scores a grid of instance/grade settings (validation only). The last line on
+// stdout is one JSON document {"models": [{id, f1, objDice, objHausdorff, glandDice, tumourIoU,
+// gradeAccuracy, ...}], ...}; logs go to stderr.
+
+import { setMaxListeners } from 'node:events';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { PatchGeometry } from '../../src/analysis/patch-geometry';
+import {
+  DEFAULT_INSTANCE_OPTIONS,
+  glandInstances,
+  type InstanceOptions,
+} from '../../src/glas/gland-instances';
+import { DEFAULT_VAL_PATIENTS, patientSplit, sharedPatients } from '../../src/glas/glas-dataset';
+import { type GradeRule, malignantShare } from '../../src/glas/grade-rule';
+import {
+  addTotals,
+  emptyTotals,
+  imageObjectTotals,
+  type ObjectTotals,
+  objectMetrics,
+} from '../../src/glas/object-metrics';
+import { addPixelCounts, dice, emptyCounts, iou, type PixelCounts } from '../../src/glas/pixel-metrics';
+import { type PatchPredictor, predictImage, toImagePixels } from '../../src/glas/predict-image';
+import { nodeFileHandler } from '../../src/inference/node-model-io';
+import { Prng } from '../../src/synth/prng';
+import { type GlasCard, glasCardSummary } from './glas-card';
+import { readGlasFolder, readGlasMask } from './glas-folder';
+import { openGlasImage } from './open-glas-image';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    mpp: { type: 'string', default: '0.62' },
+    models: { type: 'string' },
+    'models-dir': { type: 'string', default: 'models' },
+    split: { type: 'string', default: 'all' },
+    'val-patients': { type: 'string', default: DEFAULT_VAL_PATIENTS.join(',') },
+    threshold: { type: 'string', default: String(DEFAULT_INSTANCE_OPTIONS.threshold) },
+    'seed-radius': { type: 'string', default: String(DEFAULT_INSTANCE_OPTIONS.seedRadius) },
+    'min-area': { type: 'string', default: String(DEFAULT_INSTANCE_OPTIONS.minArea) },
+    'grade-fraction': { type: 'string', default: '0.5' },
+    margin: { type: 'string' },
+    sweep: { type: 'boolean', default: false },
+    bootstrap: { type: 'string', default: '2000' },
+    limit: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+  },
+});
+const log = (...a: unknown[]) => console.error(...a);
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+if (!values.data) fail('usage: npm run eval:glas -- --data DIR [--mpp 0.62] (see scripts/glas/eval-glas.ts)');
+const slideMpp = Number(values.mpp);
+if (!(slideMpp > 0)) fail('--mpp must be positive');
+const base: InstanceOptions = {
+  threshold: Number(values.threshold),
+  seedRadius: Number(values['seed-radius']),
+  minArea: Number(values['min-area']),
+};
+const gradeRule: GradeRule = { threshold: base.threshold, fraction: Number(values['grade-fraction']) };
+const round = (v: number, k = 4) => Math.round(v * 10 ** k) / 10 ** k;
+
+const controller = new AbortController();
+setMaxListeners(1024, controller.signal);
+process.on('SIGINT', () => controller.abort());
+const signal = controller.signal;
+
+let items = await readGlasFolder(values.data).catch((e: Error) => fail(e.message));
+const all = items;
+if (values.split !== 'all') {
+  const s = patientSplit(items, (values['val-patients'] ?? '').split(',').filter(Boolean));
+  const names = new Set((values.split === 'val' ? s.val : s.train).map((r) => r.name));
+  items = items.filter((i) => names.has(i.name));
+}
+if (values.limit) items = items.slice(0, Number(values.limit));
+if (items.length === 0) fail('no images to evaluate');
+
+// every GlaS model (card training.dataset "glas"), or --models
+const dir = values['models-dir'] ?? 'models';
+const wanted = values.models?.split(',').filter(Boolean);
+const modelDirs = readdirSync(dir)
+  .filter((d) => existsSync(join(dir, d, 'card.json')))
+  .filter((d) => (wanted ? wanted.includes(d) : true))
+  .map((d) => ({ id: d, card: JSON.parse(readFileSync(join(dir, d, 'card.json'), 'utf8')) as GlasCard }))
+  .filter((m) => m.card.training?.dataset === 'glas' && (wanted || !m.card.testModel));
+if (modelDirs.length === 0) fail(`no GlaS models in ${resolve(dir)}`);
+
+if (values.backend === 'wasm') setWasmPaths(`${resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
+await tf.setBackend(values.backend ?? 'wasm');
+await tf.ready();
+log(`backend ${tf.getBackend()}, ${items.length} image(s), ${modelDirs.length} model(s)`);
+
+interface PerImage {
+  name: string;
+  grade: string;
+  tumour: PixelCounts;
+  share: number;
+  /** gland channel and truth at image pixels, kept for the settings sweep */
+  gland?: Float32Array;
+}
+
+const settings: InstanceOptions[] = values.sweep
+  ? [0, 3, 6, 9, 12].flatMap((seedRadius) =>
+      [20, 80, 200].map((minArea) => ({ ...base, seedRadius, minArea })),
+    )
+  : [base];
+
+const results = [];
+const perModelImages = new Map<string, PerImage[]>();
+for (const m of modelDirs) {
+  const s = glasCardSummary(m.card, m.id);
+  const model = await tf.loadGraphModel(nodeFileHandler(join(dir, m.id, m.card.format.modelFile), signal));
+  const geometry: PatchGeometry = s.geometry;
+  const margin =
+    values.margin === undefined ? Math.max(1, Math.round(geometry.targetSize / 8)) : Number(values.margin);
+  const predictor: PatchPredictor = {
+    batchSize: s.batchSize,
+    channels: s.channels.length,
+    async predict(target, context) {
+      const size = geometry.targetSize;
+      const feeds: Record<string, tf.Tensor> = {
+        [s.inputNames.target]: tf.tensor4d(target, [s.batchSize, size, size, 3]),
+      };
+      if (context && s.inputNames.context) {
+        const cs = geometry.contextSize ?? size;
+        feeds[s.inputNames.context] = tf.tensor4d(context, [s.batchSize, cs, cs, 3]);
+      }
+      const y = (await model.executeAsync(feeds, s.outputName)) as tf.Tensor;
+      const data = (await y.data()) as Float32Array;
+      tf.dispose([y, ...Object.values(feeds)]);
+      return data;
+    },
+  };
+  const t0 = performance.now();
+  const totals = settings.map(() => emptyTotals());
+  const gland = emptyCounts();
+  const tumour = emptyCounts();
+  const images: PerImage[] = [];
+  let correct = 0;
+  for (const item of items) {
+    const truth = readGlasMask(item);
+    const img = await openGlasImage(item.image, signal);
+    try {
+      const maps = await predictImage(
+        img.source,
+        slideMpp,
+        geometry,
+        s.normalization,
+        predictor,
+        margin,
+        signal,
+      );
+      const W = item.width;
+      const H = item.height;
+      const g = toImagePixels(maps.channels[s.glandIndex], maps, W, H);
+      const t = toImagePixels(maps.channels[s.tumourIndex], maps, W, H);
+      settings.forEach((o, k) => {
+        totals[k] = addTotals(totals[k], imageObjectTotals(glandInstances(g, W, H, o), truth));
+      });
+      addPixelCounts(gland, g, (i) => truth.data[i] !== 0, base.threshold);
+      const malignant = item.grade === 'malignant';
+      const ti = addPixelCounts(emptyCounts(), t, (i) => malignant && truth.data[i] !== 0, base.threshold);
+      tumour.tp += ti.tp;
+      tumour.fp += ti.fp;
+      tumour.fn += ti.fn;
+      const share = malignantShare(t, g, gradeRule.threshold);
+      if ((share > gradeRule.fraction ? 'malignant' : 'benign') === item.grade) correct++;
+      images.push({ name: item.name, grade: item.grade, tumour: ti, share });
+    } finally {
+      await img.close();
+    }
+  }
+  perModelImages.set(m.id, images);
+  const om = objectMetrics(totals[0]);
+  const seconds = (performance.now() - t0) / 1000;
+  log(
+    `${m.id}: F1 ${om.f1.toFixed(3)}, objDice ${om.objDice.toFixed(3)}, tumourIoU ${iou(tumour).toFixed(3)}, ${seconds.toFixed(0)} s`,
+  );
+  results.push({
+    id: m.id,
+    f1: round(om.f1),
+    objDice: round(om.objDice),
+    objHausdorff: round(om.objHausdorff, 2),
+    glandDice: round(dice(gland)),
+    tumourIoU: round(iou(tumour)),
+    gradeAccuracy: round(correct / items.length),
+    detections: { tp: om.tp, fp: om.fp, fn: om.fn },
+    gradeShareThreshold: gradeRule.fraction,
+    seconds: Math.round(seconds),
+    ...(values.sweep
+      ? {
+          sweep: settings.map((o, k) => {
+            const x = objectMetrics(totals[k] as ObjectTotals);
+            return {
+              ...o,
+              f1: round(x.f1),
+              objDice: round(x.objDice),
+              objHausdorff: round(x.objHausdorff, 2),
+            };
+          }),
+          gradeShares: images.map((i) => ({ name: i.name, grade: i.grade, share: round(i.share) })),
+        }
+      : {}),
+  });
+  model.dispose();
+}
+
+/** Paired bootstrap over images of the pooled tumour IoU difference b − a. */
+function pairedBootstrap(a: PerImage[], b: PerImage[], n: number) {
+  const rng = new Prng(7);
+  const pooled = (xs: PerImage[], idx: number[]) => {
+    const c = emptyCounts();
+    for (const i of idx) {
+      c.tp += xs[i].tumour.tp;
+      c.fp += xs[i].tumour.fp;
+      c.fn += xs[i].tumour.fn;
+    }
+    return iou(c);
+  };
+  const every = a.map((_, i) => i);
+  const observed = pooled(b, every) - pooled(a, every);
+  const diffs: number[] = [];
+  for (let r = 0; r < n; r++) {
+    const idx = every.map(() => rng.int(0, every.length));
+    diffs.push(pooled(b, idx) - pooled(a, idx));
+  }
+  diffs.sort((x, y) => x - y);
+  return {
+    difference: round(observed),
+    ci95: [round(diffs[Math.floor(0.025 * n)]), round(diffs[Math.floor(0.975 * n)])],
+    shareAboveZero: round(diffs.filter((d) => d > 0).length / n),
+    resamples: n,
+  };
+}
+
+const comparisons = [];
+const unet = perModelImages.get('glas-unet');
+for (const [id, imgs] of perModelImages) {
+  if (id === 'glas-unet' || !unet) continue;
+  comparisons.push({
+    a: 'glas-unet',
+    b: id,
+    tumourIoU: pairedBootstrap(unet, imgs, Number(values.bootstrap)),
+  });
+}
+
+const trainCsv = join(values.data, '..', 'train', 'Grade.csv');
+console.log(
+  JSON.stringify({
+    models: results,
+    comparisons,
+    data: resolve(values.data),
+    split: values.split,
+    images: items.length,
+    patients: [...new Set(items.map((i) => i.patientId))].length,
+    sharedPatientsWithTrain:
+      existsSync(trainCsv) && !values.data.includes('train')
+        ? sharedPatients(await readGlasFolder(join(values.data, '..', 'train')), all).length
+        : null,
+    mpp: slideMpp,
+    instances: values.sweep ? 'sweep' : base,
+    gradeRule,
+    backend: tf.getBackend(),
+  }),
+);

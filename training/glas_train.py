@@ -1,0 +1,226 @@
+"""Trains a GlaS model (U-Net, MRN-bilinear, MRN-transposed, or the U-Net at the context mpp) on
+shards from scripts/glas/extract-glas.ts and exports it as a TF.js graph model with a schema-2 card.
+
+python3 -m training.glas_train --model unet|mrn-bilinear|mrn-transposed|unet-context \\
+    --shards training/work/glas/shards --steps 1500 --batch 16 --seed 0 --out models/glas-unet
+
+Task: per pixel background / benign gland / malignant gland (a gland pixel of an image graded
+malignant). Two sigmoid output channels: `tumour` (malignant gland) and `gland` (benign or
+malignant). BCE on both, Adam with L2 weight decay, flips/rot90/HED jitter alike on target,
+context and masks (training/augment.py). MRNs: context joined at every decoder level and the
+bottleneck, context encoder deep-supervised (--context-aux) on the tumour and gland fraction of
+each of its bottleneck cells, half the training centres pixel-aligned (the extractor's default).
+
+Data: GlaS (MICCAI 2015 Gland Segmentation challenge), research use only; cite Sirinukunwattana
+et al., Medical Image Analysis 35 (2017). Only the weights and the card go into the repository."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .augment import geometric, hed_jitter
+from .export_tfjs import export_model
+from .mrn import MRN
+from .train import AUGMENTATION, normalise, seed_all, to_input
+from .unet import UNet
+
+KINDS = ('unet', 'unet-context', 'mrn-bilinear', 'mrn-transposed')
+CHANNELS = [
+    {'name': 'tumour', 'description': 'malignant gland (adenocarcinoma): a gland pixel of an image graded malignant'},
+    {'name': 'gland', 'description': 'any gland, benign or malignant (what the GlaS challenge metrics score)'},
+]
+DATA = ('GlaS, the MICCAI 2015 Gland Segmentation challenge (Warwick): colorectal H&E at 20x (0.62 um/px), '
+        'training part only; research use only. Cite K. Sirinukunwattana et al., "Gland segmentation in colon '
+        'histology images: The GlaS challenge contest", Medical Image Analysis 35 (2017), and the MICCAI 2015 '
+        'challenge.')
+INTENDED_USE = ('Research only, under the GlaS terms. Colorectal glands in H&E at 20x (0.62 um/px) only; '
+                'not for diagnosis and not for other tissues, stains or magnifications.')
+
+
+class GlasShards:
+    def __init__(self, split_dir: Path):
+        m = json.loads((split_dir / 'manifest.json').read_text())
+        if m.get('task') != 'glas-3class':
+            raise ValueError(f'{split_dir}: manifest task is {m.get("task")!r}, expected glas-3class '
+                             '(shards from scripts/glas/extract-glas.ts)')
+        g = m['geometry']
+        t, c = g['targetSize'], g['contextSize']
+        rec = m['record']['bytes']
+        if rec != t * t * 3 + c * c * 3 + t * t + c * c:
+            raise ValueError(f'{split_dir}: record of {rec} bytes does not fit {t} px target + {c} px context')
+        data = np.concatenate([np.fromfile(split_dir / s['file'], dtype=np.uint8) for s in m['shards']])
+        if data.size % rec:
+            raise ValueError(f'{split_dir}: shard bytes are not whole records of {rec}')
+        r = data.reshape(-1, rec)
+        o = 0
+        self.target = r[:, o:o + t * t * 3].reshape(-1, t, t, 3); o += t * t * 3
+        self.context = r[:, o:o + c * c * 3].reshape(-1, c, c, 3); o += c * c * 3
+        self.target_mask = r[:, o:o + t * t].reshape(-1, t, t); o += t * t
+        self.context_mask = r[:, o:o + c * c].reshape(-1, c, c)
+        if self.target_mask.max() > 2 or self.context_mask.max() > 2:
+            raise ValueError(f'{split_dir}: mask values above 2 (classes are 0, 1, 2)')
+        self.manifest, self.geometry, self.path = m, g, split_dir
+
+    def __len__(self):
+        return self.target.shape[0]
+
+
+def two_channels(mask: np.ndarray) -> torch.Tensor:
+    """class mask N×H×W (0/1/2) → N×2×H×W float: tumour (2), gland (1 or 2)."""
+    m = torch.from_numpy(mask)
+    return torch.stack([(m == 2), (m >= 1)], 1).float()
+
+
+def build(kind: str, geometry: dict, width: int):
+    t_mpp, c_mpp, size = geometry['targetMpp'], geometry['contextMpp'], geometry['targetSize']
+    if kind in ('unet', 'unet-context'):
+        model = UNet(width, 4, 'transposed', out_channels=2)
+        mpp = c_mpp if kind == 'unet-context' else t_mpp
+        model.input_mpp, model.output_mpp = {'target': mpp}, mpp
+    else:
+        frac = (geometry['targetSize'] * t_mpp) / (geometry['contextSize'] * c_mpp)
+        model = MRN(width, 4, kind.split('-')[1], crop_fraction=frac, size=size, out_channels=2)
+        model.input_mpp, model.output_mpp = {'target': t_mpp, 'context': c_mpp}, t_mpp
+    model.patch_size = size
+    return model
+
+
+def batch(kind: str, s: GlasShards, idx: np.ndarray):
+    if kind == 'unet-context':
+        return [to_input(s.context[idx])], two_channels(s.context_mask[idx])
+    y = two_channels(s.target_mask[idx])
+    if kind == 'unet':
+        return [to_input(s.target[idx])], y
+    return [to_input(s.target[idx]), to_input(s.context[idx])], y
+
+
+@torch.no_grad()
+def evaluate(model, kind: str, s: GlasShards, n: int = 64) -> dict:
+    model.eval()
+    counts = np.zeros((2, 3))
+    for i in range(0, len(s), n):
+        xs, y = batch(kind, s, np.arange(i, min(i + n, len(s))))
+        p = model(*[normalise(x) for x in xs]) >= 0.5
+        t = y > 0.5
+        for c in range(2):
+            counts[c] += [int((p[:, c] & t[:, c]).sum()), int((p[:, c] & ~t[:, c]).sum()), int((~p[:, c] & t[:, c]).sum())]
+    model.train()
+    iou = [float(tp / max(1, tp + fp + fn)) for tp, fp, fn in counts]
+    return {'split': 'val (patches)', 'patches': len(s), 'threshold': 0.5, 'tumourIoU': round(iou[0], 4),
+            'glandIoU': round(iou[1], 4)}
+
+
+def card_v2(card: dict, *, kind: str, training: dict, metrics: dict | None, geometry: dict) -> dict:
+    card = dict(card)
+    card['schemaVersion'] = 2
+    for i in card['inputs']:
+        i['normalization'] = {'kind': 'meanStd', **i['normalization']}
+    out = card['output']
+    card['output'] = {'name': out['name'], 'size': out['size'], 'mpp': out['mpp'], 'channels': CHANNELS,
+                      'tumourChannel': 'tumour', 'activation': 'sigmoid', 'applyActivation': False}
+    card['training'] = {'data': DATA, 'dataset': 'glas', 'tissue': 'colorectal glands, H&E', 'magnification': '20x',
+                        'slideMpp': 0.62, **training}
+    card['metrics'] = metrics
+    card['intendedUse'] = INTENDED_USE
+    card['tissueDetection'] = 'off'  # GlaS images are tissue edge to edge
+    card['description'] = {
+        'unet': f"U-Net on {geometry['targetSize']} px at {geometry['targetMpp']} um/px; GlaS colon glands.",
+        'unet-context': f"U-Net on {geometry['contextSize']} px at {geometry['contextMpp']} um/px (the MRN's context "
+                        'resolution); GlaS colon glands.',
+        'mrn-bilinear': 'MRN (bilinear upsampling): target patch plus a context patch of '
+                        f"{geometry['contextSize'] * geometry['contextMpp'] / (geometry['targetSize'] * geometry['targetMpp']):g}x "
+                        'the field of view, same centre; GlaS colon glands.',
+        'mrn-transposed': 'MRN (transposed-conv upsampling), as mrn-bilinear otherwise; GlaS colon glands.',
+    }[kind]
+    return card
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--model', required=True, choices=KINDS)
+    ap.add_argument('--shards', required=True, help='DIR with train/ (and val/) from extract-glas.ts')
+    ap.add_argument('--steps', type=int, default=1500)
+    ap.add_argument('--batch', type=int, default=16)
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--width', type=int, default=16)
+    ap.add_argument('--lr', type=float, default=1e-3)
+    ap.add_argument('--weight-decay', type=float, default=1e-5)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--context-aux', type=float, default=0.5, help='MRN: weight of the context deep supervision')
+    ap.add_argument('--export-batch', type=int, default=8)
+    ap.add_argument('--name')
+    ap.add_argument('--test-model', action='store_true')
+    ap.add_argument('--checkpoint', help='where to save the PyTorch checkpoint (default training/work/checkpoints/<out name>.pt)')
+    a = ap.parse_args(argv)
+
+    torch.set_num_threads(a.threads)
+    seed_all(a.seed)
+    root = Path(a.shards)
+    train = GlasShards(root / 'train' if (root / 'train').is_dir() else root)
+    val = GlasShards(root / 'val') if (root / 'val').is_dir() else None
+    g = train.geometry
+    model = build(a.model, g, a.width)
+    mrn = isinstance(model, MRN)
+    aux = mrn and a.context_aux > 0
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
+    gen = torch.Generator().manual_seed(a.seed)
+    rng = np.random.default_rng(a.seed)
+    print(f'{a.model}: {sum(p.numel() for p in model.parameters())} params, {len(train)} train pairs, '
+          f'{len(val) if val else 0} val, geometry {g}', flush=True)
+    t0 = time.time()
+    model.train()
+    for step in range(1, a.steps + 1):
+        idx = rng.integers(0, len(train), a.batch)
+        xs, y = batch(a.model, train, idx)
+        if aux:
+            cm = two_channels(train.context_mask[idx])
+            *xs, y, cm = geometric([*xs, y, cm], gen)
+        else:
+            *xs, y = geometric([*xs, y], gen)
+        xs = hed_jitter(xs, gen)
+        inputs = [normalise(x) for x in xs]
+        if aux:
+            logits, clogits = model.logits_with_context(*inputs)
+            loss = F.binary_cross_entropy_with_logits(logits, y)
+            loss = loss + a.context_aux * F.binary_cross_entropy_with_logits(
+                clogits, F.adaptive_avg_pool2d(cm, clogits.shape[-2:]))
+        else:
+            loss = F.binary_cross_entropy_with_logits(model.logits(*inputs), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % max(1, a.steps // 10) == 0 or step == a.steps:
+            print(f'step {step}/{a.steps} loss {loss.item():.4f} {time.time() - t0:.0f}s', flush=True)
+    seconds = time.time() - t0
+    metrics = evaluate(model, a.model, val) if val else None
+    print(f'val: {metrics}', flush=True)
+    training = {
+        'generator': 'glas', 'seeds': {'train': a.seed, 'data': train.manifest.get('seed')}, 'steps': a.steps,
+        'batch': a.batch, 'patchesSeen': a.steps * a.batch, 'seconds': round(seconds, 1), 'device': 'cpu',
+        'trainPatches': len(train), 'valPatients': train.manifest.get('valPatients'),
+        'edge': train.manifest.get('edge'), 'geometry': g,
+        'optimizer': f'Adam(lr={a.lr}, weight_decay={a.weight_decay}), BCE on tumour and gland',
+        'augmentation': AUGMENTATION, **({'contextDeepSupervision': a.context_aux} if aux else {}),
+    }
+    out = Path(a.out)
+    ckpt = Path(a.checkpoint) if a.checkpoint else Path('training/work/checkpoints') / f'{out.name}.pt'
+    ckpt.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({'model': a.model, 'geometry': g, 'width': a.width, 'state_dict': model.state_dict(),
+                'training': training, 'metrics': metrics}, ckpt)
+    # parity inputs: the closed-form sinusoid (never GlaS pixels: parity.json is committed)
+    export_model(model, out, name=a.name or out.name, batch=a.export_batch, training=training, metrics=metrics,
+                 test_model=a.test_model,
+                 card_transform=lambda c: card_v2(c, kind=a.model, training=training, metrics=metrics, geometry=g))
+    print(f'exported {out} ({sum(f.stat().st_size for f in out.iterdir()) / 1e6:.1f} MB)', flush=True)
+
+
+if __name__ == '__main__':
+    main()
