@@ -28,7 +28,8 @@ import torch.nn.functional as F
 from .augment import geometric, hed_jitter
 from .export_tfjs import export_model
 from .mrn import MRN
-from .train import AUGMENTATION, normalise, seed_all, to_input
+from .model_inputs import normalise, to_input
+from .train import AUGMENTATION, seed_all
 from .unet import UNet
 
 KINDS = ('unet', 'unet-context', 'mrn-bilinear', 'mrn-transposed')

@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { PatchGeometry } from '../../src/analysis/patch-geometry';
+import type { PatchGeometry } from '../../src/geometry/patch-geometry';
 import {
   DEFAULT_INSTANCE_OPTIONS,
   glandInstances,
@@ -34,12 +34,12 @@ import {
   objectMetrics,
 } from '../../src/glas/object-metrics';
 import { addPixelCounts, dice, emptyCounts, iou, type PixelCounts } from '../../src/glas/pixel-metrics';
-import { type PatchPredictor, predictImage, toImagePixels } from '../../src/glas/predict-image';
-import { nodeFileHandler } from '../../src/inference/node-model-io';
-import { Prng } from '../../src/synth/prng';
+import { nodeFileHandler } from '../../src/inference/node/node-model-io';
+import { Prng } from '../../src/util/prng';
 import { type GlasCard, glasCardSummary } from './glas-card';
 import { readGlasFolder, readGlasMask } from './glas-folder';
 import { openGlasImage } from './open-glas-image';
+import { type PatchPredictor, predictImage, toImagePixels } from './predict-image';
 
 const { values } = parseArgs({
   options: {
@@ -141,7 +141,7 @@ for (const m of modelDirs) {
         const cs = geometry.contextSize ?? size;
         feeds[s.inputNames.context] = tf.tensor4d(context, [s.batchSize, cs, cs, 3]);
       }
-      const y = (await model.executeAsync(feeds, s.outputName)) as tf.Tensor;
+      const y = model.execute(feeds, s.outputName) as tf.Tensor;
       const data = (await y.data()) as Float32Array;
       tf.dispose([y, ...Object.values(feeds)]);
       return data;

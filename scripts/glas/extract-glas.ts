@@ -14,17 +14,17 @@ import { setMaxListeners } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { packPair, recordBytes } from '../../src/annotations/patch-pairs';
 import {
   contextRegion,
   type PatchGeometry,
   pixelAlignedCenter,
   targetRegion,
-} from '../../src/analysis/patch-geometry';
-import { packPair, recordBytes } from '../../src/annotations/patch-pairs';
+} from '../../src/geometry/patch-geometry';
 import { classMask, DEFAULT_VAL_PATIENTS, GLAS_CLASSES, patientSplit } from '../../src/glas/glas-dataset';
 import { classPatch } from '../../src/glas/glas-patches';
 import type { RgbaImage } from '../../src/slide/slide-types';
-import { hash2, Prng } from '../../src/synth/prng';
+import { hash2, Prng } from '../../src/util/prng';
 import { readGlasFolder, readGlasMask } from './glas-folder';
 import { openGlasImage } from './open-glas-image';
 

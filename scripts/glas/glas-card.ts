@@ -1,8 +1,8 @@
 // What the GlaS evaluation needs from a model card: geometry, input/output names, the tumour and
 // gland channels. Reads schema-2 cards (named output channels) and fails clearly otherwise.
 
-import type { PatchGeometry } from '../../src/analysis/patch-geometry';
 import type { InputNormalization } from '../../src/analysis/patch-input';
+import type { PatchGeometry } from '../../src/geometry/patch-geometry';
 
 interface CardInput {
   name: string;

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
-import { createSharpJpegDecoder } from '../../src/slide/decoders/jpeg-sharp';
+import { createSharpJpegDecoder } from '../../src/slide/decoders/node/jpeg-sharp';
 import { openSlide } from '../../src/slide/open-slide';
 import type { SlideSource } from '../../src/slide/slide-types';
 

@@ -3,9 +3,14 @@
 // `margin` px cropped on every side, kept parts abut), and stitches every output channel into a
 // map at the model's target mpp. Reads go through the slide reader (white outside the image).
 
-import { contextRegion, type PatchGeometry, planPatchGrid, targetRegion } from '../analysis/patch-geometry';
-import { type InputNormalization, writePatch } from '../analysis/patch-input';
-import type { SlideSource } from '../slide/slide-types';
+import { type InputNormalization, writePatch } from '../../src/analysis/patch-input';
+import {
+  contextRegion,
+  type PatchGeometry,
+  planPatchGrid,
+  targetRegion,
+} from '../../src/geometry/patch-geometry';
+import type { SlideSource } from '../../src/slide/slide-types';
 
 export interface PatchPredictor {
   batchSize: number;

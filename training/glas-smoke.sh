@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# CI smoke test of the GlaS pipeline (no real training): four GlaS images from ../shared/glas →
+# 3-class patch pairs through the app's reader → 3 training steps of the U-Net and the MRN →
+# TF.js export with schema-2 cards (tumour + gland channels, tissue detection off) → parity of the
+# exported graphs in Node tfjs against PyTorch (sinusoid-v1 inputs: never GlaS pixels) → the eval
+# CLI on two images (one JSON document last on stdout) and its clear errors on a broken folder.
+# Everything goes to a temp dir. Skips when ../shared/glas is absent.
+# Usage: bash training/glas-smoke.sh   (about a minute on 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+GLAS=${GLAS_DIR:-$ROOT/../shared/glas}
+if [ ! -d "$GLAS/train" ]; then echo "glas smoke: skipped ($GLAS absent)"; exit 0; fi
+T=$(mktemp -d "${TMPDIR:-/tmp}/mrn-glas-smoke.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+t0=$SECONDS
+step() { echo "-- glas smoke [$((SECONDS - t0))s] $*"; }
+fail() { echo "glas smoke FAILED: $*" >&2; exit 1; }
+
+step 'patch pairs (4 images)'
+npx tsx scripts/glas/extract-glas.ts --data "$GLAS/train" --split train --limit 3 --per-image 16 --size 64 --out "$T/shards/train"
+npx tsx scripts/glas/extract-glas.ts --data "$GLAS/train" --split val --limit 1 --per-image 16 --size 64 --out "$T/shards/val"
+
+step 'train + export (3 steps each)'
+for kind in unet mrn-bilinear; do
+  (cd "$T" && PYTHONPATH="$ROOT" python3 -m training.glas_train --model "$kind" --shards "$T/shards" --steps 3 \
+    --batch 4 --width 4 --out "$T/models/glas-$kind" --checkpoint "$T/$kind.pt" --test-model >/dev/null)
+  for f in model.json group1-shard1of1.bin card.json parity.json; do
+    [ -s "$T/models/glas-$kind/$f" ] || fail "glas-$kind/$f missing"
+  done
+  python3 - "$T/models/glas-$kind/card.json" <<'PY' || fail "glas-$kind card"
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c['schemaVersion'] == 2 and [x['name'] for x in c['output']['channels']] == ['tumour', 'gland'], c['output']
+assert c['output']['tumourChannel'] == 'tumour' and c['tissueDetection'] == 'off'
+assert 'GlaS' in c['training']['data'] and 'not for diagnosis' in c['intendedUse']
+p = json.load(open(sys.argv[1].replace('card.json', 'parity.json')))
+assert p['generator'] == 'sinusoid-v1' and all('data' not in i for i in p['inputs']), 'parity inputs must be synthetic'
+PY
+done
+
+step 'parity (Node tfjs vs PyTorch)'
+MRN_PARITY_DIRS="$T/models" MRN_PARITY_ONLY=1 npx vitest run src/inference/graph-model.parity.test.ts \
+  >"$T/parity.log" 2>&1 || { cat "$T/parity.log"; fail 'parity'; }
+grep -c 'parity cpu glas-' "$T/parity.log" | grep -q '^2$' || { cat "$T/parity.log"; fail 'parity did not run both GlaS models'; }
+
+step 'eval CLI (2 images)'
+npx tsx scripts/glas/eval-glas.ts --data "$GLAS/testA" --limit 2 --models-dir "$T/models" --models glas-unet,glas-mrn-bilinear \
+  --bootstrap 50 >"$T/eval.out" 2>"$T/eval.log" || { cat "$T/eval.log"; fail 'eval'; }
+tail -n 1 "$T/eval.out" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+ids = sorted(m['id'] for m in d['models'])
+assert ids == ['glas-mrn-bilinear', 'glas-unet'], ids
+for m in d['models']:
+    for k in ('f1', 'objDice', 'objHausdorff', 'glandDice', 'tumourIoU', 'gradeAccuracy'):
+        assert isinstance(m[k], (int, float)), (k, m)
+" || fail 'eval JSON'
+
+step 'bad folder: a missing mask is named'
+mkdir -p "$T/bad/img" "$T/bad/mask"
+cp "$GLAS/testA/img/testA_1.png" "$T/bad/img/"
+printf 'name,patient_id,grade_glas\ntestA_1,4,benign\n' >"$T/bad/Grade.csv"
+if npx tsx scripts/glas/eval-glas.ts --data "$T/bad" --models-dir "$T/models" --models glas-unet 2>"$T/bad.log"; then
+  fail 'eval accepted a folder without masks'
+fi
+grep -q 'testA_1.png: missing' "$T/bad.log" || { cat "$T/bad.log"; fail 'the error does not name the mask'; }
+step 'ok'
