@@ -12,4 +12,5 @@ echo '== dependency rules'; npm run --silent lint:deps
 echo '== typecheck'; npx tsc -p tsconfig.json --noEmit
 echo '== unit'; npx vitest run
 if [ -f training/smoke.sh ]; then echo '== training smoke'; bash training/smoke.sh; fi
+if [ -f training/glas-smoke.sh ]; then echo '== GlaS smoke'; bash training/glas-smoke.sh; fi
 if ls e2e/*.spec.ts >/dev/null 2>&1; then echo '== e2e'; npx playwright test; fi

@@ -36,7 +36,13 @@ import {
 import { addPixelCounts, dice, emptyCounts, iou, type PixelCounts } from '../../src/glas/pixel-metrics';
 import { nodeFileHandler } from '../../src/inference/node/node-model-io';
 import { Prng } from '../../src/util/prng';
-import { type GlasCard, glasCardSummary } from './glas-card';
+import {
+  glasCardSummary,
+  isGlasCard,
+  readGlasCard,
+  validateModelAgainstCard,
+  validateOutputShape,
+} from './glas-card';
 import { readGlasFolder, readGlasMask } from './glas-folder';
 import { openGlasImage } from './open-glas-image';
 import { type PatchPredictor, predictImage, toImagePixels } from './predict-image';
@@ -97,8 +103,17 @@ const wanted = values.models?.split(',').filter(Boolean);
 const modelDirs = readdirSync(dir)
   .filter((d) => existsSync(join(dir, d, 'card.json')))
   .filter((d) => (wanted ? wanted.includes(d) : true))
-  .map((d) => ({ id: d, card: JSON.parse(readFileSync(join(dir, d, 'card.json'), 'utf8')) as GlasCard }))
-  .filter((m) => m.card.training?.dataset === 'glas' && (wanted || !m.card.testModel));
+  .map((d) => {
+    const path = join(dir, d, 'card.json');
+    try {
+      return { id: d, card: readGlasCard(readFileSync(path, 'utf8'), path) };
+    } catch (e) {
+      if (wanted) fail((e as Error).message);
+      return null; // not a model this evaluation can read (the app's own checks report it)
+    }
+  })
+  .filter((m) => m !== null)
+  .filter((m) => isGlasCard(m.card) && (wanted || !m.card.testModel));
 if (modelDirs.length === 0) fail(`no GlaS models in ${resolve(dir)}`);
 
 if (values.backend === 'wasm') setWasmPaths(`${resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
@@ -126,6 +141,7 @@ const perModelImages = new Map<string, PerImage[]>();
 for (const m of modelDirs) {
   const s = glasCardSummary(m.card, m.id);
   const model = await tf.loadGraphModel(nodeFileHandler(join(dir, m.id, m.card.format.modelFile), signal));
+  validateModelAgainstCard(model, m.card); // a card whose channels do not match the graph fails here
   const geometry: PatchGeometry = s.geometry;
   const margin =
     values.margin === undefined ? Math.max(1, Math.round(geometry.targetSize / 8)) : Number(values.margin);
@@ -142,6 +158,7 @@ for (const m of modelDirs) {
         feeds[s.inputNames.context] = tf.tensor4d(context, [s.batchSize, cs, cs, 3]);
       }
       const y = model.execute(feeds, s.outputName) as tf.Tensor;
+      validateOutputShape(y.shape, m.card, s.batchSize);
       const data = (await y.data()) as Float32Array;
       tf.dispose([y, ...Object.values(feeds)]);
       return data;

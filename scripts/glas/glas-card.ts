@@ -1,44 +1,39 @@
-// What the GlaS evaluation needs from a model card: geometry, input/output names, the tumour and
-// gland channels. Reads schema-2 cards (named output channels) and fails clearly otherwise.
+// What the GlaS evaluation needs from a model card, read through the app's own card parser
+// (src/inference/model-card.ts, schema 2): geometry, input/output names, the tumour channel and
+// the "gland" channel a GlaS model must also have. The graph is checked against the card at load.
 
-import type { InputNormalization } from '../../src/analysis/patch-input';
 import type { PatchGeometry } from '../../src/geometry/patch-geometry';
+import {
+  inputForRole,
+  type ModelCard,
+  normalizationAffine,
+  parseModelCardText,
+  tumourChannelIndex,
+  validateModelAgainstCard,
+  validateOutputShape,
+} from '../../src/inference/model-card';
 
-interface CardInput {
-  name: string;
-  role: 'target' | 'context';
-  size: number;
-  mpp: number;
-  normalization: InputNormalization;
+export function readGlasCard(text: string, where: string): ModelCard {
+  return parseModelCardText(text, where);
 }
 
-export interface GlasCard {
-  schemaVersion: number;
-  id: string;
-  testModel?: boolean;
-  inputs: CardInput[];
-  output: { name: string; size: number; mpp: number; channels: { name: string }[]; tumourChannel: string };
-  batchSize: number;
-  format: { modelFile: string };
-  training?: { dataset?: string } | null;
+export function isGlasCard(card: ModelCard): boolean {
+  const t = card.training as { dataset?: unknown } | null;
+  return t?.dataset === 'glas';
 }
 
-export function glasCardSummary(card: GlasCard, where: string) {
-  if (card.schemaVersion !== 2 || !Array.isArray(card.output?.channels)) {
-    throw new Error(`${where}: card.json is not a schema-2 card with named output channels`);
-  }
+export function glasCardSummary(card: ModelCard, where: string) {
   const names = card.output.channels.map((c) => c.name);
-  const tumourIndex = names.indexOf(card.output.tumourChannel);
   const glandIndex = names.indexOf('gland');
-  if (tumourIndex < 0 || glandIndex < 0) {
+  if (glandIndex < 0) {
     throw new Error(
-      `${where}: a GlaS model needs a tumour and a "gland" output channel (has ${names.join(', ')})`,
+      `${where}: a GlaS model needs a "gland" output channel beside the tumour one (has ${names.join(', ')})`,
     );
   }
-  const target = card.inputs.find((i) => i.role === 'target');
-  const context = card.inputs.find((i) => i.role === 'context');
+  const target = inputForRole(card, 'target');
+  const context = inputForRole(card, 'context');
   if (!target) throw new Error(`${where}: no target input`);
-  if (card.batchSize < 1) throw new Error(`${where}: a fixed batch size is expected`);
+  if (card.batchSize < 1) throw new Error(`${where}: the evaluation needs a fixed batch size`);
   const geometry: PatchGeometry = {
     targetSize: target.size,
     targetMpp: target.mpp,
@@ -48,10 +43,15 @@ export function glasCardSummary(card: GlasCard, where: string) {
     geometry,
     batchSize: card.batchSize,
     channels: names,
-    tumourIndex,
+    tumourIndex: tumourChannelIndex(card),
     glandIndex,
     outputName: card.output.name,
     inputNames: { target: target.name, context: context?.name },
-    normalization: { target: target.normalization, context: context?.normalization },
+    normalization: {
+      target: normalizationAffine(target.normalization),
+      context: context ? normalizationAffine(context.normalization) : undefined,
+    },
   };
 }
+
+export { validateModelAgainstCard, validateOutputShape };
