@@ -79,3 +79,26 @@ test('an LZW striped TIFF opens as virtual tiles with every pixel intact', async
     for (let c = 0; c < 3; c++) diff = Math.max(diff, Math.abs(got[i * 4 + c] - ref[i * 3 + c]));
   expect(diff).toBe(0);
 });
+
+test('a Philips TIFF fixture opens with vendor, levels and mpp from its XML', async ({ page }) => {
+  const { makePhilipsTiff, PHILIPS_MPP, PHILIPS_SIZE } = await import('../scripts/fixtures/philips-fixtures');
+  writeFileSync(path.join(dir, 'philips.tiff'), await makePhilipsTiff());
+  const state = await openUrl(page, 'philips.tiff');
+  expect(state).toMatchObject({
+    format: 'philips-tiff',
+    vendor: 'philips',
+    width: PHILIPS_SIZE.width,
+    height: PHILIPS_SIZE.height,
+    mppSource: 'philips',
+  });
+  expect(state.mpp).toBeCloseTo(PHILIPS_MPP, 9);
+  expect(state.levels.filter((l) => !l.synthetic).map((l) => l.width)).toEqual([2048, 1024, 512]);
+  await page.evaluate(() => window.mrnViewer!.ready());
+  // a sparse tile (TileOffsets 0) is background, not an error
+  const r = await page.evaluate(() =>
+    window.mrnViewer!.readRegion({ x: 0, y: 0, width: 256, height: 256, downsample: 1 }),
+  );
+  expect(decodeRegion(r).every((v) => v === 255)).toBe(true);
+  const stats = await page.evaluate(() => window.mrnViewer!.stats());
+  expect(stats.tiles.failed).toBe(0);
+});

@@ -5,7 +5,15 @@
 import { SlideError } from './slide-error';
 import type { SlideLimits } from './slide-limits';
 import type { SlideFormat } from './slide-types';
-import { type TiffFile, type TiffIfd, tagBytes, tagNumber, tagNumbers, tagString } from './tiff-parser';
+import {
+  CONVERT_HINT,
+  type TiffFile,
+  type TiffIfd,
+  tagBytes,
+  tagNumber,
+  tagNumbers,
+  tagString,
+} from './tiff-parser';
 import { Compression, compressionName, describeCompression, Photometric, Tag } from './tiff-tags';
 
 /** compressions a decoder exists for (see decoders/decoder-registry.ts) */
@@ -46,7 +54,7 @@ export interface SlideStructure {
   vendor: string | null;
   levels: NativeLevel[];
   mpp: number | null;
-  mppSource: 'tiff-resolution' | 'aperio' | 'ome' | null;
+  mppSource: 'tiff-resolution' | 'aperio' | 'ome' | 'philips' | null;
   objective: number | null;
   description: string | undefined;
 }
@@ -69,6 +77,13 @@ const PHOTOMETRIC_NAMES: Record<number, string> = {
 
 export function describeSlide(tiff: TiffFile, name: string, limits: SlideLimits): SlideStructure {
   const first = tiff.ifds[0];
+  if (/\.vsi$/i.test(name)) {
+    // an Olympus VSI is a small TIFF wrapper; the pyramid lives in .ets files in a folder beside it
+    throw new SlideError(
+      'unsupported-format',
+      `${name} is an Olympus VSI slide, which this viewer cannot open (its pixels are in .ets files in the _${name.replace(/\.vsi$/i, '')}_ folder beside it). ${CONVERT_HINT}`,
+    );
+  }
   const all = tiff.ifds.flatMap((i) => [i, ...i.subIfds]);
   if (all.some((i) => [...i.tags.keys()].some((t) => t >= Tag.NdpiFirst && t <= Tag.NdpiLast))) {
     throw new SlideError(
@@ -80,10 +95,16 @@ export function describeSlide(tiff: TiffFile, name: string, limits: SlideLimits)
   const desc = description?.trimStart() ?? '';
   let format: SlideFormat = 'generic-tiff';
   if (desc.startsWith('Aperio')) format = 'aperio-svs';
+  else if (desc.includes('DPUfsImport')) format = 'philips-tiff';
   else if (desc.includes('<OME')) format = 'ome-tiff';
 
   let candidates: TiffIfd[];
-  if (format === 'aperio-svs') {
+  if (format === 'philips-tiff') {
+    // the pyramid is the main chain; label and macro pages say so in their description
+    candidates = tiff.ifds.filter(
+      (i) => isTiled(i) && !/^\s*(label|macro)\b/i.test(tagString(i, Tag.ImageDescription) ?? ''),
+    );
+  } else if (format === 'aperio-svs') {
     candidates = tiff.ifds.filter(
       (i) => isTiled(i) && !/\b(label|macro)\b/i.test(tagString(i, Tag.ImageDescription) ?? ''),
     );
@@ -140,6 +161,23 @@ export function describeSlide(tiff: TiffFile, name: string, limits: SlideLimits)
     }
     const a = /\|\s*AppMag\s*=\s*([0-9.]+)/.exec(desc);
     if (a && Number(a[1]) > 0) objective = Number(a[1]);
+  } else if (format === 'philips-tiff') {
+    vendor = 'philips';
+    const spacing = philipsSpacings(desc);
+    if (spacing[0] > 0) {
+      mpp = spacing[0] * 1000;
+      mppSource = 'philips';
+    }
+    // the XML lists the pyramid's representations: pages beyond them are not levels, and each
+    // level's true size is level 0's over its downsample (the pages are padded to whole tiles)
+    if (spacing.length > 0 && levels.length > spacing.length) levels.length = spacing.length;
+    for (let i = 1; i < levels.length && i < spacing.length; i++) {
+      const d = Math.round(spacing[i] / spacing[0]);
+      if (d >= 1) {
+        levels[i].width = Math.min(levels[i].width, Math.floor(base.width / d));
+        levels[i].height = Math.min(levels[i].height, Math.floor(base.height / d));
+      }
+    }
   } else if (format === 'ome-tiff') {
     const p = omePhysicalSize(desc);
     if (p !== null) {
@@ -167,7 +205,7 @@ function checkPixels(tiff: TiffFile, ifd: TiffIfd, name: string, format: SlideFo
   if (spp === 1 && (singlePages > 1 || bits[0] !== 8)) {
     throw new SlideError(
       'unsupported-pixels',
-      `${name} holds ${singlePages > 1 ? `${singlePages} single-channel ` : ''}${bits[0]}-bit images, as fluorescence or multiplex scans do; only brightfield RGB slides are supported.`,
+      `${name} holds ${singlePages > 1 ? `${singlePages} single-channel ` : ''}${bits[0]}-bit images, as fluorescence or multiplex scans do; only brightfield RGB slides are supported. Multiplex fluorescence needs a viewer with channel controls (QuPath, OMERO, Avivator); an RGB rendering made with vips (vips tiffsave) opens here.`,
     );
   }
   if (bits.some((b) => b !== 8) || sampleFormat !== 1) {
@@ -302,6 +340,17 @@ function toStripLevel(ifd: TiffIfd, name: string, limits: SlideLimits): NativeLe
     tileOffsets: offsets,
     tileByteCounts: counts,
   };
+}
+
+/** DICOM_PIXEL_SPACING (mm, first value) of each PixelDataRepresentation of a Philips XML. */
+export function philipsSpacings(xml: string): number[] {
+  const out: number[] = [];
+  const re = /Name="DICOM_PIXEL_SPACING"[^>]*>\s*(?:&quot;|")?\s*([0-9.eE+-]+)/g;
+  for (let m = re.exec(xml); m; m = re.exec(xml)) {
+    const v = Number(m[1]);
+    if (v > 0 && Number.isFinite(v)) out.push(v);
+  }
+  return out;
 }
 
 const UNIT_TO_UM: Record<string, number> = {

@@ -127,6 +127,10 @@ async function notTiff(
   return new SlideError('not-tiff', describeNonTiff(name, head, dicom));
 }
 
+/** What would open a format we refuse: convert it to something that opens here. */
+export const CONVERT_HINT =
+  'Convert it to a tiled pyramidal TIFF with vips (vips tiffsave <slide> out.tif --tile --pyramid --compression jpeg) or to DICOM with OrthancWSIDicomizer, then open that.';
+
 function describeNonTiff(name: string, head: Uint8Array, dicom: boolean): string {
   const lower = name.toLowerCase();
   if (dicom || lower.endsWith('.dcm')) {
@@ -134,7 +138,10 @@ function describeNonTiff(name: string, head: Uint8Array, dicom: boolean): string
   }
   const text = String.fromCharCode(...head.subarray(0, 16));
   if (lower.endsWith('.mrxs') || text.startsWith('[GENERAL]')) {
-    return `${name} looks like a 3DHISTECH MIRAX (MRXS) slide, which is not supported; convert it to a tiled pyramidal TIFF (e.g. with libvips or bfconvert).`;
+    return `${name} looks like a 3DHISTECH MIRAX (MRXS) slide, which this viewer cannot open. ${CONVERT_HINT} An .mrxs file needs its data folder: the folder of the same name beside it (Slidedat.ini and Data*.dat), copied along with it.`;
+  }
+  if (lower.endsWith('.czi') || text.startsWith('ZISRAWFILE')) {
+    return `${name} is a Zeiss CZI slide, which this viewer cannot open. ${CONVERT_HINT}`;
   }
   if (/^\s*<(!doctype html|html|\?xml|head|body)/i.test(text)) {
     return `${name} is a web page or XML document, not a slide (a wrong address or a server error page?).`;
@@ -148,10 +155,10 @@ function describeNonTiff(name: string, head: Uint8Array, dicom: boolean): string
   ];
   for (const [sig, kind] of kinds) {
     if (sig.every((v, i) => head[i] === v)) {
-      return `${name} is ${kind}, not a TIFF slide. Open a tiled pyramidal TIFF, Aperio SVS or OME-TIFF file.`;
+      return `${name} is ${kind}, not a TIFF slide. Open a pyramidal or striped TIFF, Aperio SVS, OME-TIFF, Philips TIFF, or a PNG, JPEG, BMP or WebP image.`;
     }
   }
-  return `${name} is not a TIFF file (it does not start with a TIFF header). Open a tiled pyramidal TIFF, Aperio SVS or OME-TIFF file.`;
+  return `${name} is not a TIFF file (it does not start with a TIFF header). Open a pyramidal or striped TIFF, Aperio SVS, OME-TIFF, Philips TIFF, or a PNG, JPEG, BMP or WebP image.`;
 }
 
 async function readIfd(

@@ -4,8 +4,9 @@ export function EmptyState({ onOpenFile, onDemo }: { onOpenFile(): void; onDemo(
       <div className="empty-card">
         <h1>Open a whole-slide image</h1>
         <p>
-          Drop a pyramidal TIFF anywhere on this page, choose a file, paste a URL, or try the demo slide.
-          Slides are read in your browser; nothing is uploaded.
+          Drop a slide anywhere on this page (pyramidal or striped TIFF, Aperio SVS, OME-TIFF, Philips TIFF,
+          or a PNG, JPEG, BMP or WebP image), choose a file, paste a URL, or try the demo slide. Slides are
+          read in your browser; nothing is uploaded.
         </p>
         <div className="empty-actions">
           <button type="button" className="btn primary" onClick={onOpenFile}>
