@@ -3,6 +3,10 @@
 # index; CPU torch.
 set -euo pipefail
 # --check: only say (exit status) whether everything is there; npm test uses it to fail early.
+# ONNX export + onnxruntime for the ONNX converter's parity tests (they skip without them).
+if [ "${1:-}" != --check ] && ! python3 -c 'import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ("onnx", "onnxruntime", "onnxscript")))'; then
+  python3 -m pip install -q onnx onnxruntime onnxscript || echo 'install-python: onnx/onnxruntime unavailable; ONNX parity tests will skip' >&2
+fi
 if python3 -c 'import torch, tifffile, numpy, skimage, shapely' 2>/dev/null; then exit 0; fi
 [ "${1:-}" = --check ] && exit 1
 python3 -m pip install -q torch==2.13.0 tifffile numpy scikit-image shapely || {

@@ -1,0 +1,214 @@
+"""Builds the ONNX test models for the TypeScript ONNX -> TF.js converter (src/inference/onnx/).
+
+Each model is exported with torch.onnx.export twice, legacy (dynamo=False, opset 17) and dynamo
+(dynamo=True, opset 18), with random weights (fixed seeds). For each export it writes
+<name>.<exporter>.onnx, the NCHW float32 input(s) and onnxruntime's outputs on them, into OUT
+(an ignored cache dir), plus manifest.json. Skips models whose files are already there.
+
+CLI: python3 -m training.make_onnx_tests --out .cache/onnx-tests [--only NAME,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .mrn import MRN
+from .unet import UNet
+
+BATCH = 2
+
+
+class Op(nn.Module):
+    def __init__(self, fn, *mods):
+        super().__init__()
+        self.fn = fn
+        self.mods = nn.ModuleList(mods)
+
+    def forward(self, x):
+        return self.fn(x, *self.mods)
+
+
+def per_op_models():
+    """name -> (module, input shape); non-default attributes throughout."""
+    c = nn.Conv2d
+    ops = {
+        'conv-asym-pad': (Op(lambda x, m: m(F.pad(x, (0, 1, 2, 0))), c(3, 4, 3, stride=2)), (BATCH, 3, 15, 16)),
+        'conv-dilated': (c(3, 5, 3, padding=2, dilation=2), (BATCH, 3, 16, 16)),
+        'conv-grouped': (c(4, 6, 3, padding=1, groups=2, stride=(1, 2)), (BATCH, 4, 16, 16)),
+        'conv-depthwise': (c(4, 8, 5, padding=2, groups=4, bias=False), (BATCH, 4, 16, 16)),
+        'conv-bn': (nn.Sequential(c(3, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU()), (BATCH, 3, 12, 12)),
+        'conv-transpose-outpad': (nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1), (BATCH, 3, 8, 8)),
+        'activations': (Op(lambda x: torch.cat([F.leaky_relu(x, 0.1), torch.sigmoid(x), torch.tanh(x),
+                                                F.relu6(x * 4), torch.clamp(x, -0.5, 0.3), F.hardsigmoid(x),
+                                                F.hardswish(x), F.gelu(x), torch.erf(x)], 1)), (BATCH, 2, 6, 6)),
+        'softmax-channels': (Op(lambda x: torch.softmax(x, 1)), (BATCH, 3, 8, 8)),
+        'pools': (Op(lambda x: torch.cat([F.max_pool2d(x, 3, 2, 1), F.avg_pool2d(x, 2, 2),
+                                          F.avg_pool2d(F.pad(x, (1, 1, 1, 1)), 3, 2)[:, :, :8, :8]], 1)), (BATCH, 3, 16, 16)),
+        'global-pool-gemm': (Op(lambda x, l: torch.sigmoid(l(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)))[:, :, None, None]
+                                * x, nn.Linear(3, 3)), (BATCH, 3, 8, 8)),
+        'arith-broadcast': (Op(lambda x: ((x + 1.5) * x[:, :1] - x.mean(dim=(2, 3), keepdim=True)) / (x.abs() + 2) - 0.25), (BATCH, 3, 8, 8)),
+        'split-slice-pad': (Op(lambda x: torch.cat([*torch.split(x, [1, 2], 1)[::-1],
+                                                    F.pad(x[:, :, 2:-2, 1:7], (1, 1, 2, 2), value=0.5)], 1)), (BATCH, 3, 8, 8)),
+        'reshape-transpose': (Op(lambda x: x.reshape(x.shape[0], 3, 2, 4, 8).permute(0, 2, 1, 3, 4).reshape(x.shape[0], 6, 4, 8).transpose(2, 3).unsqueeze(1).squeeze(1)), (BATCH, 3, 8, 8)),
+    }
+    ops['matmul'] = (Op(lambda x, w: torch.matmul(x, w.weight), nn.Linear(8, 8)), (BATCH, 3, 8, 8))
+    for mode, kw in {'nearest': {'mode': 'nearest'},
+                     'bilinear-half-pixel': {'mode': 'bilinear', 'align_corners': False},
+                     'bilinear-align-corners': {'mode': 'bilinear', 'align_corners': True}}.items():
+        ops[f'resize-{mode}'] = (Op(lambda x, kw=kw: F.interpolate(x, scale_factor=2, **kw)), (BATCH, 3, 5, 6))
+    ops['resize-size'] = (Op(lambda x: F.interpolate(x, size=(7, 9), mode='bilinear', align_corners=False)), (BATCH, 3, 5, 6))
+    return ops
+
+
+class FPNHead(nn.Module):
+    """DeepLab/FPN-style: strided encoder, dilated ASPP branches, bilinear Resize back up."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1), nn.BatchNorm2d(8), nn.ReLU(),
+                                  nn.Conv2d(8, 16, 3, 2, 1), nn.BatchNorm2d(16), nn.ReLU())
+        self.aspp = nn.ModuleList([nn.Conv2d(16, 8, 3, padding=d, dilation=d) for d in (1, 2, 4)])
+        self.pool = nn.Conv2d(16, 8, 1)
+        self.fuse = nn.Conv2d(32, 8, 1)
+        self.lateral = nn.Conv2d(8, 8, 1)
+        self.head = nn.Conv2d(8, 2, 3, padding=1)
+
+    def forward(self, x):
+        s1 = self.stem[:3](x)
+        f = self.stem[3:](s1)
+        g = F.interpolate(self.pool(F.adaptive_avg_pool2d(f, 1)), size=f.shape[-2:], mode='bilinear', align_corners=False)
+        y = self.fuse(torch.cat([*(F.relu(a(f)) for a in self.aspp), g], 1))
+        y = F.interpolate(y, size=s1.shape[-2:], mode='bilinear', align_corners=False) + self.lateral(s1)
+        return F.interpolate(self.head(y), size=x.shape[-2:], mode='bilinear', align_corners=False)
+
+
+class GroupedNet(nn.Module):
+    """MobileNet-style: depthwise + grouped convs, Hardswish, a residual."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.Hardswish())
+        self.dw = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.BatchNorm2d(8), nn.ReLU6())
+        self.g = nn.Conv2d(8, 8, 3, padding=1, groups=4)
+        self.up = nn.ConvTranspose2d(8, 4, 2, stride=2)
+        self.out = nn.Conv2d(4, 1, 1)
+
+    def forward(self, x):
+        a = self.a(x)
+        y = self.g(self.dw(F.max_pool2d(a, 2))) + F.avg_pool2d(a, 2)
+        return torch.sigmoid(self.out(F.relu(self.up(y))))
+
+
+class TimmUNet(nn.Module):
+    """A U-Net decoder on a timm encoder (features_only)."""
+
+    def __init__(self, name='resnet10t'):
+        super().__init__()
+        import timm
+        self.enc = timm.create_model(name, pretrained=False, features_only=True)
+        ch = self.enc.feature_info.channels()
+        self.dec = nn.ModuleList([nn.Conv2d(ch[i] + ch[i - 1], ch[i - 1], 3, padding=1) for i in range(len(ch) - 1, 0, -1)])
+        self.head = nn.Conv2d(ch[0], 2, 1)
+
+    def forward(self, x):
+        feats = self.enc(x)
+        y = feats[-1]
+        for conv, skip in zip(self.dec, reversed(feats[:-1])):
+            y = F.relu(conv(torch.cat([F.interpolate(y, size=skip.shape[-2:], mode='nearest'), skip], 1)))
+        return F.interpolate(self.head(y), size=x.shape[-2:], mode='bilinear', align_corners=False)
+
+
+def network_models():
+    torch.manual_seed(5)
+    nets = {
+        'unet': (UNet(width=4, depth=4, upsample='transposed'), [(BATCH, 3, 64, 64)]),
+        'mrn-bilinear': (MRN(width=3, depth=4, upsample='bilinear'), [(BATCH, 3, 64, 64), (BATCH, 3, 64, 64)]),
+        'fpn-aspp': (FPNHead(), [(BATCH, 3, 32, 32)]),
+        'grouped-net': (GroupedNet(), [(BATCH, 3, 32, 32)]),
+    }
+    try:  # timm imports torchvision, which must match the installed torch
+        nets['timm-resnet10t-unet'] = (TimmUNet(), [(BATCH, 3, 64, 64)])
+    except Exception as e:
+        print(f'timm U-Net skipped: {type(e).__name__}: {e}', file=sys.stderr)
+    return nets
+
+
+def randomise_bn(model: nn.Module, seed: int):
+    g = torch.Generator().manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.2)
+            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+            m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+            m.bias.data.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+
+
+def export_one(model, shapes, path: Path, dynamo: bool, seed: int):
+    import onnxruntime as ort
+
+    model.eval()
+    randomise_bn(model, seed)
+    g = torch.Generator().manual_seed(seed)
+    xs = [torch.randn(*s, generator=g) for s in shapes]
+    names = list(getattr(model, 'input_names', None) or [f'input{i}' if i else 'input' for i in range(len(shapes))])
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        if dynamo:
+            torch.onnx.export(model, tuple(xs), str(path), input_names=names, output_names=['output'],
+                              dynamo=True, opset_version=18, verbose=False, optimize=True, external_data=False)
+        else:
+            torch.onnx.export(model, tuple(xs), str(path), input_names=names, output_names=['output'],
+                              dynamo=False, opset_version=17)
+    sess = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+    feeds = {i.name: x.numpy() for i, x in zip(sess.get_inputs(), xs)}
+    (y,) = sess.run(None, feeds)
+    files = {}
+    for k, (n, v) in enumerate(feeds.items()):
+        f = path.with_suffix(f'.in{k}.bin')
+        f.write_bytes(np.ascontiguousarray(v, dtype='<f4').tobytes())
+        files[n] = {'file': f.name, 'shape': list(v.shape)}
+    of = path.with_suffix('.out.bin')
+    of.write_bytes(np.ascontiguousarray(y, dtype='<f4').tobytes())
+    return {'onnx': path.name, 'inputs': files, 'output': {'file': of.name, 'shape': list(y.shape)}}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--out', default='.cache/onnx-tests')
+    ap.add_argument('--only', default='')
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / 'manifest.json'
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    only = set(filter(None, args.only.split(',')))
+    models = {k: (m, [s]) for k, (m, s) in per_op_models().items()}
+    models.update(network_models())
+    for seed, (name, (model, shapes)) in enumerate(models.items()):
+        if only and name not in only:
+            continue
+        for exporter in ('legacy', 'dynamo'):
+            key = f'{name}.{exporter}'
+            if key in manifest and ('error' in manifest[key] or (out / manifest[key]['output']['file']).exists()):
+                continue
+            try:
+                manifest[key] = {'model': name, 'exporter': exporter,
+                                 **export_one(model, shapes, out / f'{key}.onnx', exporter == 'dynamo', 100 + seed)}
+                print(f'exported {key}', file=sys.stderr)
+            except Exception as e:  # an export the installed torch cannot do is reported, not hidden
+                manifest[key] = {'model': name, 'exporter': exporter, 'error': f'{type(e).__name__}: {e}'[:500]}
+                print(f'FAILED {key}: {e}', file=sys.stderr)
+    manifest_path.write_text(json.dumps(manifest, indent=1))
+
+
+if __name__ == '__main__':
+    main()
