@@ -1,0 +1,114 @@
+// One slide, one model, the whole slide: the browser's own pipeline without the browser. Tissue
+// detection → planWholeSlide at the model's target mpp with the app's keep margin → runAnalysis
+// (fixed batches, MRN context from the shared low-res cache) → ProbabilityStore → the same
+// summary, regions and metrics the viewer exports. No Node imports: it runs wherever the slide
+// reader and a Predictor do (the batch runs it in a worker thread).
+//
+// Usage:
+//   const r = await analyzeSlide({ source, model, predictor: engine, backend: 'wasm', threshold: 0.5,
+//                                  truth: { text, name } | null, signal, onProgress: (done, total) => {} });
+//   r.summary.tumourAreaMm2; r.regions; r.store
+
+import { ContextCache } from '../analysis/context-cache';
+import { groundTruthFromAnnotations } from '../analysis/ground-truth';
+import { type Predictor, runAnalysis } from '../analysis/scheduler';
+import { detectTissue } from '../analysis/tissue-detection';
+import { planWholeSlide } from '../analysis/viewport-planner';
+import { parseAnnotations } from '../annotations/parse-annotations';
+import { segmentationMetrics } from '../heatmap/metrics';
+import { ProbabilityStore } from '../heatmap/probability-store';
+import { type RegionCollection, tumourRegions } from '../heatmap/region-export';
+import { slideFingerprint } from '../heatmap/result-persistence';
+import { type AnalysisSummary, buildSummary } from '../heatmap/summary';
+import type { LoadedModel } from '../inference/model-loader';
+import type { SlideSource } from '../slide/slide-types';
+
+/** Output pixels dropped on each side of a patch: the app's keepMarginFor (src/state/analysis-session.ts). */
+export const keepMarginFor = (targetSize: number) => Math.max(1, Math.round(targetSize / 8));
+/** Regions below this area are dropped, as in the viewer's GeoJSON export. */
+export const MIN_REGION_UM2 = 100;
+
+export interface TruthText {
+  text: string;
+  name: string;
+}
+
+export interface SlideAnalysisOptions {
+  source: SlideSource;
+  model: LoadedModel;
+  predictor: Predictor;
+  /** backend name for the summary */
+  backend: string;
+  threshold?: number;
+  truth?: TruthText | null;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SlideAnalysis {
+  store: ProbabilityStore;
+  summary: AnalysisSummary;
+  regions: RegionCollection;
+  background: number;
+  fingerprint: string | null;
+}
+
+export async function analyzeSlide(o: SlideAnalysisOptions): Promise<SlideAnalysis> {
+  const threshold = o.threshold ?? 0.5;
+  const meta = o.source.metadata;
+  const slideMpp = meta.mpp;
+  if (!slideMpp)
+    throw new Error(`${meta.name} does not say its resolution (µm per pixel); the batch cannot analyse it.`);
+  const geometry = o.model.geometry;
+  const margin = keepMarginFor(geometry.targetSize);
+  const started = performance.now();
+  const tissue = await detectTissue(o.source, { signal: o.signal });
+  const plan = planWholeSlide({ slide: meta, slideMpp, geometry, keepMargin: margin, tissue });
+  const store = new ProbabilityStore({
+    modelId: o.model.card.id,
+    targetMpp: geometry.targetMpp,
+    slideMpp,
+    targetSize: geometry.targetSize,
+    margin,
+  });
+  const contextCache =
+    geometry.contextMpp !== undefined
+      ? new ContextCache(o.source, { contextDownsample: geometry.contextMpp / slideMpp })
+      : null;
+  const result = await runAnalysis({
+    source: o.source,
+    slideMpp,
+    spec: o.model.spec,
+    geometry,
+    patches: plan.patches,
+    predictor: o.predictor,
+    store,
+    contextCache,
+    signal: o.signal,
+    onProgress: (p) => o.onProgress?.(p.done, p.total),
+  });
+  const elapsedMs = performance.now() - started;
+  const regions = tumourRegions(store, { threshold, minAreaUm2: MIN_REGION_UM2 });
+  let metrics = null;
+  if (o.truth) {
+    const set = parseAnnotations(o.truth.text, o.truth.name);
+    if (set.regions.length > 0) {
+      const gt = groundTruthFromAnnotations(set, meta, o.truth.name);
+      metrics = segmentationMetrics(store, gt.truth, { threshold });
+    }
+  }
+  const fingerprint = await slideFingerprint({ ...meta, mpp: slideMpp }).catch(() => null);
+  const summary = buildSummary({
+    store,
+    slide: meta,
+    modelName: o.model.card.name,
+    backend: o.backend,
+    elapsedMs,
+    patches: result.done - result.cached,
+    threshold,
+    regions,
+    metrics,
+    fingerprint,
+  });
+  return { store, summary, regions, background: plan.background, fingerprint };
+}

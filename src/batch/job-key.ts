@@ -1,0 +1,37 @@
+// Identities and keys of batch jobs: a job is one slide (its source, size and modification time or
+// ETag) with one model (its id and a hash of its files). Re-running the same slide with the same
+// model gives the same key, so BullMQ deduplicates it and the output folder can be skipped.
+//
+// Usage:
+//   const key = jobKey(slide.identity, { id: 'unet', version: 'a1b2c3d4e5f6' });  // 'j' + 32 hex
+//   shortHash('/data/a/slide.svs')   // 8 hex, for telling apart two slides with the same name
+
+import { createHash } from 'node:crypto';
+
+export interface SlideIdentity {
+  /** absolute path, or the URL as given */
+  source: string;
+  /** bytes, when known */
+  size: number | null;
+  /** modification time (ms, files) or ETag / Last-Modified (URLs); null when the server gives none */
+  version: string | null;
+}
+
+export interface ModelIdentity {
+  id: string;
+  /** hash of the model's card, graph and weights */
+  version: string;
+}
+
+export function sha256(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function shortHash(text: string, length = 8): string {
+  return sha256(text).slice(0, length);
+}
+
+/** A BullMQ-safe job id (no ':'; not an integer), stable for the same slide and model. */
+export function jobKey(slide: SlideIdentity, model: ModelIdentity): string {
+  return `j${sha256(JSON.stringify(['mrn-batch/1', slide.source, slide.size, slide.version, model.id, model.version])).slice(0, 32)}`;
+}
