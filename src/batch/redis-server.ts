@@ -13,7 +13,14 @@ import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 
 /** The settings BullMQ asks for, as redis-server arguments (deploy/redis.conf has the same). */
-export const REDIS_ARGS = ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'];
+export const REDIS_ARGS = [
+  '--appendonly',
+  'yes',
+  '--appendfsync',
+  'always',
+  '--maxmemory-policy',
+  'noeviction',
+];
 
 export interface LocalRedis {
   url: string;
@@ -39,7 +46,11 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(options: { port: number; dir: string; log?: (m: string) => void }): Promise<LocalRedis> {
+export async function startRedis(options: {
+  port: number;
+  dir: string;
+  log?: (m: string) => void;
+}): Promise<LocalRedis> {
   mkdirSync(options.dir, { recursive: true });
   let child: ChildProcess | null = null;
   const exited = () =>
@@ -54,7 +65,17 @@ export async function startRedis(options: { port: number; dir: string; log?: (m:
       if (await ping(options.port)) throw new Error(`port ${options.port} already has a Redis`);
       child = spawn(
         'redis-server',
-        ['--port', String(options.port), '--bind', '127.0.0.1', '--dir', options.dir, '--save', '', ...REDIS_ARGS],
+        [
+          '--port',
+          String(options.port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          options.dir,
+          '--save',
+          '',
+          ...REDIS_ARGS,
+        ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
       child.stderr?.on('data', (d) => options.log?.(`redis: ${d}`));
@@ -64,7 +85,8 @@ export async function startRedis(options: { port: number; dir: string; log?: (m:
       const deadline = Date.now() + 20_000;
       const ready = (async () => {
         while (!(await ping(options.port))) {
-          if (Date.now() > deadline) throw new Error(`redis-server did not answer on ${options.port} within 20 s`);
+          if (Date.now() > deadline)
+            throw new Error(`redis-server did not answer on ${options.port} within 20 s`);
           await new Promise((r) => setTimeout(r, 100));
         }
       })();
