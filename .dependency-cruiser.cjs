@@ -4,7 +4,7 @@
 //
 //   main.tsx            entry: wires everything
 //   ui, api             React UI; the window.mrnViewer scripting API (both drive state)
-//   state               zustand stores and the sessions that drive slides and analysis
+//   state, batch        zustand stores and the sessions that drive slides and analysis; the Node batch CLI's modules
 //   viewer, analysis,   OpenSeadragon glue; patch planning, scheduling, tissue, evaluation;
 //   synth               synthetic slide generator (training data, fixtures)
 //   inference, heatmap, TF.js engine and model cards; probability store, tiles, metrics, exports;
@@ -18,7 +18,7 @@
 const LAYERS = [
   ['main.tsx'],
   ['ui', 'api'],
-  ['state'],
+  ['state', 'batch'],
   ['viewer', 'analysis', 'synth'],
   ['inference', 'heatmap', 'annotations', 'glas'],
   ['geometry'],

@@ -11,8 +11,8 @@
 
 import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
-import { analyzeAll } from '../src/batch/analyze-command';
-import { planJobs } from '../src/batch/plan-jobs';
+import { analyzeAll } from '../src/batch/node/analyze-command';
+import { planJobs } from '../src/batch/node/plan-jobs';
 import { progressReporter } from '../src/batch/progress-report';
 
 const [command, ...rest] = process.argv.slice(2);
@@ -104,7 +104,7 @@ async function main(): Promise<number> {
     case 'enqueue':
     case 'worker':
     case 'status': {
-      const q = await import('../src/batch/queue-commands');
+      const q = await import('../src/batch/node/queue-commands');
       if (command === 'enqueue') {
         const { jobs } = await jobsFromArgs();
         const r = await q.enqueue(redisUrl(), jobs, {

@@ -9,9 +9,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ModelCard } from '../inference/model-card';
-import { type LoadedModel, loadModelWith } from '../inference/model-loader';
-import { nodeFileHandler, readModelCard, readModelJson } from '../inference/node-model-io';
+import type { ModelCard } from '../../inference/model-card';
+import { type LoadedModel, loadModelWith } from '../../inference/model-loader';
+import { nodeFileHandler, readModelCard, readModelJson } from '../../inference/node/node-model-io';
 import { sha256 } from './job-key';
 
 export interface ModelRef {

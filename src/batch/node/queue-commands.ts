@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
-import { readModelCard } from '../inference/node-model-io';
+import { readModelCard } from '../../inference/node/node-model-io';
 import { AnalysisPool } from './analysis-pool';
 import { modelVersion } from './batch-models';
 import { keyOf, type SlideJob, type SlideJobResult } from './slide-job';

@@ -11,7 +11,7 @@ import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createEngine, type Engine } from '../inference/engine';
+import { createEngine, type Engine } from '../../inference/engine';
 import { loadBatchModel, type ModelRef } from './batch-models';
 import { type LoadedPredictor, runSlideJob, type SlideJob } from './slide-job';
 

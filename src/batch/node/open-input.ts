@@ -8,12 +8,12 @@
 import { existsSync, openAsBlob, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { sidecarUrl } from '../analysis/ground-truth';
-import { createSharpJpegDecoder } from '../slide/decoders/jpeg-sharp';
-import { openSlide } from '../slide/open-slide';
-import { SlideError } from '../slide/slide-error';
-import type { SlideReader } from '../slide/tiff-slide';
-import type { TruthText } from './analyze-slide';
+import { sidecarUrl } from '../../analysis/ground-truth';
+import { createSharpJpegDecoder } from '../../slide/decoders/node/jpeg-sharp';
+import { openSlide } from '../../slide/open-slide';
+import { SlideError } from '../../slide/slide-error';
+import type { SlideReader } from '../../slide/tiff-slide';
+import type { TruthText } from '../analyze-slide';
 import type { SlideInput } from './slide-inputs';
 
 export async function openInput(input: SlideInput, signal?: AbortSignal): Promise<SlideReader> {

@@ -9,11 +9,11 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { gzipSync } from 'node:zlib';
-import type { Predictor } from '../analysis/scheduler';
-import { encodeHeatmapFile } from '../heatmap/heatmap-file';
-import { overviewPng } from '../heatmap/summary';
-import type { LoadedModel } from '../inference/model-loader';
-import { analyzeSlide, type SlideAnalysis } from './analyze-slide';
+import type { Predictor } from '../../analysis/scheduler';
+import { encodeHeatmapFile } from '../../heatmap/heatmap-file';
+import { overviewPng } from '../../heatmap/summary';
+import type { LoadedModel } from '../../inference/model-loader';
+import { analyzeSlide, type SlideAnalysis } from '../analyze-slide';
 import { writeFileAtomic, writeLogger } from './atomic-write';
 import type { ModelRef } from './batch-models';
 import { jobKey } from './job-key';

@@ -5,8 +5,8 @@
 //   const rows = await analyzeAll(jobs, { concurrency: 1, reporter, signal });
 
 import { basename } from 'node:path';
+import type { ProgressReporter } from '../progress-report';
 import { AnalysisPool } from './analysis-pool';
-import type { ProgressReporter } from './progress-report';
 import type { SlideJob, SlideJobResult } from './slide-job';
 
 export interface AnalyzeRow extends Partial<SlideJobResult> {

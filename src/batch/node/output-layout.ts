@@ -16,7 +16,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { StoreInfo } from '../heatmap/probability-store';
+import type { StoreInfo } from '../../heatmap/probability-store';
 import type { ModelIdentity, SlideIdentity } from './job-key';
 
 export const MANIFEST_FORMAT = 'mrn-batch-result';
