@@ -1,12 +1,13 @@
 // npm run bench -- <suite> [suite …]: runs benchmark suites (bench/<suite>.ts) and prints JSON.
-// Suites: tiles (slide reading), models (inference per backend), inference (viewport heatmaps).
+// Suites: tiles (slide reading), models (inference per backend), inference (viewport heatmaps),
+// batch (the batch CLI: one process vs 1/2/4 BullMQ workers, a killed worker, Redis per job).
 // With no suite named, all of them run in order.
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const SUITES = ['tiles', 'models', 'inference'] as const;
+const SUITES = ['tiles', 'models', 'inference', 'batch'] as const;
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = asked.length > 0 ? asked : [...SUITES];

@@ -284,5 +284,5 @@ describe.skipIf(!hasRedis)('batch on BullMQ with a real Redis', () => {
       expect(roundCoords(ga)).toEqual(roundCoords(gb));
       expect(existsSync(join(single, `s${seed}`, MODEL, 'manifest.json'))).toBe(true);
     }
-  }, 540_000);
+  }, 600_000);
 });

@@ -92,7 +92,8 @@ describe('runSlideJob', () => {
     expect(keyOf(changed)).not.toBe(keyOf(job));
     expect(await isDone(paths, keyOf(changed))).toBe(false);
     expect((await readManifest(paths.manifest))?.jobKey).toBe(keyOf(job));
-  });
+    // three whole-slide runs: minutes when the machine is shared
+  }, 300_000);
 
   it("fails a file that is no slide with the reader's error", async () => {
     const bad = join(dir, 'bad.tiff');
