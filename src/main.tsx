@@ -6,6 +6,7 @@ import { createRoot } from 'react-dom/client';
 import { registerAnalysisApi } from './api/analysis-api';
 import { installApi } from './api/mrn-viewer-api';
 import { AnalysisSession } from './state/analysis/analysis-session';
+import { setTruthLoader } from './state/open-files';
 import { SlideSession } from './state/slide-session';
 import { readUrlState } from './state/url-state';
 import { App } from './ui/app';
@@ -50,6 +51,7 @@ analysis = new AnalysisSession(session, {
 });
 bindBodyClasses();
 registerAnalysisApi(analysis);
+setTruthLoader((text, name) => analysis?.setTruthFromText(text, name));
 installApi(session);
 
 createRoot(document.getElementById('root')!).render(

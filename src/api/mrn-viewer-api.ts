@@ -2,7 +2,8 @@
  * Scripting API, installed as `window.mrnViewer` (for tests, benchmarks, notebooks and automation).
  *
  * ```js
- * await mrnViewer.open('https://example.org/slide.svs'); // or a File / Blob
+ * await mrnViewer.open('https://example.org/slide.svs'); // or a File / Blob, or [File, ...] (a DICOM
+ *                                   // series, a folder's files, a slide plus its annotation)
  * await mrnViewer.ready();            // open and the first view fully drawn
  * mrnViewer.state();                  // {status, error, format, width, height, levels, mpp, name, vendor, objective}
  * const r = await mrnViewer.readRegion({x: 1000, y: 2000, width: 256, height: 256, mpp: 1});
@@ -21,6 +22,7 @@
 
 import type { SlideFormat, SlideLevel } from '../slide/slide-types';
 import { type AppState, getState } from '../state/app-store';
+import { openFiles } from '../state/open-files';
 import type { SessionStats, SlideSession } from '../state/slide-session';
 import { toBase64 } from '../util/base64';
 import type { ViewState } from '../viewer/view-math';
@@ -38,6 +40,9 @@ export interface PublicState {
   name: string | null;
   vendor: string | null;
   objective: number | null;
+  compression: string | null;
+  /** label, overview and thumbnail images kept out of the pyramid (DICOM) */
+  associated: { kind: string; width: number; height: number }[];
 }
 
 export interface RegionResult {
@@ -51,7 +56,7 @@ export interface RegionResult {
 
 export interface MrnViewerApi {
   readonly version: 1;
-  open(input: string | File | Blob): Promise<PublicState>;
+  open(input: string | File | Blob | File[]): Promise<PublicState>;
   state(): PublicState;
   ready(): Promise<PublicState>;
   readRegion(q: {
@@ -91,6 +96,8 @@ export function publicState(s: AppState = getState()): PublicState {
     name: m?.name ?? null,
     vendor: m?.vendor ?? null,
     objective: m?.objective ?? null,
+    compression: m?.compression ?? null,
+    associated: m?.associated?.map((a) => ({ ...a })) ?? [],
   };
 }
 
@@ -99,8 +106,12 @@ export function createApi(session: SlideSession): MrnViewerApi {
   const api: MrnViewerApi = {
     version: 1,
     async open(input) {
+      if (Array.isArray(input)) {
+        if (!input.every((f) => f instanceof File)) throw new TypeError('open([...]) takes File objects.');
+        return publicState((await openFiles(session, input)).state);
+      }
       if (typeof input !== 'string' && !(input instanceof Blob)) {
-        throw new TypeError('open() takes a URL string, a File or a Blob.');
+        throw new TypeError('open() takes a URL string, a File or a Blob, or an array of Files.');
       }
       return publicState(await session.open(input));
     },

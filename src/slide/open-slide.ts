@@ -15,6 +15,9 @@ import { createNativeJpegDecoder } from './decoders/jpeg-native';
 import { createSharpJpegDecoder } from './decoders/node/jpeg-sharp';
 import { decodePlainImageNode } from './decoders/node/plain-image-node';
 import { decodePlainImageInBrowser, type PlainImageDecoder } from './decoders/plain-image-decoder';
+import { isDicomFile } from './dicom/dicom-file';
+import { isDicomWebSeriesUrl, openDicomWeb } from './dicom/dicomweb';
+import { openDicomFiles, openDicomSources } from './dicom/open-dicom';
 import { openHttpSource } from './http-source';
 import { checkPlainImageSize, PlainImageLevel } from './plain-image-level';
 import { PLAIN_IMAGE_LABEL, plainImageKind, probePlainImage } from './plain-image-probe';
@@ -41,6 +44,10 @@ export interface OpenSlideOptions {
   jpegDecoder?: JpegDecoder;
   /** browser URL of @cornerstonejs/codec-openjpeg's openjpegwasm_decode.wasm */
   openjpegWasmUrl?: string;
+  /** browser URL of @cornerstonejs/codec-charls's charlswasm_decode.wasm (DICOM JPEG-LS) */
+  charlsWasmUrl?: string;
+  /** DICOMweb: bearer token sent with every request (kept in memory only) */
+  bearerToken?: string;
   /** worker pool for LZW tiles (the slide worker passes geotiff's) */
   decoderPool?: DecoderPool;
   /** display name (default: file name or URL) */
@@ -60,10 +67,34 @@ export function defaultJpegDecoder(): JpegDecoder {
   return browserLike() ? createNativeJpegDecoder() : createSharpJpegDecoder();
 }
 
-export async function openSlide(input: Blob | string, options: OpenSlideOptions = {}): Promise<SlideReader> {
+export async function openSlide(
+  input: Blob | Blob[] | string,
+  options: OpenSlideOptions = {},
+): Promise<SlideReader> {
   const limits = resolveLimits(options.limits);
   const { signal } = options;
   signal?.throwIfAborted();
+  const dicomEnv = () => ({
+    jpeg: options.jpegDecoder ?? defaultJpegDecoder(),
+    openjpegWasmUrl: options.openjpegWasmUrl,
+    charlsWasmUrl: options.charlsWasmUrl,
+  });
+  // several files are one DICOM slide (a TIFF is always one file); a DICOMweb series URL too
+  if (Array.isArray(input)) {
+    if (input.length !== 1)
+      return openDicomFiles(input, { limits, signal, env: dicomEnv(), name: options.name });
+    input = input[0];
+  }
+  if (typeof input === 'string' && isDicomWebSeriesUrl(input)) {
+    return openDicomWeb(input, {
+      limits,
+      signal,
+      env: dicomEnv(),
+      name: options.name,
+      fetchImpl: options.fetchImpl,
+      bearerToken: options.bearerToken,
+    });
+  }
   let source: ByteSource;
   if (typeof input === 'string') {
     source = await openHttpSource(input, {
@@ -79,6 +110,9 @@ export async function openSlide(input: Blob | string, options: OpenSlideOptions 
   const name = options.name ?? displayName(input, source);
   try {
     if (source.size === 0) throw new SlideError('empty-file', `The file ${name} is empty (0 bytes).`);
+    if (await isDicomFile(source, signal)) {
+      return await openDicomSources([source], { limits, signal, env: dicomEnv(), name });
+    }
     const blocks = new BlockCache(source, 64 * 1024, limits.blockCacheBytes);
     const head = await blocks.read(0, 64 * 1024, signal);
     const plain = plainImageKind(head);

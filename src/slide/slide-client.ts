@@ -40,6 +40,8 @@ export interface OpenInWorkerOptions {
   name?: string;
   /** LZW in geotiff's worker pool (default true); false decodes them in the slide worker */
   decoderPool?: boolean;
+  /** DICOMweb bearer token, sent with every request and kept in memory only */
+  bearerToken?: string;
   /** use this worker instead of starting slide-worker.ts */
   worker?: Worker;
 }
@@ -54,7 +56,7 @@ function toSlideError(e: unknown): unknown {
 }
 
 export async function openSlideInWorker(
-  input: Blob | string,
+  input: Blob | Blob[] | string,
   signal?: AbortSignal,
   options: OpenInWorkerOptions = {},
 ): Promise<WorkerSlide> {
@@ -98,7 +100,12 @@ export async function openSlideInWorker(
     metadata = await call(signal, (id) =>
       remote.open(
         input,
-        { limits: options.limits, name: options.name, decoderPool: options.decoderPool },
+        {
+          limits: options.limits,
+          name: options.name,
+          decoderPool: options.decoderPool,
+          bearerToken: options.bearerToken,
+        },
         id,
       ),
     );

@@ -22,7 +22,11 @@ export type SlideErrorCode =
   | 'network'
   | 'cors'
   | 'closed'
-  | 'bad-request';
+  | 'bad-request'
+  | 'no-pixel-data'
+  | 'not-a-slide'
+  | 'several-slides'
+  | 'unauthorized';
 
 export class SlideError extends Error {
   readonly code: SlideErrorCode;

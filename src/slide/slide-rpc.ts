@@ -12,10 +12,12 @@ export interface WorkerOpenOptions {
   name?: string;
   /** decode LZW in geotiff's worker pool (default true; false: in the slide worker) */
   decoderPool?: boolean;
+  /** DICOMweb bearer token (memory only) */
+  bearerToken?: string;
 }
 
 export interface SlideWorkerApi {
-  open(input: Blob | string, options: WorkerOpenOptions, callId: number): Promise<SlideMetadata>;
+  open(input: Blob | Blob[] | string, options: WorkerOpenOptions, callId: number): Promise<SlideMetadata>;
   getTile(
     req: Omit<TileRequest, 'signal'>,
     as: TileFormatWanted,

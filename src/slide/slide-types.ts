@@ -8,10 +8,11 @@ export type SlideFormat =
   | 'striped-tiff'
   | 'hamamatsu-ndpi'
   | 'philips-tiff'
-  | 'plain-image';
+  | 'plain-image'
+  | 'dicom';
 
 /** where mpp came from: 'sidecar' is a `<name>.json` beside the file ({"mpp": 0.62}) */
-export type MppSource = 'tiff-resolution' | 'aperio' | 'ome' | 'philips' | 'sidecar' | 'user';
+export type MppSource = 'tiff-resolution' | 'aperio' | 'ome' | 'philips' | 'sidecar' | 'dicom' | 'user';
 
 export interface SlideLevel {
   width: number;
@@ -38,6 +39,8 @@ export interface SlideMetadata {
   objective: number | null;
   compression: string;
   byteLength: number | null;
+  /** label, overview and thumbnail images kept out of the pyramid (DICOM) */
+  associated?: { kind: 'label' | 'overview' | 'thumbnail' | 'macro'; width: number; height: number }[];
 }
 
 export interface RgbaImage {

@@ -2,6 +2,7 @@
 // resampling all run off the main thread. One worker serves one slide. See slide-client.ts.
 // A thin shell: formats are chosen in open-slide.ts, tiles become bitmaps in decoders/tile-bitmap.ts.
 
+import charlsWasmUrl from '@cornerstonejs/codec-charls/decodewasm?url';
 import openjpegWasmUrl from '@cornerstonejs/codec-openjpeg/decodewasm?url';
 import * as Comlink from 'comlink';
 import { createLazyDecoderPool, type LazyDecoderPool, poolServes } from './decoders/geotiff-pool';
@@ -52,7 +53,7 @@ const bitmaps =
     : null;
 
 const api: SlideWorkerApi = {
-  async open(input: Blob | string, options: WorkerOpenOptions, callId: number) {
+  async open(input: Blob | Blob[] | string, options: WorkerOpenOptions, callId: number) {
     slide?.close();
     slide = null;
     pool?.destroy();
@@ -64,6 +65,8 @@ const api: SlideWorkerApi = {
         name: options.name,
         jpegDecoder: createNativeJpegDecoder(),
         openjpegWasmUrl,
+        charlsWasmUrl,
+        bearerToken: options.bearerToken,
         decoderPool: pool ?? undefined,
       }),
     );

@@ -31,6 +31,7 @@ const URL_WRITE_DELAY_MS = 300;
 function inputLabel(input: SlideInput): string {
   if (typeof input === 'string') return decodeURIComponent(input.split(/[?#]/)[0].split('/').pop() || input);
   if (input instanceof File) return input.name;
+  if (Array.isArray(input)) return `${input.length} files`;
   return 'slide';
 }
 

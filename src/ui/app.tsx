@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'react';
 import type { AnalysisSession } from '../state/analysis/analysis-session';
 import { getAnalysis } from '../state/analysis-store';
 import { getState, setState } from '../state/app-store';
+import { openFiles } from '../state/open-files';
 import type { SlideSession } from '../state/slide-session';
 import { useAppStore } from '../state/use-app-store';
 import { AnalysisPanel } from './analysis/analysis-panel';
@@ -65,6 +66,7 @@ export function App({ session, analysis }: { session: SlideSession; analysis: An
       <TopBar
         fileInput={fileInput}
         onOpen={(input) => void session.open(input)}
+        onOpenFiles={(files) => void openFiles(session, files)}
         onDemo={() => void session.open(DEMO_SLIDE_URL)}
         onHome={() => session.viewer.goHome()}
         onHeatmap={() => analysis.display.toggleHeatmap()}
@@ -85,7 +87,9 @@ export function App({ session, analysis }: { session: SlideSession; analysis: An
         <ScaleBar />
       </div>
       <HelpOverlay />
-      <DropZone onFile={(file) => void session.open(file)} />
+      <DropZone
+        onFiles={(files) => void (files.length === 1 ? session.open(files[0]) : openFiles(session, files))}
+      />
     </div>
   );
 }

@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
+import { droppedFiles } from './dropped-files';
 
-/** Accepts a file dropped anywhere on the page. */
-export function DropZone({ onFile }: { onFile(file: File): void }) {
+/** Accepts files and folders dropped anywhere on the page. */
+export function DropZone({ onFiles }: { onFiles(files: File[]): void }) {
   const [active, setActive] = useState(false);
-  const onFileRef = useRef(onFile);
-  onFileRef.current = onFile;
+  const onFileRef = useRef(onFiles);
+  onFileRef.current = onFiles;
   useEffect(() => {
     let depth = 0;
     const hasFiles = (e: DragEvent) => !!e.dataTransfer && [...e.dataTransfer.types].includes('Files');
@@ -28,8 +29,10 @@ export function DropZone({ onFile }: { onFile(file: File): void }) {
       e.preventDefault();
       depth = 0;
       setActive(false);
-      const file = e.dataTransfer?.files[0];
-      if (file) onFileRef.current(file);
+      if (!e.dataTransfer) return;
+      void droppedFiles(e.dataTransfer).then((files) => {
+        if (files.length) onFileRef.current(files);
+      });
     };
     window.addEventListener('dragenter', enter);
     window.addEventListener('dragleave', leave);

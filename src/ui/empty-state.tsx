@@ -5,8 +5,9 @@ export function EmptyState({ onOpenFile, onDemo }: { onOpenFile(): void; onDemo(
         <h1>Open a whole-slide image</h1>
         <p>
           Drop a slide anywhere on this page (pyramidal or striped TIFF, Aperio SVS, OME-TIFF, Philips TIFF,
-          or a PNG, JPEG, BMP or WebP image), choose a file, paste a URL, or try the demo slide. Slides are
-          read in your browser; nothing is uploaded.
+          a DICOM slide’s files or folder, or a PNG, JPEG, BMP or WebP image), choose files, paste a URL (a
+          file, or a DICOMweb series), or try the demo slide. Slides are read in your browser; nothing is
+          uploaded.
         </p>
         <div className="empty-actions">
           <button type="button" className="btn primary" onClick={onOpenFile}>
@@ -17,7 +18,8 @@ export function EmptyState({ onOpenFile, onDemo }: { onOpenFile(): void; onDemo(
           </button>
         </div>
         <p className="formats">
-          Aperio SVS · generic tiled pyramidal TIFF / BigTIFF · OME-TIFF — JPEG, JPEG 2000, LZW, Deflate
+          Aperio SVS · generic tiled pyramidal TIFF / BigTIFF · OME-TIFF · DICOM WSI (files or DICOMweb) —
+          JPEG, JPEG 2000, JPEG-LS, LZW, Deflate
         </p>
       </div>
     </div>

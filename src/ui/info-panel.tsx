@@ -1,6 +1,7 @@
 import { setState } from '../state/app-store';
 import { useAppStore } from '../state/use-app-store';
 import { formatBytes } from '../viewer/view-math';
+import { AssociatedImages } from './associated-images';
 
 const MPP_SOURCE: Record<string, string> = {
   'tiff-resolution': 'TIFF resolution tags',
@@ -8,6 +9,7 @@ const MPP_SOURCE: Record<string, string> = {
   ome: 'OME-XML',
   philips: 'Philips XML',
   sidecar: '<name>.json sidecar',
+  dicom: 'DICOM PixelSpacing',
   user: 'entered by you',
 };
 
@@ -19,6 +21,7 @@ const FORMAT: Record<string, string> = {
   'hamamatsu-ndpi': 'Hamamatsu NDPI',
   'philips-tiff': 'Philips TIFF',
   'plain-image': 'Plain image',
+  dicom: 'DICOM WSI',
 };
 
 export function InfoPanel() {
@@ -101,6 +104,7 @@ export function InfoPanel() {
               ))}
             </tbody>
           </table>
+          <AssociatedImages metadata={m} />
         </>
       )}
     </aside>

@@ -3,17 +3,21 @@ import { useAnalysisStore } from '../state/analysis-store';
 import { getState, setState } from '../state/app-store';
 import { useAppStore } from '../state/use-app-store';
 import { formatMagnification, magnification } from '../viewer/view-math';
+import { FolderPicker } from './folder-picker';
+import { TokenField } from './token-field';
 
 interface Props {
   fileInput: RefObject<HTMLInputElement | null>;
   onOpen(input: File | string): void;
+  /** several files at once (a DICOM series, a slide plus its annotation, a folder) */
+  onOpenFiles(files: File[]): void;
   onDemo(): void;
   onHome(): void;
   onHeatmap(): void;
   onPanel(): void;
 }
 
-export function TopBar({ fileInput, onOpen, onDemo, onHome, onHeatmap, onPanel }: Props) {
+export function TopBar({ fileInput, onOpen, onOpenFiles, onDemo, onHome, onHeatmap, onPanel }: Props) {
   const heatmap = useAnalysisStore((a) => a.heatmapVisible);
   const panelOpen = useAnalysisStore((a) => a.panelOpen);
   const [url, setUrl] = useState('');
@@ -43,14 +47,17 @@ export function TopBar({ fileInput, onOpen, onDemo, onHome, onHeatmap, onPanel }
           ref={fileInput}
           type="file"
           data-testid="file-input"
-          accept=".tif,.tiff,.svs,.ome.tif,.ome.tiff,.tf8,.btf,.ndpi,.png,.jpg,.jpeg,.bmp,.webp,image/tiff,image/png,image/jpeg,image/bmp,image/webp"
+          accept=".tif,.tiff,.svs,.ome.tif,.ome.tiff,.tf8,.btf,.ndpi,.png,.jpg,.jpeg,.bmp,.webp,.dcm,.dicom,.xml,.geojson,.json,image/tiff,image/png,image/jpeg,image/bmp,image/webp"
+          multiple
           hidden
           onChange={(e) => {
-            const f = e.target.files?.[0];
-            if (f) onOpen(f);
+            const files = [...(e.target.files ?? [])];
+            if (files.length === 1) onOpen(files[0]);
+            else if (files.length > 1) onOpenFiles(files);
             e.target.value = '';
           }}
         />
+        <FolderPicker onFiles={onOpenFiles} />
         <form
           className="url-form"
           onSubmit={(e) => {
@@ -66,6 +73,7 @@ export function TopBar({ fileInput, onOpen, onDemo, onHome, onHeatmap, onPanel }
             value={url}
             onChange={(e) => setUrl(e.target.value)}
           />
+          <TokenField />
           <button type="submit" className="btn" disabled={!url.trim()}>
             Open URL
           </button>

@@ -2,7 +2,8 @@
 // tiles arrive as transferred ImageBitmaps.
 
 import { openSlideInWorker } from '../slide/slide-client';
+import { dicomWebToken } from './dicomweb-token';
 import type { SlideOpener } from './viewer-slide';
 
 export const openViewerSlide: SlideOpener = (input, signal) =>
-  openSlideInWorker(input, signal, { tileFormat: 'bitmap' });
+  openSlideInWorker(input, signal, { tileFormat: 'bitmap', bearerToken: dicomWebToken() ?? undefined });

@@ -13,7 +13,8 @@ export interface ViewerSlide {
   close(): void;
 }
 
-export type SlideInput = File | Blob | string;
+/** a URL, one file, or several files of one slide (DICOM) */
+export type SlideInput = File | Blob | Blob[] | string;
 
 export type SlideOpener = (input: SlideInput, signal: AbortSignal) => Promise<ViewerSlide>;
 

@@ -1,0 +1,99 @@
+// Sorts files dropped or picked together (folders included) before anything opens: slide files,
+// annotation/mask files, model files, batch-output folders. A slide with its annotation is one
+// slide plus its truth; files of two different slides are refused (DICOM series are checked
+// again when the files are parsed). Decided by name and path, plus the first bytes of files
+// whose name says nothing.
+
+export type FileKind = 'slide' | 'annotation' | 'model' | 'batch-output' | 'other';
+
+export interface SortedFiles {
+  /** one slide: a single TIFF-like file, or the DICOM files of one series */
+  slide: File[];
+  annotations: File[];
+  models: File[];
+  /** top-level folders holding batch results (manifest.json with a heatmap) */
+  batchOutputs: string[];
+  ignored: File[];
+  /** a sentence when the files hold more than one slide; nothing should open then */
+  conflict: string | null;
+}
+
+const SLIDE_EXT = /\.(tiff?|svs|btf|tf8|ome\.tiff?|ndpi|scn|bif|vms|mrxs|dcm|dicom)$/i;
+const ANNOTATION_EXT = /\.(xml|geojson|json)$/i;
+const MODEL_NAMES = /(^|\/)(model\.json|card\.json|group\d+-shard\d+of\d+(\.bin)?|[^/]+\.onnx)$/i;
+const BATCH_FILES = /(^|\/)(manifest\.json|summary\.json|heatmap\.bin\.gz|regions\.geojson|heatmap\.png)$/i;
+
+/** The path within a dropped folder, or the bare name. */
+export function pathOf(f: File): string {
+  return (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
+}
+
+async function isDicom(f: File): Promise<boolean> {
+  if (f.size < 132) return false;
+  const b = new Uint8Array(await f.slice(128, 132).arrayBuffer());
+  return String.fromCharCode(...b) === 'DICM';
+}
+
+async function isTiff(f: File): Promise<boolean> {
+  const b = new Uint8Array(await f.slice(0, 4).arrayBuffer());
+  return (b[0] === 0x49 && b[1] === 0x49) || (b[0] === 0x4d && b[1] === 0x4d);
+}
+
+export async function classify(f: File, batchDirs: Set<string>): Promise<FileKind> {
+  const p = pathOf(f);
+  const dir = p.includes('/') ? p.slice(0, p.indexOf('/')) : '';
+  if (dir && batchDirs.has(dir)) return 'batch-output';
+  if (MODEL_NAMES.test(p)) return 'model';
+  if (SLIDE_EXT.test(p)) return 'slide';
+  if (ANNOTATION_EXT.test(p)) return 'annotation';
+  // DICOM files are often named by UID, without an extension
+  if ((await isDicom(f)) || (await isTiff(f))) return 'slide';
+  return 'other';
+}
+
+export async function sortFiles(files: File[]): Promise<SortedFiles> {
+  // a folder (first path segment) is a batch output when it holds a manifest and a heatmap
+  const byDir = new Map<string, string[]>();
+  for (const f of files) {
+    const p = pathOf(f);
+    if (!p.includes('/')) continue;
+    const d = p.slice(0, p.indexOf('/'));
+    byDir.set(d, [...(byDir.get(d) ?? []), p]);
+  }
+  const batchDirs = new Set(
+    [...byDir]
+      .filter(
+        ([, ps]) =>
+          ps.some((p) => /manifest\.json$/i.test(p)) &&
+          ps.some((p) => BATCH_FILES.test(p) && /heatmap/i.test(p)),
+      )
+      .map(([d]) => d),
+  );
+  const out: SortedFiles = {
+    slide: [],
+    annotations: [],
+    models: [],
+    batchOutputs: [...batchDirs],
+    ignored: [],
+    conflict: null,
+  };
+  const kinds = await Promise.all(files.map((f) => classify(f, batchDirs)));
+  const slides: File[] = [];
+  files.forEach((f, i) => {
+    const k = kinds[i];
+    if (k === 'slide') slides.push(f);
+    else if (k === 'annotation') out.annotations.push(f);
+    else if (k === 'model') out.models.push(f);
+    else if (k === 'other') out.ignored.push(f);
+  });
+  const dicom = await Promise.all(slides.map(isDicom));
+  const single = slides.filter((_, i) => !dicom[i]);
+  const series = slides.filter((_, i) => dicom[i]);
+  if (single.length > 1 || (single.length === 1 && series.length > 0)) {
+    const names = slides.slice(0, 3).map(pathOf).join(', ');
+    out.conflict = `These files are ${single.length + (series.length ? 1 : 0)} different slides (${names}${slides.length > 3 ? ', …' : ''}); open one slide at a time.`;
+    return out;
+  }
+  out.slide = single.length ? single : series;
+  return out;
+}

@@ -1,0 +1,66 @@
+// Opens what was dropped or picked together (files, whole folders): sorted by kind first
+// (src/slide/file-kinds.ts), then one slide opens and its annotation becomes its ground truth.
+// Two different slides open nothing and say so. Models and batch outputs are named, not opened.
+
+import { sortFiles } from '../slide/file-kinds';
+import { type AppState, getState, setState } from './app-store';
+import type { SlideSession } from './slide-session';
+
+type TruthLoader = (text: string, name: string) => unknown;
+let truthLoader: TruthLoader | null = null;
+
+/** Wired by main.tsx: how an annotation file becomes the open slide's ground truth. */
+export function setTruthLoader(load: TruthLoader): void {
+  truthLoader = load;
+}
+
+export interface OpenFilesResult {
+  state: AppState;
+  /** the annotation loaded as ground truth, if one came along */
+  truth: string | null;
+  notes: string[];
+}
+
+export async function openFiles(session: SlideSession, files: File[]): Promise<OpenFilesResult> {
+  const sorted = await sortFiles(files);
+  const notes: string[] = [];
+  if (sorted.models.length)
+    notes.push(`${sorted.models.length} model file(s) left alone: add models in the Analysis panel.`);
+  if (sorted.batchOutputs.length)
+    notes.push(`Batch output folder(s) ${sorted.batchOutputs.join(', ')} left alone.`);
+  if (sorted.conflict) {
+    const open = getState().metadata !== null;
+    setState({
+      error: sorted.conflict,
+      status: open ? getState().status : 'error',
+      notice: { kind: 'error', message: sorted.conflict },
+    });
+    return { state: getState(), truth: null, notes };
+  }
+  if (sorted.slide.length === 0) {
+    const message =
+      sorted.annotations.length && getState().metadata
+        ? null
+        : `No slide among ${files.length === 1 ? files[0].name : `these ${files.length} files`}.`;
+    if (message) {
+      setState({ notice: { kind: 'error', message } });
+      return { state: getState(), truth: null, notes };
+    }
+  }
+  const state =
+    sorted.slide.length === 0
+      ? getState()
+      : await session.open(sorted.slide.length === 1 ? sorted.slide[0] : sorted.slide);
+  let truth: string | null = null;
+  const annotation = sorted.annotations[0];
+  if (annotation && state.status === 'ready' && truthLoader) {
+    try {
+      truthLoader(await annotation.text(), annotation.name);
+      truth = annotation.name;
+    } catch (e) {
+      notes.push(`${annotation.name} could not be used as ground truth: ${(e as Error).message}`);
+    }
+  }
+  if (notes.length) setState({ notice: { kind: 'warning', message: notes.join(' ') } });
+  return { state: getState(), truth, notes };
+}
