@@ -3,6 +3,9 @@ import { defineConfig } from '@playwright/test';
 // One worker: the machine has two shared cores, and the tests are timing-sensitive enough.
 // MRN_E2E_PORT lets several checkouts run their e2e suites side by side.
 export const APP_PORT = Number(process.env.MRN_E2E_PORT ?? 5199);
+// e2e/dicom.spec.ts starts Orthanc here; the app's dev server proxies /dicom-web to it
+export const ORTHANC_PORT = Number(process.env.MRN_ORTHANC_PORT ?? 7160);
+process.env.MRN_DICOMWEB_PROXY ??= `http://127.0.0.1:${ORTHANC_PORT}`;
 
 export default defineConfig({
   testDir: 'e2e',

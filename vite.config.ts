@@ -75,11 +75,19 @@ function modelsPlugin(): Plugin {
   };
 }
 
+// MRN_DICOMWEB_PROXY=http://host:port serves that DICOMweb server's /dicom-web on the app's own
+// origin (the e2e tests' Orthanc, which sends no CORS headers).
+const dicomWebProxy = process.env.MRN_DICOMWEB_PROXY;
+
 // The app is static: slides are read in the browser, nothing is uploaded.
 export default defineConfig({
   // cross-origin isolated (threaded wasm), with the threaded wasm factory kept runnable from its text
   plugins: [react(), modelsPlugin(), crossOriginIsolation(), wasmThreadFactory()],
-  server: { port: 5173, strictPort: false },
+  server: {
+    port: 5173,
+    strictPort: false,
+    proxy: dicomWebProxy ? { '/dicom-web': { target: dicomWebProxy, changeOrigin: true } } : undefined,
+  },
   preview: { port: 4173 },
   // workers are bundled by their own pipeline: the inference worker is where tfjs-backend-wasm runs
   worker: { format: 'es', plugins: () => [wasmThreadFactory()] },
@@ -95,6 +103,8 @@ export default defineConfig({
       'comlink',
       // the slide worker's lazily loaded JPEG 2000 codec, and its other imports
       '@cornerstonejs/codec-openjpeg/decodewasmjs',
+      '@cornerstonejs/codec-charls/decodewasmjs',
+      'dicom-parser',
       'geotiff',
       'lru-cache',
       'zod',

@@ -5,7 +5,8 @@
  * await mrnViewer.open('https://example.org/slide.svs'); // or a File / Blob, or [File, ...] (a DICOM
  *                                   // series, a folder's files, a slide plus its annotation)
  * await mrnViewer.ready();            // open and the first view fully drawn
- * mrnViewer.state();                  // {status, error, format, width, height, levels, mpp, name, vendor, objective}
+ * mrnViewer.state();                  // {status, error, format, width, height, levels, mpp, name, vendor, objective,
+ *                                   //  compression, associated: [{kind, width, height}] (DICOM label/overview)}
  * const r = await mrnViewer.readRegion({x: 1000, y: 2000, width: 256, height: 256, mpp: 1});
  * // r = {width, height, downsample, encoding: 'base64', data: '...'}  RGBA, row-major
  * mrnViewer.viewport();               // {x, y, zoom}: view centre in level-0 px, CSS px per level-0 px

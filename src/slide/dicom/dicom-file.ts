@@ -3,7 +3,8 @@
 // data, or encapsulated fragments located by the extended offset table, the basic offset table,
 // or a scan of the fragment item headers (empty tables), with frames split over fragments joined.
 
-import { type DataSet, parseDicom } from 'dicom-parser';
+import type { DataSet } from 'dicom-parser';
+import * as dicomParserNs from 'dicom-parser';
 import type { ByteSource } from '../byte-source';
 import { SlideError, throwIfAborted } from '../slide-error';
 import type { SlideLimits } from '../slide-limits';
@@ -20,6 +21,10 @@ export interface DicomFile {
   frames: FrameExtent[];
   source: ByteSource;
 }
+
+// dicom-parser is a UMD bundle: Node's ESM loader sees only its default export, bundlers both
+const dicomParser = ((dicomParserNs as { default?: typeof dicomParserNs }).default ??
+  dicomParserNs) as typeof dicomParserNs;
 
 /** Largest header (everything before Pixel Data) read before giving up. */
 const MAX_HEADER_BYTES = 64 << 20;
@@ -81,7 +86,7 @@ async function parseHeader(
     let ds: DataSet | undefined;
     let failure: unknown;
     try {
-      ds = parseDicom(bytes, { untilTag: 'x7fe00010' });
+      ds = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' });
     } catch (e) {
       failure = e;
     }
