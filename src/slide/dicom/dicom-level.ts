@@ -2,8 +2,8 @@
 // the level's tile map) → bytes (files or DICOMweb) → pixels. Tiles a sparse level leaves out are
 // background; JPEG frames also feed the viewer's bitmap fast paths.
 
+import type { LevelTiles, TileCounters } from '../level-tiles';
 import { type CodecEnv, decodeFrame, dicomJpegStream, type FrameFormat, sniffCodec } from './dicom-codec';
-import type { LevelTiles, TileCounters } from './dicom-pyramid-slide';
 import type { DicomLevelPlan } from './dicom-series';
 
 /** Where frames come from: local files or a DICOMweb server. */

@@ -7,7 +7,7 @@
 // dropped connections are retried. A bearer token is sent when given, and kept in memory only.
 
 import { abortError, isAbortError, SlideError } from '../slide-error';
-import type { SlideReader } from '../tiff-slide';
+import type { SlideReader } from '../slide-reader';
 import { type DicomJson, fromJson, T } from './dicom-attrs';
 import type { FrameSource } from './dicom-level';
 import { buildPyramid, type DicomInstance } from './dicom-series';

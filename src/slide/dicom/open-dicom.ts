@@ -3,16 +3,16 @@
 
 import { BlobSource, type ByteSource } from '../byte-source';
 import { ChunkedSource } from '../chunked-source';
+import { PyramidSlide, tileCounters } from '../pyramid-slide';
 import { SlideError } from '../slide-error';
 import { planLevels } from '../slide-levels';
 import type { SlideLimits } from '../slide-limits';
+import type { SlideReader } from '../slide-reader';
 import type { SlideMetadata } from '../slide-types';
-import type { SlideReader } from '../tiff-slide';
 import { TileCache } from '../tile-cache';
 import type { CodecEnv } from './dicom-codec';
 import { type DicomFile, readDicomFile, readFrame } from './dicom-file';
 import { DicomTileLevel, type FrameSource } from './dicom-level';
-import { PyramidSlide, tileCounters } from './dicom-pyramid-slide';
 import { buildPyramid, type DicomInstance, type DicomPyramid } from './dicom-series';
 
 export interface DicomOpenOptions {
