@@ -13,6 +13,8 @@ import { BlockCache } from '../src/slide/block-cache';
 import { MemorySource } from '../src/slide/byte-source';
 import { DEFAULT_LIMITS } from '../src/slide/slide-limits';
 import { parseTiff } from '../src/slide/tiff-parser';
+import { DICOM_SEEDS } from './fixtures/dicom-bad-fixtures';
+import { DICOM_FIXTURES, dicomFixture } from './fixtures/dicom-fixtures';
 import type { FuzzRequest, FuzzResult } from './fixtures/fuzz-worker';
 import { GOOD_FIXTURES } from './fixtures/good-fixtures';
 
@@ -60,6 +62,10 @@ interface Seed {
 }
 
 async function loadSeed(name: string, bytes: Uint8Array, savable: boolean): Promise<Seed> {
+  if (String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM') {
+    // DICOM: no IFDs; its mutations hit element lengths instead (see mutate)
+    return { name, bytes, ifds: [], bigTiff: false, littleEndian: true, savable };
+  }
   const tiff = await parseTiff(new BlockCache(new MemorySource(bytes, name)), DEFAULT_LIMITS);
   const ifds = tiff.ifds.flatMap((i) => [i.offset, ...i.subIfds.map((s) => s.offset)]);
   return { name, bytes, ifds, bigTiff: tiff.bigTiff, littleEndian: tiff.littleEndian, savable };
@@ -80,6 +86,15 @@ function mutate(seed: Seed, r: () => number): Mutation {
   if (choice === 1) {
     const len = pick(b.length);
     return { kind: `truncate to ${len}`, bytes: b.subarray(0, len) };
+  }
+  if (seed.ifds.length === 0) {
+    // DICOM: overwrite 2 or 4 bytes somewhere in the header (element lengths, item lengths,
+    // offset tables) or in the pixel data's item headers with a hostile value
+    const at = r() < 0.7 ? 132 + pick(Math.min(b.length, 8192) - 136) : pick(b.length - 4);
+    const value = [0, 1, 0xffffffff, 0x7fffffff, b.length, pick(1 << 24)][pick(6)];
+    if (r() < 0.5) dv.setUint16(at, value & 0xffff, true);
+    else dv.setUint32(at, value >>> 0, true);
+    return { kind: `dicom field at ${at} = ${value}`, bytes: b };
   }
   // Corrupt a directory entry's count or value/offset field, or a next-IFD pointer.
   const big = seed.bigTiff;
@@ -172,10 +187,15 @@ async function main(): Promise<void> {
   const seeds: Seed[] = [];
   for (const f of GOOD_FIXTURES.filter((g) => g.file !== 'deflate.tif'))
     seeds.push(await loadSeed(f.file, await f.make(), true));
+  for (const f of DICOM_SEEDS) seeds.push(await loadSeed(f.file, await f.make(), true));
   if (opts.shared) {
     for (const p of [
       '../shared/slides/cmu-1-small-region.svs',
       '../shared/slides/camelyon16-tumor001-level5.tif',
+      '../shared/formats/dicom/panimg_sparse_with_bot.dcm',
+      '../shared/formats/dicom/hd_sm_image_jpegls.dcm',
+      '../shared/formats/dicom/hd_sm_image.dcm',
+      ...dicomFixture(DICOM_FIXTURES[0]).slice(-2),
     ]) {
       if (existsSync(p)) seeds.push(await loadSeed(p, new Uint8Array(readFileSync(p)), false));
     }
