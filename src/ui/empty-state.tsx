@@ -4,8 +4,8 @@ export function EmptyState({ onOpenFile, onDemo }: { onOpenFile(): void; onDemo(
       <div className="empty-card">
         <h1>Open a whole-slide image</h1>
         <p>
-          Drop a slide anywhere on this page (pyramidal or striped TIFF, Aperio SVS, OME-TIFF, Philips TIFF,
-          a DICOM slide’s files or folder, or a PNG, JPEG, BMP or WebP image), choose files, paste a URL (a
+          Drop a slide anywhere on this page (pyramidal or striped TIFF, Aperio SVS, OME-TIFF, Philips TIFF, a
+          DICOM slide’s files or folder, or a PNG, JPEG, BMP or WebP image), choose files, paste a URL (a
           file, or a DICOMweb series), or try the demo slide. Slides are read in your browser; nothing is
           uploaded.
         </p>
