@@ -15,6 +15,7 @@ import {
   summaryToJson,
 } from '../../heatmap/summary';
 import { getAnalysis, setAnalysis } from '../analysis-store';
+import type { ModelRuntimes } from './model-runtimes';
 import type { SlideContext } from './slide-context';
 
 const STATS_THROTTLE_MS = 1000;
@@ -25,8 +26,7 @@ export interface ExportDeps {
   /** the open slide's stores (null when none) */
   stores(): ReadonlyMap<string, ProbabilityStore> | null;
   truth(): GroundTruth | null;
-  backendOf(modelId: string): string | null;
-  modelName(modelId: string): Promise<string>;
+  models: Pick<ModelRuntimes, 'backendOf' | 'entry'>;
 }
 
 export class AnalysisExports {
@@ -39,7 +39,7 @@ export class AnalysisExports {
     if (!store) return null;
     return heatmapStats(store, {
       threshold: getAnalysis().threshold,
-      backend: this.deps.backendOf(modelId),
+      backend: this.deps.models.backendOf(modelId),
       truth: this.deps.truth()?.truth ?? null,
     });
   }
@@ -95,7 +95,7 @@ export class AnalysisExports {
     return buildSummary({
       store,
       slide: ctx.metadata,
-      modelName: await this.deps.modelName(modelId),
+      modelName: (await this.deps.models.entry(modelId)).card?.name ?? modelId,
       ...run,
       threshold,
       regions,
@@ -111,7 +111,7 @@ export class AnalysisExports {
     const run = {
       patches: store.cellCount,
       elapsedMs: getAnalysis().jobs[modelId]?.elapsedMs ?? 0,
-      backend: this.deps.backendOf(modelId) ?? 'unknown',
+      backend: this.deps.models.backendOf(modelId) ?? 'unknown',
     };
     return this.summarize(modelId, store, run, this.regions(modelId));
   }

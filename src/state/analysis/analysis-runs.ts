@@ -13,12 +13,12 @@ import {
   planWholeSlide,
 } from '../../analysis/viewport-planner';
 import type { Rect } from '../../geometry/patch-geometry';
-import type { ProbabilityStore } from '../../heatmap/probability-store';
 import type { AnalysisSummary } from '../../heatmap/summary';
 import type { BackendChoice } from '../../inference/backend-types';
-import type { InferenceHandle } from '../../inference/inference-client';
 import { isAbortError, newAbortError } from '../../util/abort';
 import { getAnalysis, type JobInfo, setAnalysis } from '../analysis-store';
+import type { AnalysisExports } from './analysis-exports';
+import type { ModelRuntimes } from './model-runtimes';
 import { errorText, type Notify } from './notify';
 import type { ResultCache } from './result-cache';
 import { contextCacheFor, type SlideContext, tissueOf } from './slide-context';
@@ -35,24 +35,17 @@ export interface AnalyzeResult extends AnalysisSummary {
 /** What runs need from the rest of the session. */
 export interface RunHooks<V> {
   context(): SlideContext;
-  runtime(modelId: string): Promise<InferenceHandle>;
+  models: Pick<ModelRuntimes, 'runtime' | 'backendOf'>;
   cache: Pick<ResultCache, 'store' | 'save'>;
+  exports: Pick<AnalysisExports, 'stats' | 'summarize'>;
   /** level-0 rectangle a viewer shows (null when nothing is open) */
   viewRect(viewer: V): Rect | null;
   /** models shown now, each with the viewer it is shown in */
   shown(): { model: string; viewer: V }[];
   /** patches landed in the model's store (after each batch, and `final` once a run ends) */
   onLanded(modelId: string, final: boolean): void;
-  /** the backend the model runs on now, as the runtime infos say */
-  backendOf(modelId: string): string | null;
-  stats(modelId: string): HeatmapStats | null;
-  summarize(
-    modelId: string,
-    store: ProbabilityStore,
-    run: { patches: number; elapsedMs: number; backend: string },
-  ): Promise<AnalysisSummary>;
-  notify: Notify;
   setBackend(backend: BackendChoice): void;
+  notify: Notify;
 }
 
 const VIEW_DEBOUNCE_MS = 350;
@@ -193,7 +186,7 @@ export class AnalysisRuns<V> {
     const h = this.hooks;
     const ctx = h.context();
     // the worker starts while the thumbnail is read for tissue detection
-    const [handle, tissue] = await Promise.all([h.runtime(modelId), tissueOf(ctx)]);
+    const [handle, tissue] = await Promise.all([h.models.runtime(modelId), tissueOf(ctx)]);
     const store = await h.cache.store(ctx, modelId, handle.geometry);
     if (signal.aborted) throw signal.reason;
     const plan = this.plan(
@@ -260,11 +253,16 @@ export class AnalysisRuns<V> {
     }
     if (result.done > result.cached) await h.cache.save(ctx, modelId, mode !== 'viewport');
     h.onLanded(modelId, true);
-    const summary = await h.summarize(modelId, store, {
+    const summary = await h.exports.summarize(modelId, store, {
       patches: result.done - result.cached,
       elapsedMs: performance.now() - started,
-      backend: h.backendOf(modelId) ?? handle.decision.chosen,
+      backend: h.models.backendOf(modelId) ?? handle.decision.chosen,
     });
-    return { ...summary, stats: h.stats(modelId)!, background: plan.background, fallbacks: result.fallbacks };
+    return {
+      ...summary,
+      stats: h.exports.stats(modelId)!,
+      background: plan.background,
+      fallbacks: result.fallbacks,
+    };
   }
 }

@@ -97,8 +97,7 @@ export class AnalysisSession {
       context: () => this.context(),
       stores: () => this.slidesCtx.current?.stores ?? null,
       truth: () => this.truth.truth,
-      backendOf: (id) => this.models.backendOf(id),
-      modelName: async (id) => (await this.models.entry(id)).card!.name,
+      models: this.models,
     });
     const content = (side: 'left' | 'right') =>
       layerContent(
@@ -111,17 +110,15 @@ export class AnalysisSession {
     this.runs = new AnalysisRuns<SlideViewer>(
       {
         context: () => this.context(),
-        runtime: (id) => this.models.runtime(id),
+        models: this.models,
         cache: this.cache,
+        exports: this.exports,
         viewRect: o.viewRect,
         shown: () => this.display.shown(),
         onLanded: (id, final) => {
           this.views.refresh(id);
           this.exports.publishStats(id, final);
         },
-        backendOf: (id) => this.models.backendOf(id),
-        stats: (id) => this.exports.stats(id),
-        summarize: (id, store, run) => this.exports.summarize(id, store, run),
         notify: notifyUser,
         setBackend: (b) => this.display.setBackend(b),
       },
