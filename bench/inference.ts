@@ -1,4 +1,4 @@
-// npm run bench -- inference [--models=unet,mrn-bilinear] [--backends=wasm,webgl,webgpu]
+// npm run bench -- inference [--models=unet,mrn-bilinear] [--backends=wasm@1,wasm,auto,webgl,webgpu]
 //                            [--slide-seconds=30] [--viewport-cap-ms=60000] [--cap-ms=300000]
 // (use --opt=value: bench/index.ts takes bare words for suite names)
 // The app end to end in Chromium (the Vite-served app, driven through window.mrnViewer), per model
@@ -9,11 +9,15 @@
 //  - whole slide: patches/s over the first `slide-seconds` of a whole-slide run (then cancelled),
 //    and the time the whole slide would take at that rate;
 //  - context cache: decoded slide pixels per context pixel (MRN models).
+// `wasm@1` is wasm with one core reported to the page (one thread: the legacy, non-isolated
+// speed) beside `wasm` (threads for every core the machine reports), in the same run; `auto` times
+// the backend trial (its startMs includes it). The page is cross-origin isolated (vite.config.ts).
 // Ratios are against wasm, and against PyTorch (CPU, 2 threads) running the same checkpoint on the
 // same patches in the same run: PyTorch's is model time alone, the app's includes reading the
 // slide, so the ratio understates the engine. No GPU here: WebGPU and WebGL run on SwiftShader.
 
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { createServer } from 'vite';
@@ -34,6 +38,11 @@ interface Row {
   model: string;
   backend: string;
   chosen?: string;
+  /** wasm threads the engine ran on; isolated: the page was cross-origin isolated */
+  threads?: number | null;
+  isolated?: boolean;
+  /** worker start to a ready backend, as the engine reports it (the auto trial included) */
+  selectMs?: number;
   adapter?: string | null;
   /** worker start + model load + backend warm-up */
   startMs?: number;
@@ -105,6 +114,12 @@ async function benchOne(
   viewportCapMs: number,
 ): Promise<Row> {
   const row: Row = { model, backend };
+  const [name, cores] = backend.split('@');
+  if (cores) {
+    await page.addInitScript((n) => {
+      Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n, configurable: true });
+    }, Number(cores));
+  }
   await page.goto(appUrl);
   await page.waitForFunction(() => !!window.mrnViewer);
   await page.evaluate(() => window.mrnViewer!.open('/demo/demo.tiff'));
@@ -112,17 +127,23 @@ async function benchOne(
   await page.evaluate((v) => window.mrnViewer!.setViewport(v), VIEW);
   // worker start, model load and backend warm-up, timed on their own
   const t0 = Date.now();
-  await call(page, 'analyze', { model, region: { x: VIEW.x, y: VIEW.y, width: 1, height: 1 }, backend });
-  row.startMs = Date.now() - t0;
-  const info = await call<{ backend: string; decision: { adapter: string | null } }>(
-    page,
-    'backendInfo',
+  await call(page, 'analyze', {
     model,
-  );
+    region: { x: VIEW.x, y: VIEW.y, width: 1, height: 1 },
+    backend: name,
+  });
+  row.startMs = Date.now() - t0;
+  const info = await call<{
+    backend: string;
+    decision: { adapter: string | null; threads: number | null; isolated: boolean; selectMs: number };
+  }>(page, 'backendInfo', model);
   row.chosen = info.backend;
   row.adapter = info.decision.adapter;
-  if (info.backend !== backend)
-    throw new Error(`${backend} is not available; the engine chose ${info.backend}`);
+  row.threads = info.decision.threads;
+  row.isolated = info.decision.isolated;
+  row.selectMs = Math.round(info.decision.selectMs);
+  if (name !== 'auto' && info.backend !== name)
+    throw new Error(`${name} is not available; the engine chose ${info.backend}`);
   await call(page, 'clearHeatmap', model);
   // a complete viewport heatmap (1440 × 900 at zoom 1, + 25 % margin), worker already running
   const vp = await timed(page, model, { region: 'viewport' }, viewportCapMs);
@@ -152,7 +173,7 @@ export async function run(args: string[]): Promise<unknown> {
   )
     .split(',')
     .filter(Boolean);
-  const backends = (option(args, 'backends') ?? 'wasm,webgl,webgpu').split(',').filter(Boolean);
+  const backends = (option(args, 'backends') ?? 'wasm@1,wasm,auto,webgl,webgpu').split(',').filter(Boolean);
   const slideSeconds = Number(option(args, 'slide-seconds') ?? 30);
   const viewportCapMs = Number(option(args, 'viewport-cap-ms') ?? 60_000);
   const capMs = Number(option(args, 'cap-ms') ?? 300_000);
@@ -241,5 +262,25 @@ export async function run(args: string[]): Promise<unknown> {
         })),
     };
   });
-  return { machine: 'no GPU: WebGPU/WebGL on SwiftShader', view: VIEW, slideSeconds, rows, ratios };
+  const threads = models.map((model) => {
+    const one = rows.find((r) => r.model === model && r.backend === 'wasm@1' && !r.error);
+    const many = rows.find((r) => r.model === model && r.backend === 'wasm' && !r.error);
+    return one && many
+      ? {
+          model,
+          threads: [one.threads, many.threads],
+          viewportSpeedup: many.viewportPatchesPerSecond! / one.viewportPatchesPerSecond!,
+          slideSpeedup: many.slidePatchesPerSecond! / one.slidePatchesPerSecond!,
+        }
+      : { model, error: 'wasm@1 or wasm missing' };
+  });
+  return {
+    machine: 'no GPU: WebGPU/WebGL on SwiftShader',
+    cores: os.cpus().length,
+    view: VIEW,
+    slideSeconds,
+    rows,
+    ratios,
+    threads,
+  };
 }

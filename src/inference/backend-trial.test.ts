@@ -28,10 +28,10 @@ describe('auto backend trial', () => {
     expect(trialOrder(['cpu', 'webgl'])).toEqual(['webgl', 'cpu']);
   });
 
-  it('bounds a GPU trial to about a second but lets the wasm baseline finish', () => {
+  it('bounds each trial to about a second', () => {
     expect(trialBudget('webgpu')).toBe(1000);
+    expect(trialBudget('wasm')).toBe(1000);
     expect(trialBudget('webgl', { budgetMs: 700 })).toBe(700);
-    expect(trialBudget('wasm')).toBeGreaterThanOrEqual(10_000);
   });
 
   it('software adapters (tens of seconds to compile) are cut off: the whole trial stays near 3 s', async () => {

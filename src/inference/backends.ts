@@ -57,6 +57,29 @@ export function webgpuAdapterInfo(): string | null {
 }
 
 /**
+ * The renderer behind the active GPU backend when it is a software one (SwiftShader, llvmpipe, the
+ * WebGPU fallback adapter), else null. Such adapters are correct but many times slower than wasm,
+ * and compiling their shaders takes tens of seconds: `auto` does not time them.
+ */
+export function softwareRenderer(): string | null {
+  const name = tf.getBackend();
+  const soft = (s: string | null | undefined) =>
+    s && /swiftshader|llvmpipe|softpipe|software/i.test(s) ? s : null;
+  if (name === 'webgpu') {
+    const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } })
+      .adapterInfo;
+    return soft([info?.vendor, info?.architecture].filter(Boolean).join(' '));
+  }
+  if (name === 'webgl') {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+    if (!gl) return null;
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    return soft(String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER)));
+  }
+  return null;
+}
+
+/**
  * Watches the active backend for loss: WebGPU `device.lost`, WebGL `webglcontextlost`.
  * Calls `onLost` once; returns an unsubscribe function.
  */

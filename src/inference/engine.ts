@@ -26,6 +26,7 @@ import {
   type BackendName,
   looksLikeDeviceLoss,
   registeredBackends,
+  softwareRenderer,
   watchBackendLoss,
   webgpuAdapterInfo,
 } from './backends';
@@ -77,7 +78,10 @@ export interface Engine {
   load(artifacts: tf.io.ModelArtifacts, spec: EngineModelSpec): Promise<BackendDecision>;
   /** Keeps the model for trial/commit without choosing a backend yet. */
   prepare(artifacts: tf.io.ModelArtifacts, spec: EngineModelSpec): void;
-  /** Builds on `name` and times it within about `budgetMs` (at least one timed batch); never throws. */
+  /**
+   * Builds on `name` and times it within about `budgetMs` (at least one timed batch); never throws.
+   * A software GPU renderer is reported (`software`) without timing it.
+   */
   trial(name: BackendName, budgetMs?: number): Promise<BackendTiming>;
   /**
    * Settles on `name` (building there unless the last trial was on it) and records the decision;
@@ -188,9 +192,24 @@ export function createEngine(options: EngineOptions): Engine {
     }
   };
 
-  const timeBackend = async (name: BackendName, budgetMs = timingBudgetMs): Promise<BackendTiming> => {
+  const timeBackend = async (
+    name: BackendName,
+    budgetMs = timingBudgetMs,
+    skipSoftware = false,
+  ): Promise<BackendTiming> => {
     const started = performance.now();
     try {
+      if (skipSoftware && (name === 'webgpu' || name === 'webgl') && (await activateBackend(name))) {
+        const renderer = softwareRenderer();
+        if (renderer)
+          return {
+            backend: name,
+            ok: false,
+            software: renderer,
+            error: `software renderer (${renderer}): slower than wasm, not timed (choose it to use it)`,
+            trialMs: performance.now() - started,
+          };
+      }
       const warmupMs = await buildOn(name);
       const runs: number[] = [];
       const feeds = zeroFeeds();
@@ -325,7 +344,7 @@ export function createEngine(options: EngineOptions): Engine {
 
     trial(name, budgetMs) {
       if (!artifacts || !spec) return Promise.reject(new Error('no model loaded'));
-      return timeBackend(name, budgetMs);
+      return timeBackend(name, budgetMs, true);
     },
 
     async commit(name, requested, timings, extra = {}) {
