@@ -5,11 +5,12 @@
 //   main.tsx            entry: wires everything
 //   ui, api             React UI; the window.mrnViewer scripting API (both drive state)
 //   state, batch        zustand stores and the sessions that drive slides and analysis; the Node batch CLI's modules
-//   viewer, analysis,   OpenSeadragon glue; patch planning, scheduling, tissue, evaluation;
+//   viewer, analysis,   OpenSeadragon glue; patch planning, scheduling, ground truth, evaluation;
 //   synth               synthetic slide generator (training data, fixtures)
 //   inference, heatmap, TF.js engine and model cards; probability store, tiles, metrics, exports;
 //   annotations, glas   annotation formats and the one rasteriser; GlaS gland metrics
-//   geometry            patch geometry and plain shapes (may read slide types)
+//   tissue              the one tissue detector (training sampler, evaluation, inference)
+//   geometry            patch geometry, the one polygon rasteriser (may read slide types)
 //   slide               slide formats, byte sources, decoders
 //   util                small helpers with no project imports (PRNG, abort, errors, base64)
 //
@@ -21,6 +22,7 @@ const LAYERS = [
   ['state', 'batch'],
   ['viewer', 'analysis', 'synth'],
   ['inference', 'heatmap', 'annotations', 'glas'],
+  ['tissue'],
   ['geometry'],
   ['slide'],
   ['util'],
@@ -56,13 +58,23 @@ LAYERS.forEach((layer, i) => {
       });
     }
     const siblings = layer.filter((n) => n !== name);
+    const siblingsForTests = siblings.filter((n) => n !== 'synth');
     if (siblings.length > 0) {
       layerRules.push({
         name: `layer-sibling:${name}`,
         comment: `src/${name} may not import its sibling layer folders (${siblings.join(', ')}); move the shared piece down`,
         severity: 'error',
-        from: { path: folder(name) },
+        from: { path: folder(name), pathNot: TEST_FILE },
         to: { path: anyOf(siblings) },
+      });
+    }
+    if (siblingsForTests.length > 0) {
+      layerRules.push({
+        name: `layer-sibling-test:${name}`,
+        comment: `tests in src/${name} may use src/synth to make slides, but no other sibling (${siblingsForTests.join(', ')})`,
+        severity: 'error',
+        from: { path: `${folder(name)}.*${TEST_FILE}` },
+        to: { path: anyOf(siblingsForTests) },
       });
     }
   }

@@ -1,7 +1,7 @@
 // Whole-slide evaluation of the shipped models on fresh synthetic test slides, through the same
 // inference path as the browser: openSlide → tissue detection → planWholeSlide at the model's
 // mpp (tiled with overlap) → runAnalysis with the tfjs engine → ProbabilityStore → metrics
-// against the generator's exact ground-truth mask.
+// against the slide's GeoJSON outlines, rasterised as the training labels are (analysis/ground-truth.ts).
 //
 // Usage:
 //   npm run eval -- [--seed 3100] [--slides 2] [--size-mm 2] [--models unet,mrn-bilinear,…]
@@ -23,17 +23,12 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import sharp from 'sharp';
 import { ContextCache } from '../src/analysis/context-cache';
-import {
-  type Counts,
-  gridMaskFromImage,
-  type ModelResult,
-  poolCounts,
-  summarise,
-} from '../src/analysis/evaluation';
+import { type Counts, type ModelResult, poolCounts, summarise } from '../src/analysis/evaluation';
+import { groundTruthFromAnnotations } from '../src/analysis/ground-truth';
 import { runAnalysis } from '../src/analysis/scheduler';
-import { detectTissue } from '../src/analysis/tissue-detection';
 import { planWholeSlide } from '../src/analysis/viewport-planner';
-import { maskTruth, segmentationMetrics } from '../src/heatmap/metrics';
+import { parseAnnotations } from '../src/annotations/parse-annotations';
+import { segmentationMetrics } from '../src/heatmap/metrics';
 import { ProbabilityStore } from '../src/heatmap/probability-store';
 import { createEngine } from '../src/inference/engine';
 import { type LoadedModel, loadModelWith } from '../src/inference/model-loader';
@@ -48,6 +43,7 @@ import {
   slideFiles,
   writeSyntheticSlide,
 } from '../src/synth/node/write-synthetic-slide';
+import { detectTissue } from '../src/tissue/tissue-detection';
 
 const { values } = parseArgs({
   options: {
@@ -118,7 +114,7 @@ async function chooseModels() {
   }
 }
 
-/** Generates (or reuses) a test slide and its 0/255 ground-truth mask. */
+/** Generates (or reuses) a test slide and its ground truth. */
 async function testSlide(s: number) {
   // the generator version is in the name so a changed generator never reuses stale cached slides
   const name = `synth-${s}-${sizeMm}mm-v${SYNTH_VERSION}`;
@@ -129,15 +125,17 @@ async function testSlide(s: number) {
     log(`${name}: generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const sidecar = JSON.parse(readFileSync(files.sidecar, 'utf8')) as SyntheticSidecar;
-  const { data, info } = await sharp(files.mask).greyscale().raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 1) throw new Error(`${files.mask}: expected a one-channel mask`);
-  const mask = gridMaskFromImage(
-    new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    info.width,
-    info.height,
-    sidecar.maskMpp / sidecar.mpp,
+  // Truth: the slide's GeoJSON outlines through the one rasteriser (analysis/ground-truth.ts), the
+  // same one that labels the training patches; cells at the sidecar's mask resolution.
+  const { width, height } = sidecar;
+  const cell = sidecar.maskMpp / sidecar.mpp;
+  const gt = groundTruthFromAnnotations(
+    parseAnnotations(readFileSync(files.geojson, 'utf8')),
+    { width, height },
+    name,
+    Math.max(width, height) / cell,
   );
-  return { name, files, sidecar, truth: maskTruth(mask) };
+  return { name, files, sidecar, truth: gt.truth };
 }
 
 async function evaluateModel(

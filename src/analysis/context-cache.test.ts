@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contextRegion, type PatchGeometry, planPatchGrid } from '../geometry/patch-geometry';
+import { syntheticSource } from '../slide/synthetic-source.fixture';
 import { ContextCache, levelForDownsample, resampleArea } from './context-cache';
-import { syntheticSource } from './synthetic-source.fixture';
 
 const mrn: PatchGeometry = { targetSize: 64, targetMpp: 1, contextSize: 64, contextMpp: 4 };
 const paint = (x: number, y: number): [number, number, number] => [

@@ -1,12 +1,9 @@
-// Pure helpers for whole-slide evaluation (scripts/eval.ts): ground-truth masks from mask images,
-// pooling confusion counts over slides, and the summary rows of the paper-style table.
+// Pure helpers for whole-slide evaluation (scripts/eval.ts): pooling confusion counts over slides,
+// and the summary rows of the paper-style table. The truth is analysis/ground-truth.ts's.
 //
 // Usage:
-//   const truth = maskTruth(gridMaskFromImage(pngBytes, w, h, maskMpp / slideMpp));
 //   const pooled = poolCounts([slideA, slideB]);           // IoU/Dice over all pixels of all slides
 //   const s = summarise(results);                          // per-model rows, U-Net per mpp, MRN deltas
-
-import type { GridMask } from '../heatmap/rasterize';
 
 export interface Counts {
   tp: number;
@@ -21,16 +18,6 @@ export interface Scores extends Counts {
   precision: number;
   recall: number;
   pixels: number;
-}
-
-/** A greyscale mask image (one byte per pixel, tumour > 127) as a level-0 grid of 0/1 cells. */
-export function gridMaskFromImage(grey: Uint8Array, width: number, height: number, cell: number): GridMask {
-  if (grey.length !== width * height)
-    throw new Error(`mask holds ${grey.length} bytes, expected ${width}×${height}`);
-  if (!(cell > 0)) throw new Error(`mask cell must be positive (got ${cell})`);
-  const data = new Uint8Array(grey.length);
-  for (let i = 0; i < grey.length; i++) data[i] = grey[i] > 127 ? 1 : 0;
-  return { x: 0, y: 0, width, height, cell, data };
 }
 
 /** IoU, Dice, precision, recall from confusion counts; empty-vs-empty agrees fully (1). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AnnotationSet, Ring } from '../annotations/annotation-types';
+import type { AnnotationSet } from '../annotations/annotation-types';
 import { parseAnnotations } from '../annotations/parse-annotations';
+import type { Ring } from '../geometry/polygon-raster';
 import { groundTruthFromAnnotations, sidecarUrl } from './ground-truth';
 
 const square = (x0: number, y0: number, x1: number, y1: number): Ring => [
@@ -25,7 +26,7 @@ describe('ground truth', () => {
 
   it('is true inside a region and false outside, to the pixel at cell 1', () => {
     const gt = groundTruthFromAnnotations(set([square(100, 200, 300, 400), true]), slide, 'gt');
-    expect(gt.mask.cell).toBe(1);
+    expect(gt.mask.downsample).toBe(1);
     expect(gt.truth(100.5, 200.5)).toBe(true);
     expect(gt.truth(299.5, 399.5)).toBe(true);
     expect(gt.truth(99.5, 250)).toBe(false);
@@ -58,7 +59,7 @@ describe('ground truth', () => {
       1000,
     );
     expect(gt.mask.width).toBe(1000);
-    expect(gt.mask.cell).toBe(100);
+    expect(gt.mask.downsample).toBe(100);
     expect(gt.truth(49_000, 100)).toBe(true);
     expect(gt.truth(51_000, 100)).toBe(false);
   });

@@ -4,10 +4,10 @@ import { ProbabilityStore } from '../heatmap/probability-store';
 import { BackendLostError } from '../inference/backend-types';
 import { createEngine, type Engine } from '../inference/engine';
 import { tinyGraphArtifacts, tinyGraphSpec } from '../inference/tiny-graph.fixture';
+import { syntheticSource } from '../slide/synthetic-source.fixture';
 import { isAbortError } from '../util/abort';
 import { ContextCache } from './context-cache';
 import { LatestRunner, type Predictor, type Progress, runAnalysis } from './scheduler';
-import { syntheticSource } from './synthetic-source.fixture';
 import { planViewport } from './viewport-planner';
 
 const unet: PatchGeometry = { targetSize: 64, targetMpp: 1 };

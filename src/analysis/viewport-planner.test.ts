@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PatchGeometry } from '../geometry/patch-geometry';
-import type { TissueMask } from './tissue-detection';
+import type { TissueMask } from '../tissue/tissue-detection';
 import { planViewport, planWholeSlide } from './viewport-planner';
 
 const g: PatchGeometry = { targetSize: 64, targetMpp: 1, contextSize: 64, contextMpp: 4 };

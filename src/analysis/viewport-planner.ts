@@ -17,7 +17,7 @@ import {
   planPatchGrid,
   type Rect,
 } from '../geometry/patch-geometry';
-import { type TissueMask, tissueFraction } from './tissue-detection';
+import { type TissueMask, tissueFraction } from '../tissue/tissue-detection';
 
 export interface PlanOptions {
   slide: { width: number; height: number };

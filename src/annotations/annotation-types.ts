@@ -1,7 +1,8 @@
 // Common form of slide annotations, whatever file they came from. Coordinates are level-0 px.
 
-/** A ring of [x, y] vertices; closing vertex optional (treated as closed either way). */
-export type Ring = [number, number][];
+import type { Ring } from '../geometry/polygon-raster';
+
+export type { Ring } from '../geometry/polygon-raster';
 
 export interface AnnotationRegion {
   name: string;

@@ -1,10 +1,11 @@
-// Balanced choice of patch centres. A coarse category map of the slide (tissue from a
-// thumbnail, tumour from the annotations, look-alikes from a synthetic slide's sidecar) is
+// Balanced choice of patch centres. A coarse category map of the slide (tissue as inference
+// detects it, tumour from the annotations, look-alikes from a synthetic slide's sidecar) is
 // sampled per category, with quotas, so that rare but telling places (tumour borders,
 // look-alike interiors) are not drowned by plain tissue.
 
 import type { Point } from '../geometry/patch-geometry';
-import type { RgbaImage, SlideSource } from '../slide/slide-types';
+import type { SlideSource } from '../slide/slide-types';
+import { detectTissue, type TissueMask } from '../tissue/tissue-detection';
 import { Prng } from '../util/prng';
 import type { AnnotationRegion } from './annotation-types';
 import { rasterise } from './rasterise';
@@ -45,25 +46,18 @@ export interface CategoryMap {
   data: Uint8Array;
 }
 
-/** Tissue: not near-white glass. Thresholds suit H&E; pen marks are rare enough to ignore here. */
-export function isTissue(r: number, g: number, b: number): boolean {
-  const max = Math.max(r, g, b);
-  const min = Math.min(r, g, b);
-  return max - min > 18 && 0.3 * r + 0.59 * g + 0.11 * b < 235;
-}
-
 /**
- * Builds the category map on the thumbnail's grid. `borderPx` (level-0) is how far from a tumour
- * outline a place counts as border, on either side.
+ * Builds the category map on the tissue mask's grid. Tissue is the mask inference uses to skip
+ * background (tissue/tissue-detection.ts), so training samples the tissue inference analyses.
+ * `borderPx` (level-0) is how far from a tumour outline a place counts as border, on either side.
  */
 export function categoryMap(
-  thumbnail: RgbaImage,
-  cell: number,
+  tissueMask: TissueMask,
   regions: AnnotationRegion[],
   lookalikes: Lookalike[],
   borderPx: number,
 ): CategoryMap {
-  const { width, height } = thumbnail;
+  const { width, height, downsample: cell } = tissueMask;
   const grid = { x: 0, y: 0, width, height, downsample: cell };
   const tumour = rasterise(regions, grid);
   const r = Math.max(1, Math.round(borderPx / cell));
@@ -76,8 +70,7 @@ export function categoryMap(
   for (let j = 0; j < height; j++) {
     for (let i = 0; i < width; i++) {
       const k = j * width + i;
-      const o = k * 4;
-      const tissue = isTissue(thumbnail.data[o], thumbnail.data[o + 1], thumbnail.data[o + 2]);
+      const tissue = tissueMask.data[k] === 1;
       if (nearTumour[k] && nearOther[k]) data[k] = index('tumour-border');
       else if (tumour[k]) data[k] = index('tumour');
       else if (tissue) data[k] = index('normal');
@@ -188,10 +181,10 @@ export function alignSomeCentres(
   return centres.map((c) => (rng.next() < fraction ? { ...c, center: align(c.center) } : c));
 }
 
-/** The longest side of the overview the category map is built on, in cells. */
+/** The longest side of the overview the category map is built on, in cells: inference's tissue mask size. */
 const OVERVIEW_CELLS = 1024;
 
-/** Reads a whole-slide overview (about 1024 cells across) and builds the category map on it. */
+/** Detects tissue on a whole-slide overview (as inference does) and builds the category map on it. */
 export async function overviewCategoryMap(
   source: SlideSource,
   regions: AnnotationRegion[],
@@ -199,15 +192,6 @@ export async function overviewCategoryMap(
   borderPx: number,
   signal?: AbortSignal,
 ): Promise<CategoryMap> {
-  const { width, height } = source.metadata;
-  const cell = Math.max(1, Math.ceil(Math.max(width, height) / OVERVIEW_CELLS));
-  const overview = await source.readRegion({
-    x: 0,
-    y: 0,
-    width: Math.ceil(width / cell),
-    height: Math.ceil(height / cell),
-    downsample: cell,
-    signal,
-  });
-  return categoryMap(overview, cell, regions, lookalikes, borderPx);
+  const tissue = await detectTissue(source, { maxSize: OVERVIEW_CELLS, signal });
+  return categoryMap(tissue, regions, lookalikes, borderPx);
 }

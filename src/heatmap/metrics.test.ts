@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { type MaskGrid, type Ring, rasteriseRings } from '../geometry/polygon-raster';
 import { maskTruth, segmentationMetrics, storeGrid } from './metrics';
-import { type Ring, rasterizePolygons } from './rasterize';
 import { cellRange, fillStore, testStore } from './store.fixture';
+
+const maskOf = (rings: Ring[], grid: MaskGrid) => ({ ...grid, data: rasteriseRings(rings, grid) });
 
 const square = (x0: number, y0: number, x1: number, y1: number): Ring => [
   [x0, y0],
@@ -19,7 +21,7 @@ describe('segmentation metrics', () => {
   );
 
   it('scores a perfect match 1 and counts only analysed pixels', () => {
-    const truth = rasterizePolygons([square(200, 200, 600, 400)], storeGrid(store));
+    const truth = maskOf([square(200, 200, 600, 400)], storeGrid(store));
     const m = segmentationMetrics(store, maskTruth(truth));
     expect(m.dice).toBe(1);
     expect(m.iou).toBe(1);
@@ -29,7 +31,7 @@ describe('segmentation metrics', () => {
 
   it('matches hand-computed Dice and IoU for a half overlap', () => {
     // truth [400, 760) × [200, 400): overlap [400, 600), missed [600, 760), false alarm [200, 400)
-    const truth = rasterizePolygons([square(400, 200, 760, 400)], storeGrid(store));
+    const truth = maskOf([square(400, 200, 760, 400)], storeGrid(store));
     const m = segmentationMetrics(store, maskTruth(truth));
     const tp = 100 * 100;
     const fp = 100 * 100;
@@ -40,14 +42,14 @@ describe('segmentation metrics', () => {
   });
 
   it('ignores truth outside the analysed area and handles holes', () => {
-    const truth = rasterizePolygons(
+    const truth = maskOf(
       [square(200, 200, 600, 400), square(300, 250, 400, 300), square(2000, 2000, 2400, 2400)],
       {
         x: 0,
         y: 0,
         width: 1500,
         height: 1500,
-        cell: 2,
+        downsample: 2,
       },
     );
     const m = segmentationMetrics(store, maskTruth(truth));

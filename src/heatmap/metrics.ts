@@ -7,9 +7,9 @@
 //
 // Each analysed store pixel (at the target mpp) is one sample; its truth is read at its centre.
 
+import { type GridMask, type MaskGrid, maskValueAt } from '../geometry/polygon-raster';
 import type { ProbabilityStore } from './probability-store';
 import { encodeProbability } from './probability-store';
-import type { GridMask, GridSpec } from './rasterize';
 
 export interface SegmentationMetrics {
   dice: number;
@@ -28,24 +28,20 @@ export interface SegmentationMetrics {
 export type Truth = (x: number, y: number) => boolean;
 
 export function maskTruth(mask: GridMask): Truth {
-  return (x, y) => {
-    const i = Math.floor((x - mask.x) / mask.cell);
-    const j = Math.floor((y - mask.y) / mask.cell);
-    return i >= 0 && j >= 0 && i < mask.width && j < mask.height && mask.data[j * mask.width + i] === 1;
-  };
+  return (x, y) => maskValueAt(mask, x, y) === 1;
 }
 
 /** The store's analysed extent as a grid of store pixels (for rasterising truth to match). */
-export function storeGrid(store: ProbabilityStore): GridSpec {
+export function storeGrid(store: ProbabilityStore): MaskGrid {
   const b = store.cellBounds;
-  if (!b) return { x: 0, y: 0, width: 0, height: 0, cell: store.d };
+  if (!b) return { x: 0, y: 0, width: 0, height: 0, downsample: store.d };
   const k = store.keep;
   return {
     x: b.col0 * k * store.d,
     y: b.row0 * k * store.d,
     width: (b.col1 - b.col0) * k,
     height: (b.row1 - b.row0) * k,
-    cell: store.d,
+    downsample: store.d,
   };
 }
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { type MaskGrid, type Ring, rasteriseRings } from '../geometry/polygon-raster';
 import { maskTruth, segmentationMetrics } from './metrics';
 import { ProbabilityStore } from './probability-store';
-import { type Ring, rasterizePolygons } from './rasterize';
 import { ringArea, tumourRegions, validateFeatureCollection } from './region-export';
 import { cellRange, fillStore } from './store.fixture';
+
+const maskOf = (rings: Ring[], grid: MaskGrid) => ({ ...grid, data: rasteriseRings(rings, grid) });
 
 const newStore = () =>
   new ProbabilityStore({ modelId: 'mrn', targetMpp: 1, slideMpp: 0.5, targetSize: 64, margin: 8 });
@@ -44,7 +46,7 @@ describe('tumour regions → GeoJSON', () => {
     const rings: Ring[] = fc.features.flatMap(
       (f: { geometry: { coordinates: Ring[] } }) => f.geometry.coordinates,
     );
-    const mask = rasterizePolygons(rings, { x: 0, y: 0, width: 864, height: 864, cell: 2 });
+    const mask = maskOf(rings, { x: 0, y: 0, width: 864, height: 864, downsample: 2 });
     const m = segmentationMetrics(store, maskTruth(mask));
     expect(m.iou).toBeGreaterThan(0.98);
     expect(m.dice).toBeGreaterThan(0.99);
@@ -56,7 +58,7 @@ describe('tumour regions → GeoJSON', () => {
     const rings: Ring[] = coarse.features.flatMap((f) => f.geometry.coordinates);
     const m = segmentationMetrics(
       store,
-      maskTruth(rasterizePolygons(rings, { x: 0, y: 0, width: 864, height: 864, cell: 2 })),
+      maskTruth(maskOf(rings, { x: 0, y: 0, width: 864, height: 864, downsample: 2 })),
     );
     expect(m.iou).toBeGreaterThan(0.9);
     const big = tumourRegions(store, { threshold: 0.5, minAreaUm2: 25_000 });

@@ -10,8 +10,8 @@
 // (with its holes) is one Feature: objectType 'annotation', classification { name: 'Tumor' }.
 
 import { contours } from 'd3-contour';
+import type { Ring } from '../geometry/polygon-raster';
 import type { ProbabilityStore } from './probability-store';
-import type { Ring } from './rasterize';
 
 export interface RegionFeature {
   type: 'Feature';

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelEntry } from '../../analysis/model-index';
-import { type SyntheticSource, syntheticSource } from '../../analysis/synthetic-source.fixture';
 import type { BackendChoice } from '../../inference/backend-types';
 import type { InferenceHandle } from '../../inference/inference-client';
 import { parseModelCardText } from '../../inference/model-card';
+import { type SyntheticSource, syntheticSource } from '../../slide/synthetic-source.fixture';
 import type { LayerContent } from '../../viewer/heatmap-layer';
 import type { ViewState } from '../../viewer/view-math';
 import type { SlideViewer } from '../../viewer/viewer-controller';

@@ -3,11 +3,11 @@
 // context: closing the slide (or a new mpp) aborts it, so tissue detection and reads stop.
 
 import { ContextCache } from '../../analysis/context-cache';
-import { detectTissue, type TissueMask } from '../../analysis/tissue-detection';
 import type { PatchGeometry } from '../../geometry/patch-geometry';
 import type { ProbabilityStore } from '../../heatmap/probability-store';
 import { slideFingerprint } from '../../heatmap/result-persistence';
 import type { RegionRequest, RgbaImage, SlideMetadata, SlideSource } from '../../slide/slide-types';
+import { detectTissue, type TissueMask } from '../../tissue/tissue-detection';
 import { newAbortError } from '../../util/abort';
 import type { AppState } from '../app-store';
 

@@ -2,7 +2,7 @@
 // independent, deliberately plain readRegion (integer downsample and origin only: box average),
 // and counters for the cache tests.
 
-import type { RegionRequest, RgbaImage, SlideMetadata, SlideSource } from '../slide/slide-types';
+import type { RegionRequest, RgbaImage, SlideMetadata, SlideSource } from './slide-types';
 
 export interface SyntheticSource extends SlideSource {
   reads: RegionRequest[];

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { openSlide } from '../slide/index';
-import { syntheticSource } from './synthetic-source.fixture';
+import { syntheticSource } from '../slide/synthetic-source.fixture';
 import { detectTissue, otsuThreshold, tissueFraction, tissueMaskFromRgba } from './tissue-detection';
 
 const shared = '../shared';
