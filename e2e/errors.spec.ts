@@ -26,7 +26,6 @@ test.describe('bad files', () => {
         // Read as white where tiles are empty: it opens, and no tile fails.
         expect((await waitSettled(page)).status).toBe('ready');
         await page.evaluate(() => window.mrnViewer!.ready());
-        if (await banner.isVisible()) console.log('BANNER', await banner.textContent());
         expect((await page.evaluate(() => window.mrnViewer!.stats())).tiles.failed).toBe(0);
         await expect(banner).toBeHidden();
         return;

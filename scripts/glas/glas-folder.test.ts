@@ -1,12 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_VAL_PATIENTS, patientSplit, sharedPatients } from '../../src/glas/glas-dataset';
+import { sharedAvailable, sharedPath } from '../../src/util/node/shared-data';
 import { readGlasFolder, readGlasMask } from './glas-folder';
 
-const GLAS = join(import.meta.dirname, '../../../shared/glas');
+const GLAS = sharedPath('glas');
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -79,20 +80,23 @@ describe('GlaS folder reader', () => {
     await expect(readGlasFolder(extra)).rejects.toThrow(/z\.png: not listed in/);
   });
 
-  it.skipIf(!existsSync(GLAS))('reads ../shared/glas and splits training by patient', async () => {
-    const train = await readGlasFolder(join(GLAS, 'train'));
-    const testA = await readGlasFolder(join(GLAS, 'testA'));
-    expect(train).toHaveLength(85);
-    expect(testA).toHaveLength(60);
-    expect(train.filter((r) => r.grade === 'malignant')).toHaveLength(48);
-    const { train: tr, val } = patientSplit(train, DEFAULT_VAL_PATIENTS);
-    expect(val).toHaveLength(21);
-    expect(tr).toHaveLength(64);
-    expect(sharedPatients(tr, val)).toEqual([]);
-    expect(new Set(val.map((r) => r.grade))).toEqual(new Set(['benign', 'malignant']));
-    // the challenge's own split: most of test part A's patients are training patients too
-    expect(sharedPatients(train, testA).length).toBeGreaterThanOrEqual(8);
-    const m = readGlasMask(testA[0]);
-    expect([m.width, m.height]).toEqual([testA[0].width, testA[0].height]);
-  });
+  it.skipIf(!sharedAvailable('GlaS folder reader on the real data', 'glas'))(
+    'reads ../shared/glas and splits training by patient',
+    async () => {
+      const train = await readGlasFolder(join(GLAS, 'train'));
+      const testA = await readGlasFolder(join(GLAS, 'testA'));
+      expect(train).toHaveLength(85);
+      expect(testA).toHaveLength(60);
+      expect(train.filter((r) => r.grade === 'malignant')).toHaveLength(48);
+      const { train: tr, val } = patientSplit(train, DEFAULT_VAL_PATIENTS);
+      expect(val).toHaveLength(21);
+      expect(tr).toHaveLength(64);
+      expect(sharedPatients(tr, val)).toEqual([]);
+      expect(new Set(val.map((r) => r.grade))).toEqual(new Set(['benign', 'malignant']));
+      // the challenge's own split: most of test part A's patients are training patients too
+      expect(sharedPatients(train, testA).length).toBeGreaterThanOrEqual(8);
+      const m = readGlasMask(testA[0]);
+      expect([m.width, m.height]).toEqual([testA[0].width, testA[0].height]);
+    },
+  );
 });

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildLayout } from '../synth/layout';
 import { tumourRegions } from '../synth/node/write-synthetic-slide';
+import { sharedAvailable, sharedPath } from '../util/node/shared-data';
 import { type AnnotationRegion, DEFAULT_ANNOTATION_LIMITS, scaleAnnotations } from './annotation-types';
 import { parseAsapXml } from './asap-xml';
 import { parseGeoJson, toGeoJson } from './geojson';
@@ -10,9 +11,8 @@ import { parseAnnotations } from './parse-annotations';
 import { rasterise } from './rasterise';
 import { validateAnnotationsFit } from './validate-annotations';
 
-const SHARED = '../shared/annotations';
-const NCRF = `${SHARED}/camelyon16-tumor001.ncrf.json`;
-const ASAP = `${SHARED}/camelyon17-patient004-node4.asap.xml`;
+const NCRF = sharedPath('camelyonNcrf');
+const ASAP = sharedPath('camelyon17Asap');
 
 const square = (x: number, y: number, s: number): [number, number][] => [
   [x, y],
@@ -150,28 +150,31 @@ describe('annotation parsers', () => {
   });
 });
 
-describe.skipIf(!existsSync(NCRF) || !existsSync(ASAP))('shared CAMELYON annotations', () => {
-  it('places Tumor_001 NCRF polygons on the level-5 file', () => {
-    const set = parseAnnotations(readFileSync(NCRF, 'utf8'), NCRF);
-    expect(set.format).toBe('ncrf-json');
-    expect(() => validateAnnotationsFit(set, 3072, 7168)).toThrow(/level-0 coordinates on a lower level/);
-    const level5 = scaleAnnotations(set, 1 / 32);
-    validateAnnotationsFit(level5, 3072, 7168);
-    const mask = rasterise(level5.regions, { x: 0, y: 0, width: 3072, height: 7168, downsample: 1 });
-    const tumour = count(mask);
-    // a real metastasis: thousands of level-5 pixels, yet a small part of the slide
-    expect(tumour).toBeGreaterThan(2000);
-    expect(tumour / mask.length).toBeLessThan(0.05);
-  });
+describe.skipIf(!sharedAvailable('shared CAMELYON annotations', 'camelyonNcrf', 'camelyon17Asap'))(
+  'shared CAMELYON annotations',
+  () => {
+    it('places Tumor_001 NCRF polygons on the level-5 file', () => {
+      const set = parseAnnotations(readFileSync(NCRF, 'utf8'), NCRF);
+      expect(set.format).toBe('ncrf-json');
+      expect(() => validateAnnotationsFit(set, 3072, 7168)).toThrow(/level-0 coordinates on a lower level/);
+      const level5 = scaleAnnotations(set, 1 / 32);
+      validateAnnotationsFit(level5, 3072, 7168);
+      const mask = rasterise(level5.regions, { x: 0, y: 0, width: 3072, height: 7168, downsample: 1 });
+      const tumour = count(mask);
+      // a real metastasis: thousands of level-5 pixels, yet a small part of the slide
+      expect(tumour).toBeGreaterThan(2000);
+      expect(tumour / mask.length).toBeLessThan(0.05);
+    });
 
-  it('parses the CAMELYON17 ASAP file to three tumour polygons', () => {
-    const set = parseAnnotations(readFileSync(ASAP, 'utf8'), ASAP);
-    expect(set.format).toBe('asap-xml');
-    expect(set.regions).toHaveLength(3);
-    for (const r of set.regions) {
-      expect(r.positive).toBe(true);
-      expect(r.classification).toBe('Tumor');
-      expect(r.rings[0].length).toBeGreaterThanOrEqual(3);
-    }
-  });
-});
+    it('parses the CAMELYON17 ASAP file to three tumour polygons', () => {
+      const set = parseAnnotations(readFileSync(ASAP, 'utf8'), ASAP);
+      expect(set.format).toBe('asap-xml');
+      expect(set.regions).toHaveLength(3);
+      for (const r of set.regions) {
+        expect(r.positive).toBe(true);
+        expect(r.classification).toBe('Tumor');
+        expect(r.rings[0].length).toBeGreaterThanOrEqual(3);
+      }
+    });
+  },
+);

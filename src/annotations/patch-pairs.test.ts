@@ -1,4 +1,4 @@
-import { existsSync, openAsBlob, readFileSync } from 'node:fs';
+import { openAsBlob, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { openSlide } from '../slide/open-slide';
 import type { SlideSource } from '../slide/slide-types';
 import { buildLayout, depthInside } from '../synth/layout';
 import { type SyntheticSidecar, writeSyntheticSlide } from '../synth/node/write-synthetic-slide';
+import { sharedAvailable, sharedPath } from '../util/node/shared-data';
 import { scaleAnnotations } from './annotation-types';
 import { parseAnnotations } from './parse-annotations';
 import { extractPair, type PatchPair, packPair, recordBytes, slideMppOrThrow } from './patch-pairs';
@@ -137,10 +138,10 @@ describe('patch pairs from a synthetic slide', () => {
   });
 });
 
-const CAMELYON = '../shared/slides/camelyon16-tumor001-level5.tif';
-const NCRF = '../shared/annotations/camelyon16-tumor001.ncrf.json';
+const CAMELYON = sharedPath('camelyonLevel5');
+const NCRF = sharedPath('camelyonNcrf');
 
-describe.skipIf(!existsSync(CAMELYON) || !existsSync(NCRF))(
+describe.skipIf(!sharedAvailable('patch pairs from CAMELYON16', 'camelyonLevel5', 'camelyonNcrf'))(
   'patch pairs from CAMELYON16 Tumor_001 level 5',
   () => {
     it('needs an mpp, then extracts masks from the NCRF polygons', async () => {

@@ -5,9 +5,10 @@ import { openBytes } from './test-helpers';
 
 describe('bad corpus: every hostile or unsupported file fails with a clear SlideError', () => {
   for (const f of BAD_FIXTURES) {
-    it(`${f.file} → ${f.code ?? 'reads as white'}`, async () => {
+    // Hang guard: a parser that loops fails on this test's own timeout, not on a wall-clock
+    // assertion a slow shared machine could break.
+    it(`${f.file} → ${f.code ?? 'reads as white'}`, { timeout: 30_000 }, async () => {
       const bytes = await f.make();
-      const t0 = performance.now();
       let error: unknown = null;
       let firstPixel: number[] | null = null;
       try {
@@ -18,8 +19,6 @@ describe('bad corpus: every hostile or unsupported file fails with a clear Slide
       } catch (e) {
         error = e;
       }
-      const ms = performance.now() - t0;
-      expect(ms).toBeLessThan(2000);
       if (f.failsOn === 'never') {
         expect(error).toBeNull();
         expect(firstPixel).toEqual([255, 255, 255, 255]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GENERIC_MPP, GOOD_FIXTURES, OME_MPP, OME_SIZE } from '../../scripts/fixtures/good-fixtures';
 import { CAMELYON, haveShared, openBytes, openPath, pixel, SVS } from './test-helpers';
 
-describe.skipIf(!haveShared)('real slides (../shared)', () => {
+describe.skipIf(!haveShared('real slides: open-slide'))('real slides (../shared)', () => {
   it('CMU-1-Small-Region.svs: Aperio metadata, one native level, thumbnail/label/macro excluded', async () => {
     const s = await openPath(SVS);
     const m = s.metadata;

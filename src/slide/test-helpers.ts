@@ -1,17 +1,17 @@
 // Shared helpers for the slide layer's tests (Node only).
 
-import { existsSync, openAsBlob } from 'node:fs';
-import { join } from 'node:path';
+import { openAsBlob } from 'node:fs';
+import { sharedAvailable, sharedPath } from '../util/node/shared-data';
 import { createSharpJpegDecoder } from './decoders/node/jpeg-sharp';
 import { fileSidecar } from './node/sidecar-file';
 import { type OpenSlideOptions, openSlide } from './open-slide';
 import type { SlideReader } from './slide-reader';
 import type { RgbaImage } from './slide-types';
 
-export const SHARED_SLIDES = join(process.cwd(), '..', 'shared', 'slides');
-export const SVS = join(SHARED_SLIDES, 'cmu-1-small-region.svs');
-export const CAMELYON = join(SHARED_SLIDES, 'camelyon16-tumor001-level5.tif');
-export const haveShared = existsSync(SVS) && existsSync(CAMELYON);
+export const SVS = sharedPath('cmuSvs');
+export const CAMELYON = sharedPath('camelyonLevel5');
+/** Both real slides are there; `what` names the tests that skip otherwise (reported once). */
+export const haveShared = (what: string) => sharedAvailable(what, 'cmuSvs', 'camelyonLevel5');
 
 export const sharpJpeg = createSharpJpegDecoder();
 

@@ -1,13 +1,12 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { openSlide } from '../slide/index';
 import { syntheticSource } from '../slide/synthetic-source.fixture';
+import { sharedAvailable, sharedPath } from '../util/node/shared-data';
 import { detectTissue, otsuThreshold, tissueFraction, tissueMaskFromRgba } from './tissue-detection';
 
-const shared = '../shared';
-const camelyon = `${shared}/slides/camelyon16-tumor001-level5.tif`;
-const cmu = `${shared}/slides/cmu-1-small-region.svs`;
+const camelyon = sharedPath('camelyonLevel5');
+const cmu = sharedPath('cmuSvs');
 
 describe('tissue detection', () => {
   it("finds Otsu's threshold between two modes", () => {
@@ -43,30 +42,33 @@ describe('tissue detection', () => {
     expect(mask.data.reduce((a, b) => a + b, 0)).toBe(0);
   });
 
-  describe.skipIf(!existsSync(camelyon))('on CAMELYON16 tumor_001 (level 5)', () => {
-    it('keeps every annotated tumour vertex and drops most of the glass', async () => {
-      const slide = await openSlide(new Blob([await readFile(camelyon)]), { name: 'tumor001' });
-      const mask = await detectTissue(slide, { maxSize: 512 });
-      const tissue = mask.data.reduce((a, b) => a + b, 0) / mask.data.length;
-      expect(tissue).toBeGreaterThan(0.03);
-      expect(tissue).toBeLessThan(0.3); // the slide is mostly glass
-      const ann = JSON.parse(await readFile(`${shared}/annotations/camelyon16-tumor001.ncrf.json`, 'utf8'));
-      let inside = 0;
-      let n = 0;
-      for (const poly of ann.positive as { vertices: [number, number][] }[]) {
-        for (const [x, y] of poly.vertices) {
-          n++;
-          inside +=
-            tissueFraction(mask, { x: x / 32 - 16, y: y / 32 - 16, width: 32, height: 32 }) > 0 ? 1 : 0;
+  describe.skipIf(!sharedAvailable('tissue detection on CAMELYON16', 'camelyonLevel5', 'camelyonNcrf'))(
+    'on CAMELYON16 tumor_001 (level 5)',
+    () => {
+      it('keeps every annotated tumour vertex and drops most of the glass', async () => {
+        const slide = await openSlide(new Blob([await readFile(camelyon)]), { name: 'tumor001' });
+        const mask = await detectTissue(slide, { maxSize: 512 });
+        const tissue = mask.data.reduce((a, b) => a + b, 0) / mask.data.length;
+        expect(tissue).toBeGreaterThan(0.03);
+        expect(tissue).toBeLessThan(0.3); // the slide is mostly glass
+        const ann = JSON.parse(await readFile(sharedPath('camelyonNcrf'), 'utf8'));
+        let inside = 0;
+        let n = 0;
+        for (const poly of ann.positive as { vertices: [number, number][] }[]) {
+          for (const [x, y] of poly.vertices) {
+            n++;
+            inside +=
+              tissueFraction(mask, { x: x / 32 - 16, y: y / 32 - 16, width: 32, height: 32 }) > 0 ? 1 : 0;
+          }
         }
-      }
-      expect(n).toBeGreaterThan(100);
-      expect(inside / n).toBeGreaterThan(0.95);
-      slide.close();
-    });
-  });
+        expect(n).toBeGreaterThan(100);
+        expect(inside / n).toBeGreaterThan(0.95);
+        slide.close();
+      });
+    },
+  );
 
-  describe.skipIf(!existsSync(cmu))('on CMU-1 small region', () => {
+  describe.skipIf(!sharedAvailable('tissue detection on CMU-1', 'cmuSvs'))('on CMU-1 small region', () => {
     it('finds the tissue strip and the glass beside it', async () => {
       const slide = await openSlide(new Blob([await readFile(cmu)]), { name: 'cmu' });
       const mask = await detectTissue(slide, { maxSize: 384 });
