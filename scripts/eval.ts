@@ -37,13 +37,14 @@ import { nodeFileHandler } from '../src/inference/node/node-model-io';
 import { createSharpJpegDecoder } from '../src/slide/decoders/node/jpeg-sharp';
 import { openSlide } from '../src/slide/open-slide';
 import type { SlideReader } from '../src/slide/slide-reader';
-import { SEED_RANGES, SYNTH_VERSION } from '../src/synth/layout';
+import { SYNTH_VERSION } from '../src/synth/layout';
 import {
   type SyntheticSidecar,
   slideFiles,
   writeSyntheticSlide,
 } from '../src/synth/node/write-synthetic-slide';
 import { detectTissue } from '../src/tissue/tissue-detection';
+import { SEED_RANGES } from './seed-ranges';
 
 const { values } = parseArgs({
   options: {

@@ -12,8 +12,9 @@ import {
 import { createSharpJpegDecoder } from '../slide/decoders/node/jpeg-sharp';
 import { openSlide } from '../slide/open-slide';
 import type { SlideSource } from '../slide/slide-types';
-import { buildLayout, depthInside } from '../synth/layout';
+import { buildLayout } from '../synth/layout';
 import { type SyntheticSidecar, writeSyntheticSlide } from '../synth/node/write-synthetic-slide';
+import { depthInside } from '../synth/shape';
 import { sharedAvailable, sharedPath } from '../util/node/shared-data';
 import { scaleAnnotations } from './annotation-types';
 import { parseAnnotations } from './parse-annotations';

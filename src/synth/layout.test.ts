@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AREA_BALANCE,
-  buildLayout,
-  depthInside,
-  type LayoutObject,
-  RULES,
-  type SlideLayout,
-  summarise,
-} from './layout';
+import { AREA_BALANCE, buildLayout, type LayoutObject, RULES, type SlideLayout, summarise } from './layout';
+import { depthInside } from './shape';
 
 const SEEDS = [1000, 1001, 1002, 1003, 1004, 2000, 2001];
 const layouts = new Map<number, SlideLayout>(SEEDS.map((s) => [s, buildLayout({ seed: s, sizeMm: 4 })]));

@@ -4,42 +4,11 @@
 // the wider field, tells them apart. All lengths here are level-0 pixels unless named ...Um.
 
 import { hash2, Prng } from '../util/prng';
-import { fbm2 } from './noise';
+import { depthInside, type RadialShape, radialShape, shapeArea } from './shape';
 
 export const SYNTH_VERSION = 1;
 
-/** Seed ranges, so that nothing used in development leaks into evaluation. */
-export const SEED_RANGES = {
-  training: [1000, 1999],
-  validation: [2000, 2999],
-  /** test seeds are ≥ 3000 and are never used during development */
-  testFrom: 3000,
-} as const;
-
-export const TissueClass = {
-  background: 0,
-  stroma: 1,
-  lymphoid: 2,
-  fat: 3,
-  /** shared by tumour interiors and look-alike interiors */
-  interior: 4,
-  /** look-alike rim: dense small dark nuclei */
-  mantle: 5,
-  /** tumour rim: pale desmoplastic stroma */
-  desmoplastic: 6,
-} as const;
-export type TissueClassCode = (typeof TissueClass)[keyof typeof TissueClass];
-
 export type ObjectKind = 'tumour' | 'lookalike' | 'fat';
-
-/** A star-shaped outline: radius sampled at `radii.length` equal angle steps from +x. */
-export interface RadialShape {
-  cx: number;
-  cy: number;
-  radii: Float64Array;
-  minRadius: number;
-  maxRadius: number;
-}
 
 export interface LayoutObject {
   kind: ObjectKind;
@@ -92,89 +61,6 @@ export const RULES = {
   angles: 512,
 };
 
-function radialShape(
-  rng: Prng,
-  cx: number,
-  cy: number,
-  equivRadius: number,
-  amplitude: number,
-  kMax: number,
-): RadialShape {
-  const n = RULES.angles;
-  const coef: { k: number; a: number; p: number }[] = [];
-  for (let k = 2; k <= kMax; k++)
-    coef.push({ k, a: rng.uniform(0.3, 1) / k ** 1.2, p: rng.uniform(0, 2 * Math.PI) });
-  const wave = new Float64Array(n);
-  let peak = 0;
-  for (let i = 0; i < n; i++) {
-    const t = (2 * Math.PI * i) / n;
-    let s = 0;
-    for (const c of coef) s += c.a * Math.cos(c.k * t + c.p);
-    wave[i] = s;
-    peak = Math.max(peak, Math.abs(s));
-  }
-  const radii = new Float64Array(n);
-  let area = 0;
-  for (let i = 0; i < n; i++) {
-    radii[i] = 1 + (peak > 0 ? (amplitude * wave[i]) / peak : 0);
-    area += 0.5 * radii[i] * radii[i] * ((2 * Math.PI) / n);
-  }
-  // Scale so the area equals that of a circle of equivRadius.
-  const scale = equivRadius / Math.sqrt(area / Math.PI);
-  let minRadius = Infinity;
-  let maxRadius = 0;
-  for (let i = 0; i < n; i++) {
-    radii[i] *= scale;
-    minRadius = Math.min(minRadius, radii[i]);
-    maxRadius = Math.max(maxRadius, radii[i]);
-  }
-  return { cx, cy, radii, minRadius, maxRadius };
-}
-
-/** Outline radius of a shape in the direction of (dx, dy), linearly interpolated. */
-export function radiusAt(shape: RadialShape, dx: number, dy: number): number {
-  const n = shape.radii.length;
-  let t = (Math.atan2(dy, dx) / (2 * Math.PI)) * n;
-  if (t < 0) t += n;
-  const i = Math.floor(t);
-  const f = t - i;
-  const a = shape.radii[i % n];
-  const b = shape.radii[(i + 1) % n];
-  return a + (b - a) * f;
-}
-
-/**
- * Signed depth along the ray from the centre: r(θ) − d, positive inside. Exact outside the
- * inscribed circle; inside it, a lower bound.
- */
-export function depthInside(shape: RadialShape, x: number, y: number): number {
-  const dx = x - shape.cx;
-  const dy = y - shape.cy;
-  const d = Math.sqrt(dx * dx + dy * dy);
-  // Inside the inscribed circle only the sign matters to callers; outside, rims need the real value.
-  if (d < shape.minRadius) return shape.minRadius - d;
-  return radiusAt(shape, dx, dy) - d;
-}
-
-export function shapeArea(shape: RadialShape): number {
-  const n = shape.radii.length;
-  let a = 0;
-  for (let i = 0; i < n; i++) a += 0.5 * shape.radii[i] * shape.radii[i];
-  return (a * 2 * Math.PI) / n;
-}
-
-/** The outline as a closed ring of level-0 points, one per angle sample. */
-export function shapeRing(shape: RadialShape): [number, number][] {
-  const n = shape.radii.length;
-  const ring: [number, number][] = [];
-  for (let i = 0; i < n; i++) {
-    const t = (2 * Math.PI * i) / n;
-    ring.push([shape.cx + shape.radii[i] * Math.cos(t), shape.cy + shape.radii[i] * Math.sin(t)]);
-  }
-  ring.push(ring[0]);
-  return ring;
-}
-
 /** Allowed look-alike / tumour interior area ratio; layouts outside it are redrawn. */
 export const AREA_BALANCE = [0.85, 1.15] as const;
 
@@ -211,6 +97,7 @@ function drawLayout(options: LayoutOptions, rng: Prng): SlideLayout {
     0.4 * side,
     0.14,
     24,
+    RULES.angles,
   );
   // Keep the tissue inside the slide with a little white around it.
   const limit = 0.47 * side;
@@ -249,7 +136,7 @@ function drawLayout(options: LayoutOptions, rng: Prng): SlideLayout {
       const cy = tissue.cy + r * Math.sin(t);
       // Cheap check with a bound on the outline first; building a shape costs more.
       if (!fits(cx, cy, px(radiusUm) * (1 + amplitude * 0.7) + px(rimUm))) continue;
-      const probe = radialShape(rng, cx, cy, px(radiusUm), amplitude, kMax);
+      const probe = radialShape(rng, cx, cy, px(radiusUm), amplitude, kMax, RULES.angles);
       const outer = probe.maxRadius + px(rimUm);
       if (!fits(cx, cy, outer)) continue;
       objects.push({ kind, shape: probe, rim: px(rimUm), outer, area: shapeArea(probe) });
@@ -330,45 +217,6 @@ function drawLayout(options: LayoutOptions, rng: Prng): SlideLayout {
     fieldSeed: (options.seed * 7 + 11) | 0,
     lymphoidThreshold: 0.6,
   };
-}
-
-export interface PointClass {
-  cls: TissueClassCode;
-  /** index into layout.objects, or −1 */
-  object: number;
-}
-
-/** Tissue class at a level-0 point; the one definition that painting and masks both use. */
-export function classifyPoint(layout: SlideLayout, x: number, y: number): PointClass {
-  if (x >= 0 && y >= 0 && x < layout.width && y < layout.height) {
-    const b =
-      layout.buckets[
-        Math.floor(y / layout.bucketSize) * layout.bucketCols + Math.floor(x / layout.bucketSize)
-      ];
-    for (const index of b) {
-      const o = layout.objects[index];
-      const dx = x - o.shape.cx;
-      const dy = y - o.shape.cy;
-      if (dx * dx + dy * dy >= o.outer * o.outer) continue;
-      const depth = depthInside(o.shape, x, y);
-      if (depth >= 0) {
-        return { cls: o.kind === 'fat' ? TissueClass.fat : TissueClass.interior, object: index };
-      }
-      if (-depth < o.rim) {
-        return { cls: o.kind === 'tumour' ? TissueClass.desmoplastic : TissueClass.mantle, object: index };
-      }
-    }
-  }
-  if (depthInside(layout.tissue, x, y) < 0) return { cls: TissueClass.background, object: -1 };
-  return { cls: backgroundTissueClass(layout, x, y), object: -1 };
-}
-
-/** Stroma or lymphoid tissue, from a low-frequency field (scale ≈ 600 µm). */
-export function backgroundTissueClass(layout: SlideLayout, x: number, y: number): TissueClassCode {
-  const s = (600 / layout.mpp) | 0;
-  return fbm2(x / s, y / s, layout.fieldSeed) > layout.lymphoidThreshold
-    ? TissueClass.lymphoid
-    : TissueClass.stroma;
 }
 
 export interface LayoutSummary {

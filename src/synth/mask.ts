@@ -1,6 +1,7 @@
 // Ground-truth masks straight from the layout (not from the painting): exact by construction.
 
-import { depthInside, type ObjectKind, type SlideLayout } from './layout';
+import type { ObjectKind, SlideLayout } from './layout';
+import { depthInside } from './shape';
 
 export interface LayoutMask {
   width: number;

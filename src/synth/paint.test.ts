@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildLayout, depthInside, TissueClass } from './layout';
+import { TissueClass } from './classify';
+import { buildLayout } from './layout';
 import { paintStrip } from './paint';
+import { depthInside } from './shape';
 
 const layout = buildLayout({ seed: 1000, sizeMm: 4 });
 const W = layout.width;

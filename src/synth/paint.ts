@@ -5,15 +5,10 @@
 // same texture; only their rims differ.
 
 import { hash1, hash2, hash3, unit } from '../util/prng';
-import {
-  classifyPoint,
-  depthInside,
-  radiusAt,
-  type SlideLayout,
-  TissueClass,
-  type TissueClassCode,
-} from './layout';
+import { classifyPoint, TissueClass, type TissueClassCode } from './classify';
+import type { SlideLayout } from './layout';
 import { fbm2, valueNoise, worley } from './noise';
+import { depthInside, radiusAt } from './shape';
 
 type Rgb = readonly [number, number, number];
 

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { AnnotationRegion } from '../../annotations/annotation-types';
 import { toGeoJson } from '../../annotations/geojson';
-import { buildLayout, RULES, type SlideLayout, SYNTH_VERSION, shapeRing, summarise } from '../layout';
+import { buildLayout, RULES, type SlideLayout, SYNTH_VERSION, summarise } from '../layout';
 import { layoutMask } from '../mask';
 import { paintStrip } from '../paint';
+import { shapeRing } from '../shape';
 
 export interface SyntheticSlideOptions {
   seed: number;
