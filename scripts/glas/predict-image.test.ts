@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { syntheticSource } from '../../src/analysis/synthetic-source.fixture';
+import { syntheticSource } from '../../src/slide/synthetic-source.fixture';
 import { predictImage, toImagePixels } from './predict-image';
 
 describe('predictImage (viewer tiling, every channel stitched)', () => {
