@@ -12,7 +12,6 @@
 import { ContextCache } from '../analysis/context-cache';
 import { groundTruthFromAnnotations } from '../analysis/ground-truth';
 import { type Predictor, runAnalysis } from '../analysis/scheduler';
-import { detectTissue } from '../analysis/tissue-detection';
 import { planWholeSlide } from '../analysis/viewport-planner';
 import { parseAnnotations } from '../annotations/parse-annotations';
 import { segmentationMetrics } from '../heatmap/metrics';
@@ -22,6 +21,7 @@ import { slideFingerprint } from '../heatmap/result-persistence';
 import { type AnalysisSummary, buildSummary } from '../heatmap/summary';
 import type { LoadedModel } from '../inference/model-loader';
 import type { SlideSource } from '../slide/slide-types';
+import { detectTissue } from '../tissue/tissue-detection';
 
 /** Output pixels dropped on each side of a patch: the app's keepMarginFor (src/state/analysis-session.ts). */
 export const keepMarginFor = (targetSize: number) => Math.max(1, Math.round(targetSize / 8));

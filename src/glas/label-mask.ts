@@ -1,7 +1,7 @@
 // A label-mask image as ground truth (PNG, aligned to the slide at level 0; non-zero = positive),
 // with the channel it is truth for. A GlaS gland mask is gland truth on every image, and tumour
 // truth only on an image graded malignant: on a benign image the tumour truth is empty.
-// The result has the shape of src/heatmap/rasterize.ts' GridMask (x, y, cell, width, height, data
+// The result has the shape of src/geometry/polygon-raster.ts' grid (x, y, cell, width, height, data
 // 0/1), so the viewer's metrics can read it (the viewer wiring is not done yet).
 
 import { decode } from 'fast-png';

@@ -162,7 +162,7 @@ export const tissueDetectionSchema = z
   .union([
     z.literal('off'),
     z.object({
-      /** HSV saturation above an Otsu threshold, clamped (src/analysis/tissue-detection.ts) */
+      /** HSV saturation above an Otsu threshold, clamped (src/tissue/tissue-detection.ts) */
       method: z.literal('saturation-otsu'),
       minThreshold: z.number().min(0).max(255).optional(),
       maxThreshold: z.number().min(0).max(255).optional(),

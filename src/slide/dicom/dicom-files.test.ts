@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DICOM_FIXTURES, dicomFixture, SHARED_DICOM } from '../../../scripts/fixtures/dicom-fixtures';
 import { openSlide } from '../open-slide';
-import { haveShared, sharpJpeg } from '../test-helpers';
+import { haveShared as haveSharedSlides, sharpJpeg } from '../test-helpers';
+
+const haveShared = haveSharedSlides('DICOM files');
+
 import { sameBytes } from './same-bytes.fixture';
 
 const haveSamples = existsSync(join(SHARED_DICOM, 'panimg_full_no_bot.dcm'));

@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DICOM_FIXTURES, dicomFixture } from '../../../scripts/fixtures/dicom-fixtures';
 import { haveOrthanc, type RunningOrthanc, startOrthanc } from '../../../scripts/fixtures/orthanc';
 import { openSlide } from '../open-slide';
-import { haveShared, sharpJpeg } from '../test-helpers';
+import { haveShared as haveSharedSlides, sharpJpeg } from '../test-helpers';
+
+const haveShared = haveSharedSlides('DICOMweb');
+
 import { sameBytes } from './same-bytes.fixture';
 
 // this suite's loopback ports (the dicom range 7160-7179; e2e uses 7160/7161)
