@@ -1,7 +1,7 @@
 // npm run fixtures: writes the good fixtures and the bad corpus into .cache/fixtures/.
 // The generators live in scripts/fixtures/ so tests (and e2e) can build them in memory.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BAD_FIXTURES } from './fixtures/bad-fixtures';
 import { GOOD_FIXTURES } from './fixtures/good-fixtures';
@@ -10,6 +10,8 @@ export const FIXTURE_DIR = join(process.cwd(), '.cache', 'fixtures');
 
 export async function makeFixtures(dir = FIXTURE_DIR): Promise<string[]> {
   await mkdir(join(dir, 'good'), { recursive: true });
+  // the bad corpus is rewritten whole, so a renamed or dropped entry leaves no stale file behind
+  await rm(join(dir, 'bad'), { recursive: true, force: true });
   await mkdir(join(dir, 'bad'), { recursive: true });
   const written: string[] = [];
   for (const [sub, list] of [
