@@ -20,7 +20,13 @@ import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AnnotationSet, scaleAnnotations } from '../src/annotations/annotation-types';
 import { parseAnnotations } from '../src/annotations/parse-annotations';
-import { extractPair, packPair, recordBytes, slideMppOrThrow } from '../src/annotations/patch-pairs';
+import {
+  extractPair,
+  packPair,
+  recordBytes,
+  recordLayout,
+  slideMppOrThrow,
+} from '../src/annotations/patch-pairs';
 import {
   alignSomeCentres,
   CATEGORIES,
@@ -193,39 +199,7 @@ const manifest = {
   format: 'mrn-patch-pairs',
   version: 1,
   geometry,
-  record: {
-    bytes,
-    fields: [
-      {
-        name: 'target',
-        offset: 0,
-        shape: [t, t, 3],
-        dtype: 'uint8',
-        meaning: `RGB at ${geometry.targetMpp} µm/px`,
-      },
-      {
-        name: 'context',
-        offset: t * t * 3,
-        shape: [c, c, 3],
-        dtype: 'uint8',
-        meaning: `RGB at ${geometry.contextMpp} µm/px, same centre`,
-      },
-      {
-        name: 'target_mask',
-        offset: t * t * 3 + c * c * 3,
-        shape: [t, t],
-        dtype: 'uint8',
-        meaning: 'tumour 1, else 0',
-      },
-      {
-        name: 'context_mask',
-        offset: t * t * 3 + c * c * 3 + t * t,
-        shape: [c, c],
-        dtype: 'uint8',
-        meaning: 'tumour 1, else 0',
-      },
-    ],
-  },
+  record: recordLayout(geometry, 'tumour 1, else 0'),
   index:
     'shard-NNN.json: per record slide (index into slides), x, y (level-0 centre), category (index into categories)',
   categories: CATEGORIES,

@@ -14,7 +14,7 @@ import { setMaxListeners } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { packPair, recordBytes } from '../../src/annotations/patch-pairs';
+import { packPair, recordBytes, recordLayout } from '../../src/annotations/patch-pairs';
 import {
   contextRegion,
   type PatchGeometry,
@@ -157,39 +157,7 @@ const manifest = {
   edge: 'pad-white',
   reader: 'openSlide (plain-image PNG)',
   classes: GLAS_CLASSES,
-  record: {
-    bytes,
-    fields: [
-      {
-        name: 'target',
-        offset: 0,
-        shape: [t, t, 3],
-        dtype: 'uint8',
-        meaning: `RGB at ${geometry.targetMpp} µm/px`,
-      },
-      {
-        name: 'context',
-        offset: t * t * 3,
-        shape: [c, c, 3],
-        dtype: 'uint8',
-        meaning: `RGB at ${geometry.contextMpp} µm/px, same centre`,
-      },
-      {
-        name: 'target_mask',
-        offset: t * t * 3 + c * c * 3,
-        shape: [t, t],
-        dtype: 'uint8',
-        meaning: '0 background, 1 benign gland, 2 malignant gland',
-      },
-      {
-        name: 'context_mask',
-        offset: t * t * 3 + c * c * 3 + t * t,
-        shape: [c, c],
-        dtype: 'uint8',
-        meaning: 'as target_mask',
-      },
-    ],
-  },
+  record: recordLayout(geometry, '0 background, 1 benign gland, 2 malignant gland', 'as target_mask'),
   categories: GLAS_CLASSES,
   split: values.split,
   valPatients: values['val-patients'],

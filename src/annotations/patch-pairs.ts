@@ -24,6 +24,42 @@ export function recordBytes(g: PatchGeometry): number {
   return t * 3 + c * 3 + t + c;
 }
 
+/**
+ * The manifest's description of one record: the byte layout `packPair` writes, field by field.
+ * `maskMeaning` says what the mask values are (tumour 0/1, or the GlaS classes).
+ */
+export function recordLayout(g: PatchGeometry, maskMeaning: string, contextMaskMeaning = maskMeaning) {
+  const t = g.targetSize;
+  const c = g.contextSize ?? 0;
+  return {
+    bytes: recordBytes(g),
+    fields: [
+      { name: 'target', offset: 0, shape: [t, t, 3], dtype: 'uint8', meaning: `RGB at ${g.targetMpp} µm/px` },
+      {
+        name: 'context',
+        offset: t * t * 3,
+        shape: [c, c, 3],
+        dtype: 'uint8',
+        meaning: `RGB at ${g.contextMpp} µm/px, same centre`,
+      },
+      {
+        name: 'target_mask',
+        offset: t * t * 3 + c * c * 3,
+        shape: [t, t],
+        dtype: 'uint8',
+        meaning: maskMeaning,
+      },
+      {
+        name: 'context_mask',
+        offset: t * t * 3 + c * c * 3 + t * t,
+        shape: [c, c],
+        dtype: 'uint8',
+        meaning: contextMaskMeaning,
+      },
+    ],
+  };
+}
+
 export function slideMppOrThrow(source: SlideSource, override?: number): number {
   if (override !== undefined) {
     if (!(override > 0)) throw new Error(`--mpp must be positive (got ${override})`);
