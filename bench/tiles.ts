@@ -17,10 +17,11 @@ import { build, createServer, preview } from 'vite';
 import config from '../playwright.config';
 import { codedPattern } from '../scripts/fixtures/pattern';
 import { startSlideServer } from '../scripts/serve-slides';
+import { missingShared, sharedPath, sharedSkipReason } from '../src/util/node/shared-data';
 import type { TileBenchResult } from './tiles-page';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const SHARED_SLIDES = path.resolve(ROOT, '../shared/slides');
+const SHARED_SLIDES = sharedPath('slides');
 const FIRST_VIEW_RUNS = 3;
 /** OSD drawers timed for the first viewport; the app's default first */
 const DRAWERS = ['canvas', 'webgl'] as const;
@@ -37,8 +38,10 @@ export async function run(args: string[]) {
   const slides: { name: string; dir: string; file: string }[] = [
     { name: 'demo', dir: path.join(ROOT, 'public/demo'), file: 'demo.tiff' },
   ];
-  for (const file of ['cmu-1-small-region.svs', 'camelyon16-tumor001-level5.tif']) {
-    if (existsSync(path.join(SHARED_SLIDES, file))) slides.push({ name: file, dir: SHARED_SLIDES, file });
+  for (const key of ['cmuSvs', 'camelyonLevel5'] as const) {
+    const file = path.basename(sharedPath(key));
+    if (missingShared(key).length === 0) slides.push({ name: file, dir: SHARED_SLIDES, file });
+    else console.error(`tiles bench: skipped ${file}: ${sharedSkipReason(key)}`);
   }
   if (!existsSync(path.join(ROOT, 'public/demo/demo.tiff'))) throw new Error('run `npm run demo` first');
   if (only) slides.splice(0, slides.length, ...slides.filter((s) => only.some((o) => s.name.startsWith(o))));

@@ -3,18 +3,27 @@
 // dev server proxies /dicom-web to it), a heatmap on the DICOM against the SVS's own, and the
 // refusals: two slides together, a DICOMweb server that sends no CORS headers.
 
-import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { ORTHANC_PORT } from '../playwright.config';
-import { DICOM_FIXTURES, dicomFixture, SHARED } from '../scripts/fixtures/dicom-fixtures';
+import { DICOM_FIXTURES, dicomFixture } from '../scripts/fixtures/dicom-fixtures';
 import { haveOrthanc, type RunningOrthanc, startOrthanc } from '../scripts/fixtures/orthanc';
 import { call } from './api-call';
-import { CAMELYON, expect, gotoApp, HAVE_SHARED, SVS, test, waitSettled } from './fixtures';
+import {
+  CAMELYON,
+  expect,
+  gotoApp,
+  HAVE_SHARED,
+  SVS,
+  sharedPath,
+  sharedSkipReason,
+  test,
+  waitSettled,
+} from './fixtures';
 
 const cmu = () => dicomFixture(DICOM_FIXTURES[0]);
 const tumor = () => dicomFixture(DICOM_FIXTURES[1]);
 const cmuFlat = () => dicomFixture(DICOM_FIXTURES[2]);
-const NCRF = path.join(SHARED, 'annotations', 'camelyon16-tumor001.ncrf.json');
+const NCRF = sharedPath('camelyonNcrf');
 
 interface State {
   status: string;
@@ -44,7 +53,7 @@ async function pickFiles(page: Page, files: string[], format = 'dicom'): Promise
 }
 
 test.describe('DICOM WSI', () => {
-  test.skip(!HAVE_SHARED, 'needs ../shared');
+  test.skip(!HAVE_SHARED, sharedSkipReason('cmuSvs'));
 
   test('opens from several local files; metadata through state()', async ({ page }) => {
     await gotoApp(page);
@@ -191,7 +200,7 @@ test.describe('DICOM WSI', () => {
 });
 
 test.describe('DICOMweb from a real Orthanc', () => {
-  test.skip(!HAVE_SHARED || !haveOrthanc(), 'needs ../shared and Orthanc');
+  test.skip(!HAVE_SHARED || !haveOrthanc(), sharedSkipReason('cmuSvs') || 'needs Orthanc');
   let orthanc: RunningOrthanc;
   let seriesPath = '';
 

@@ -7,7 +7,18 @@ import path from 'node:path';
 import { BAD_FIXTURES } from '../scripts/fixtures/bad-fixtures';
 import type { SlideServer } from '../scripts/serve-slides';
 import { startSlideServer } from '../scripts/serve-slides';
-import { expect, gotoApp, HAVE_SHARED, imageStdDev, ROOT, SHARED, test, waitSettled } from './fixtures';
+import {
+  expect,
+  gotoApp,
+  HAVE_SHARED,
+  imageStdDev,
+  ROOT,
+  SVS,
+  sharedPath,
+  sharedSkipReason,
+  test,
+  waitSettled,
+} from './fixtures';
 
 const BAD_DIR = path.join(ROOT, '.cache/fixtures/bad');
 
@@ -46,18 +57,18 @@ test.describe('bad files', () => {
 });
 
 test.describe('URL failures', () => {
-  test.skip(!HAVE_SHARED, '../shared/slides is not available');
+  test.skip(!HAVE_SHARED, sharedSkipReason('cmuSvs'));
   let slides: SlideServer;
   let demo: SlideServer;
   let big: SlideServer;
   test.beforeAll(async () => {
-    slides = await startSlideServer(path.join(SHARED, 'slides'));
+    slides = await startSlideServer(sharedPath('slides'));
     demo = await startSlideServer(path.join(ROOT, 'public/demo'));
     // A sparse 300 MB file: larger than the reader's full-download cap, costs no disk.
     const dir = path.join(ROOT, '.cache/e2e-big');
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'big.svs');
-    copyFileSync(path.join(SHARED, 'slides/cmu-1-small-region.svs'), file);
+    copyFileSync(SVS, file);
     truncateSync(file, 300 * 1024 * 1024);
     big = await startSlideServer(dir);
   });

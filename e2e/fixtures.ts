@@ -1,16 +1,18 @@
 // Shared test fixture: every test fails on an uncaught page error, and gets helpers for the app.
 
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import type { RgbImage } from '../scripts/fixtures/pattern';
+import { missingShared, sharedPath, sharedSkipReason } from '../src/util/node/shared-data';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
-export const SHARED = path.resolve(ROOT, '../shared');
-export const SVS = path.join(SHARED, 'slides/cmu-1-small-region.svs');
-export const CAMELYON = path.join(SHARED, 'slides/camelyon16-tumor001-level5.tif');
-export const HAVE_SHARED = existsSync(SVS);
-export const HAVE_CAMELYON = existsSync(CAMELYON);
+// ../shared paths come from the one module that names them (src/util/node/shared-data.ts)
+export const SVS = sharedPath('cmuSvs');
+export const CAMELYON = sharedPath('camelyonLevel5');
+export const HAVE_SHARED = missingShared('cmuSvs').length === 0;
+export const HAVE_CAMELYON = missingShared('camelyonLevel5').length === 0;
+/** The skip reason of a spec that needs these ../shared files ('' when all are there). */
+export { sharedPath, sharedSkipReason };
 
 export const test = base.extend<{ pageErrors: Error[] }>({
   pageErrors: [

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { decode as decodePng } from 'fast-png';
 import type { SlideServer } from '../scripts/serve-slides';
 import { startSlideServer } from '../scripts/serve-slides';
-import { decodeRegion, expect, gotoApp, SHARED, test, waitSettled } from './fixtures';
+import { decodeRegion, expect, gotoApp, sharedPath, sharedSkipReason, test, waitSettled } from './fixtures';
 
-const GLAS = path.join(SHARED, 'glas/train/img');
+const GLAS = sharedPath('glas', 'train', 'img');
 
 let server: SlideServer;
 let dir: string;
@@ -30,7 +30,7 @@ async function openUrl(page: import('@playwright/test').Page, file: string) {
 }
 
 test('a GlaS PNG opens as a plain-image slide with mpp from its sidecar, pixel-exact', async ({ page }) => {
-  test.skip(!existsSync(GLAS), '../shared/glas is not available');
+  test.skip(!existsSync(GLAS), sharedSkipReason('glas') || `${GLAS} is absent`);
   const file = readdirSync(GLAS).find((f) => f.endsWith('.png'))!;
   copyFileSync(path.join(GLAS, file), path.join(dir, 'glas.png'));
   writeFileSync(path.join(dir, 'glas.json'), '{"mpp": 0.62}');

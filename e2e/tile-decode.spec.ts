@@ -5,10 +5,9 @@
 // wasm colour kernel, so this is the test that the kernel is exact in the browser. (Drawing ImageDecoder's
 // VideoFrame directly would be off by up to 25 levels at chroma edges: that path is not used.)
 
-import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { startSlideServer } from '../scripts/serve-slides';
-import { expect, gotoApp, HAVE_CAMELYON, HAVE_SHARED, SHARED, test } from './fixtures';
+import { expect, gotoApp, HAVE_CAMELYON, HAVE_SHARED, sharedPath, test } from './fixtures';
 
 interface PathDiffs {
   tiles: number;
@@ -117,7 +116,7 @@ const CASES: { name: string; file: string | null; available: boolean }[] = [
 for (const { name, file, available } of CASES) {
   test(`${name}: both tile paths equal the browser decode, through WebCodecs`, async ({ page }) => {
     test.skip(!available, `${file} is not in ../shared/slides`);
-    const server = file ? await startSlideServer(path.join(SHARED, 'slides')) : null;
+    const server = file ? await startSlideServer(sharedPath('slides')) : null;
     try {
       await gotoApp(page);
       const r = await compareTilePaths(page, server ? `${server.url}/${file}` : '/demo/demo.tiff');

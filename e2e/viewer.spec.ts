@@ -1,7 +1,6 @@
 // The viewer end to end: demo slide, the real SVS over HTTP (Range) and from a file, deep links,
 // the view in the URL, the info panel, help overlay, mpp prompt and a non-blank full-zoom render.
 
-import path from 'node:path';
 import type { SlideServer } from '../scripts/serve-slides';
 import { startSlideServer } from '../scripts/serve-slides';
 import {
@@ -12,8 +11,9 @@ import {
   HAVE_CAMELYON,
   HAVE_SHARED,
   imageStdDev,
-  SHARED,
   SVS,
+  sharedPath,
+  sharedSkipReason,
   test,
   waitSettled,
 } from './fixtures';
@@ -47,10 +47,10 @@ test('keyboard help toggles with ?', async ({ page }) => {
 });
 
 test.describe('real slides', () => {
-  test.skip(!HAVE_SHARED, '../shared/slides is not available');
+  test.skip(!HAVE_SHARED, sharedSkipReason('cmuSvs'));
   let server: SlideServer;
   test.beforeAll(async () => {
-    server = await startSlideServer(path.join(SHARED, 'slides'));
+    server = await startSlideServer(sharedPath('slides'));
   });
   test.afterAll(() => server?.close());
 

@@ -1,5 +1,5 @@
 // Whole-slide evaluation of the shipped models on fresh synthetic test slides, through the same
-// inference path as the browser: openSlide → tissue detection → planWholeSlide at the model's
+// inference path as the browser: openSlide → tissue detection → wholeSlideSetup at the model's
 // mpp (tiled with overlap) → runAnalysis with the tfjs engine → ProbabilityStore → metrics
 // against the slide's GeoJSON outlines, rasterised as the training labels are (analysis/ground-truth.ts).
 //
@@ -22,14 +22,13 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import sharp from 'sharp';
-import { ContextCache } from '../src/analysis/context-cache';
 import { type Counts, type ModelResult, poolCounts, summarise } from '../src/analysis/evaluation';
 import { groundTruthFromAnnotations } from '../src/analysis/ground-truth';
 import { runAnalysis } from '../src/analysis/scheduler';
-import { planWholeSlide } from '../src/analysis/viewport-planner';
+import { wholeSlideSetup } from '../src/analysis/whole-slide';
 import { parseAnnotations } from '../src/annotations/parse-annotations';
 import { segmentationMetrics } from '../src/heatmap/metrics';
-import { ProbabilityStore } from '../src/heatmap/probability-store';
+import type { ProbabilityStore } from '../src/heatmap/probability-store';
 import { createEngine } from '../src/inference/engine';
 import { type LoadedModel, loadModelWith } from '../src/inference/model-loader';
 import { pickModels } from '../src/inference/node/model-dirs';
@@ -73,9 +72,6 @@ const log = (message: string) => console.error(message);
 const seed = Number(values.seed);
 const slideCount = Number(values.slides);
 const sizeMm = Number(values['size-mm']);
-// the app keeps targetSize/8 px each side (keepMarginFor in src/state/analysis/result-cache.ts)
-const marginFor = (targetSize: number) =>
-  values.margin === undefined ? Math.max(1, Math.round(targetSize / 8)) : Number(values.margin);
 const margin = values.margin === undefined ? null : Number(values.margin);
 const threshold = Number(values.threshold);
 const backend = values.backend;
@@ -154,25 +150,15 @@ async function evaluateModel(
   try {
     const decision = await engine.load(model.artifacts, model.spec);
     const geometry = model.geometry;
-    const margin = marginFor(geometry.targetSize);
-    const plan = planWholeSlide({
-      slide: source.metadata,
+    // the app's keep margin (keepMarginFor) unless --margin says otherwise
+    const { plan, store, contextCache } = wholeSlideSetup({
+      source,
       slideMpp,
       geometry,
-      keepMargin: margin,
-      tissue,
-    });
-    const store = new ProbabilityStore({
       modelId: model.card.id,
-      targetMpp: geometry.targetMpp,
-      slideMpp,
-      targetSize: geometry.targetSize,
-      margin,
+      tissue,
+      margin: margin ?? undefined,
     });
-    const contextCache =
-      geometry.contextMpp !== undefined
-        ? new ContextCache(source, { contextDownsample: geometry.contextMpp / slideMpp })
-        : null;
     const t0 = performance.now();
     let lastLog = t0;
     const run = await runAnalysis({

@@ -193,8 +193,6 @@ for (const [si, file] of files.entries()) {
 }
 await flush();
 
-const t = geometry.targetSize;
-const c = geometry.contextSize ?? 0;
 const manifest = {
   format: 'mrn-patch-pairs',
   version: 1,

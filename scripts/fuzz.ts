@@ -13,6 +13,7 @@ import { BlockCache } from '../src/slide/block-cache';
 import { MemorySource } from '../src/slide/byte-source';
 import { DEFAULT_LIMITS } from '../src/slide/slide-limits';
 import { parseTiff } from '../src/slide/tiff-parser';
+import { sharedPath } from '../src/util/node/shared-data';
 import { DICOM_SEEDS } from './fixtures/dicom-bad-fixtures';
 import { DICOM_FIXTURES, dicomFixture } from './fixtures/dicom-fixtures';
 import type { FuzzRequest, FuzzResult } from './fixtures/fuzz-worker';
@@ -190,14 +191,15 @@ async function main(): Promise<void> {
   for (const f of DICOM_SEEDS) seeds.push(await loadSeed(f.file, await f.make(), true));
   if (opts.shared) {
     for (const p of [
-      '../shared/slides/cmu-1-small-region.svs',
-      '../shared/slides/camelyon16-tumor001-level5.tif',
-      '../shared/formats/dicom/panimg_sparse_with_bot.dcm',
-      '../shared/formats/dicom/hd_sm_image_jpegls.dcm',
-      '../shared/formats/dicom/hd_sm_image.dcm',
+      sharedPath('cmuSvs'),
+      sharedPath('camelyonLevel5'),
+      sharedPath('dicomSamples', 'panimg_sparse_with_bot.dcm'),
+      sharedPath('dicomSamples', 'hd_sm_image_jpegls.dcm'),
+      sharedPath('dicomSamples', 'hd_sm_image.dcm'),
       ...dicomFixture(DICOM_FIXTURES[0]).slice(-2),
     ]) {
       if (existsSync(p)) seeds.push(await loadSeed(p, new Uint8Array(readFileSync(p)), false));
+      else console.log(`fuzz: skipped seed ${p} (absent)`);
     }
   }
   const r = rng(opts.seed);

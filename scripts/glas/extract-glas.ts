@@ -144,8 +144,6 @@ for (const [k, row] of items.entries()) {
 }
 await writeFile(join(values.out, 'shard-000.bin'), shard.subarray(0, n * bytes));
 await writeFile(join(values.out, 'shard-000.json'), JSON.stringify(index));
-const t = geometry.targetSize;
-const c = geometry.contextSize ?? 0;
 const manifest = {
   format: 'mrn-patch-pairs',
   version: 1,

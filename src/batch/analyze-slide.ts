@@ -1,5 +1,5 @@
 // One slide, one model, the whole slide: the browser's own pipeline without the browser. Tissue
-// detection → planWholeSlide at the model's target mpp with the app's keep margin → runAnalysis
+// detection → wholeSlideSetup (every tissue patch at the model's target mpp, the app's keep margin) → runAnalysis
 // (fixed batches, MRN context from the shared low-res cache) → ProbabilityStore → the same
 // summary, regions and metrics the viewer exports. No Node imports: it runs wherever the slide
 // reader and a Predictor do (the batch runs it in a worker thread).
@@ -9,13 +9,12 @@
 //                                  truth: { text, name } | null, signal, onProgress: (done, total) => {} });
 //   r.summary.tumourAreaMm2; r.regions; r.store
 
-import { ContextCache } from '../analysis/context-cache';
 import { groundTruthFromAnnotations } from '../analysis/ground-truth';
 import { type Predictor, runAnalysis } from '../analysis/scheduler';
-import { planWholeSlide } from '../analysis/viewport-planner';
+import { wholeSlideSetup } from '../analysis/whole-slide';
 import { parseAnnotations } from '../annotations/parse-annotations';
 import { segmentationMetrics } from '../heatmap/metrics';
-import { ProbabilityStore } from '../heatmap/probability-store';
+import type { ProbabilityStore } from '../heatmap/probability-store';
 import { type RegionCollection, tumourRegions } from '../heatmap/region-export';
 import { slideFingerprint } from '../heatmap/result-persistence';
 import { type AnalysisSummary, buildSummary } from '../heatmap/summary';
@@ -23,8 +22,6 @@ import type { LoadedModel } from '../inference/model-loader';
 import type { SlideSource } from '../slide/slide-types';
 import { detectTissue } from '../tissue/tissue-detection';
 
-/** Output pixels dropped on each side of a patch: the app's keepMarginFor (src/state/analysis-session.ts). */
-export const keepMarginFor = (targetSize: number) => Math.max(1, Math.round(targetSize / 8));
 /** Regions below this area are dropped, as in the viewer's GeoJSON export. */
 export const MIN_REGION_UM2 = 100;
 
@@ -60,21 +57,15 @@ export async function analyzeSlide(o: SlideAnalysisOptions): Promise<SlideAnalys
   if (!slideMpp)
     throw new Error(`${meta.name} does not say its resolution (µm per pixel); the batch cannot analyse it.`);
   const geometry = o.model.geometry;
-  const margin = keepMarginFor(geometry.targetSize);
   const started = performance.now();
   const tissue = await detectTissue(o.source, { signal: o.signal });
-  const plan = planWholeSlide({ slide: meta, slideMpp, geometry, keepMargin: margin, tissue });
-  const store = new ProbabilityStore({
-    modelId: o.model.card.id,
-    targetMpp: geometry.targetMpp,
+  const { plan, store, contextCache } = wholeSlideSetup({
+    source: o.source,
     slideMpp,
-    targetSize: geometry.targetSize,
-    margin,
+    geometry,
+    modelId: o.model.card.id,
+    tissue,
   });
-  const contextCache =
-    geometry.contextMpp !== undefined
-      ? new ContextCache(o.source, { contextDownsample: geometry.contextMpp / slideMpp })
-      : null;
   const result = await runAnalysis({
     source: o.source,
     slideMpp,

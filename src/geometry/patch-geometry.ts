@@ -26,6 +26,12 @@ export interface Rect {
   height: number;
 }
 
+/**
+ * Output pixels dropped on each side of a patch: the border where a padded convolution sees
+ * zeros. The viewer, the batch and the evaluation all keep the same centre.
+ */
+export const keepMarginFor = (targetSize: number) => Math.max(1, Math.round(targetSize / 8));
+
 /** level-0 pixels per output pixel at a given mpp */
 export function downsampleFor(mpp: number, slideMpp: number): number {
   if (!(mpp > 0) || !(slideMpp > 0)) throw new Error(`mpp must be positive (got ${mpp} over ${slideMpp})`);

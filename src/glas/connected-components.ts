@@ -8,6 +8,7 @@ export function connectedComponents(mask: LabelImage): { labels: LabelImage; cou
   const labels = labelImage(w, h);
   const out = labels.data;
   const stack = new Int32Array(w * h);
+  const near = new Int32Array(8);
   let count = 0;
   for (let start = 0; start < data.length; start++) {
     if (data[start] === 0 || out[start] !== 0) continue;
@@ -17,24 +18,37 @@ export function connectedComponents(mask: LabelImage): { labels: LabelImage; cou
     out[start] = count;
     while (top > 0) {
       const p = stack[--top];
-      const x = p % w;
-      const y = (p - x) / w;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= w) continue;
-          const q = yy * w + xx;
-          if (data[q] !== 0 && out[q] === 0) {
-            out[q] = count;
-            stack[top++] = q;
-          }
+      const n = neighbours8(p, w, h, near);
+      for (let k = 0; k < n; k++) {
+        const q = near[k];
+        if (data[q] !== 0 && out[q] === 0) {
+          out[q] = count;
+          stack[top++] = q;
         }
       }
     }
   }
   return { labels, count };
+}
+
+/**
+ * Writes the indices of pixel p's 8-neighbours inside a w × h image into `out` (length ≥ 8) and
+ * returns how many there are: the one neighbourhood of labelling and of region growing.
+ */
+export function neighbours8(p: number, w: number, h: number, out: Int32Array): number {
+  const x = p % w;
+  const y = (p - x) / w;
+  let n = 0;
+  for (let dy = -1; dy <= 1; dy++) {
+    const yy = y + dy;
+    if (yy < 0 || yy >= h) continue;
+    for (let dx = -1; dx <= 1; dx++) {
+      const xx = x + dx;
+      if (xx < 0 || xx >= w || (dx === 0 && dy === 0)) continue;
+      out[n++] = yy * w + xx;
+    }
+  }
+  return n;
 }
 
 /** Renumbers arbitrary non-zero labels to 1..n in order of first appearance (0 stays 0). */

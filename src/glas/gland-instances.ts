@@ -12,7 +12,7 @@
 // seedRadius 0 gives plain threshold + connected components. The defaults are chosen on the
 // validation split (see models/README.md).
 
-import { connectedComponents, relabelSequential } from './connected-components';
+import { connectedComponents, neighbours8, relabelSequential } from './connected-components';
 import { squaredDistanceTransform } from './distance-transform';
 import { binaryImage, type LabelImage, labelImage } from './label-image';
 
@@ -55,24 +55,18 @@ export function glandInstances(
 function growWithin(labels: LabelImage, mask: LabelImage): void {
   const { width: w, height: h } = labels;
   const L = labels.data;
+  const near = new Int32Array(8);
   let queue: number[] = [];
   for (let i = 0; i < L.length; i++) if (L[i]) queue.push(i);
   while (queue.length) {
     const nextQueue: number[] = [];
     for (const p of queue) {
-      const x = p % w;
-      const y = (p - x) / w;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= w) continue;
-          const q = yy * w + xx;
-          if (mask.data[q] && !L[q]) {
-            L[q] = L[p];
-            nextQueue.push(q);
-          }
+      const n = neighbours8(p, w, h, near);
+      for (let k = 0; k < n; k++) {
+        const q = near[k];
+        if (mask.data[q] && !L[q]) {
+          L[q] = L[p];
+          nextQueue.push(q);
         }
       }
     }

@@ -23,7 +23,7 @@ import { checkPlainImageSize, PlainImageLevel } from './plain-image-level';
 import { PLAIN_IMAGE_LABEL, plainImageKind, probePlainImage } from './plain-image-probe';
 import { PyramidSlide, tileCounters } from './pyramid-slide';
 import { isAbortError, isSlideError, SlideError } from './slide-error';
-import { planLevels } from './slide-levels';
+import { planLevels, slideLevels } from './slide-levels';
 import { resolveLimits, type SlideLimits } from './slide-limits';
 import type { SlideReader } from './slide-reader';
 import { fetchSidecar, sidecarMpp } from './slide-sidecar';
@@ -145,14 +145,7 @@ export async function openSlide(
       vendor: structure.vendor,
       width: base.width,
       height: base.height,
-      levels: plans.map(({ width, height, tileWidth, tileHeight, downsample, synthetic }) => ({
-        width,
-        height,
-        tileWidth,
-        tileHeight,
-        downsample,
-        synthetic,
-      })),
+      levels: slideLevels(plans),
       mpp: structure.mpp,
       mppSource: structure.mppSource,
       objective: structure.objective,
@@ -220,14 +213,7 @@ async function openPlainImage(
     vendor: null,
     width: header.width,
     height: header.height,
-    levels: plans.map(({ width, height, tileWidth, tileHeight, downsample, synthetic }) => ({
-      width,
-      height,
-      tileWidth,
-      tileHeight,
-      downsample,
-      synthetic,
-    })),
+    levels: slideLevels(plans),
     mpp,
     mppSource: mpp === null ? null : 'sidecar',
     objective: null,

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { sharedAvailable, sharedPath } from '../util/node/shared-data';
 import { probePlainImage } from './plain-image-probe';
 import { isSlideError, type SlideError } from './slide-error';
 import { sidecarMpp, sidecarPathFor } from './slide-sidecar';
 import { openBytes, openPath } from './test-helpers';
 
-const GLAS = join(process.cwd(), '..', 'shared', 'glas', 'train', 'img');
-const haveGlas = existsSync(GLAS);
+const GLAS = sharedPath('glas', 'train', 'img');
+const haveGlas = sharedAvailable('GlaS images as plain-image slides', 'glas') && existsSync(GLAS);
 
 /** A w×h RGB pattern, the same for every format. */
 function pattern(w: number, h: number): Buffer {

@@ -63,3 +63,15 @@ export function bestLevelFor(levels: readonly SlideLevel[], downsample: number):
   }
   return best;
 }
+
+/** The levels a slide's metadata lists: each plan without the reader's bookkeeping. */
+export function slideLevels(plans: LevelPlan[]): SlideLevel[] {
+  return plans.map(({ width, height, tileWidth, tileHeight, downsample, synthetic }) => ({
+    width,
+    height,
+    tileWidth,
+    tileHeight,
+    downsample,
+    synthetic,
+  }));
+}

@@ -2,40 +2,21 @@
 // TileByteCounts[i] of the level's IFD, decoded by the registry's codec for its compression.
 // Everything above one level (synthetic levels, readRegion, caching) is PyramidSlide's.
 
-import type { ByteSource } from './byte-source';
-import { type DecoderEnv, getTileDecoder, type TileFormat } from './decoders/decoder-registry';
-import type { LevelTiles, TileCounters } from './level-tiles';
+import { getTileDecoder, type TileFormat } from './decoders/decoder-registry';
+import type { LevelTiles } from './level-tiles';
 import { SlideError, throwIfAborted } from './slide-error';
-import type { SlideLimits } from './slide-limits';
-import type { NativeLevel } from './slide-structure';
 import type { RgbaImage } from './slide-types';
 import { isFastJpeg, tiffJpegParts, tiffJpegStream } from './tiff-jpeg-tiles';
+import { TiffLevel, tileFormat } from './tiff-level';
 
 export type { JpegTileParts, JpegTileStream, SlideReader, SlideStats } from './slide-reader';
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-export class TiffTileLevel implements LevelTiles {
-  readonly width: number;
-  readonly height: number;
-  readonly tileWidth: number;
-  readonly tileHeight: number;
-  private readonly format: TileFormat;
-
-  constructor(
-    private readonly lv: NativeLevel,
-    private readonly source: ByteSource,
-    private readonly env: DecoderEnv,
-    private readonly limits: SlideLimits,
-    private readonly counters: TileCounters,
-    private readonly name: string,
-  ) {
-    this.width = lv.width;
-    this.height = lv.height;
-    this.tileWidth = lv.tileWidth;
-    this.tileHeight = lv.tileHeight;
-    this.format = tileFormat(lv);
-  }
+export class TiffTileLevel extends TiffLevel implements LevelTiles {
+  readonly tileWidth = this.lv.tileWidth;
+  readonly tileHeight = this.lv.tileHeight;
+  private readonly format: TileFormat = tileFormat(this.lv);
 
   async decodeTile(x: number, y: number, signal: AbortSignal): Promise<RgbaImage | null> {
     const bytes = await this.readTileBytes(x, y, signal);
@@ -99,16 +80,4 @@ export class TiffTileLevel implements LevelTiles {
     this.counters.bytesRead += count;
     return bytes;
   }
-}
-
-export function tileFormat(lv: NativeLevel): TileFormat {
-  return {
-    compression: lv.compression,
-    tileWidth: lv.tileWidth,
-    tileHeight: lv.tileHeight,
-    samplesPerPixel: lv.samplesPerPixel,
-    photometric: lv.photometric,
-    predictor: lv.predictor,
-    jpegTables: lv.jpegTables,
-  };
 }

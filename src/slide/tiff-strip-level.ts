@@ -4,14 +4,13 @@
 // one decode. A strip too big to decode under that cap is refused when the slide opens.
 
 import { LRUCache } from 'lru-cache';
-import type { ByteSource } from './byte-source';
-import { type DecoderEnv, getTileDecoder, type TileFormat } from './decoders/decoder-registry';
-import type { LevelTiles, TileCounters } from './level-tiles';
+import { getTileDecoder, type TileFormat } from './decoders/decoder-registry';
+import type { LevelTiles } from './level-tiles';
 import { SlideError, throwIfAborted } from './slide-error';
 import type { SlideLimits } from './slide-limits';
 import type { NativeLevel } from './slide-structure';
 import type { RgbaImage } from './slide-types';
-import { tileFormat } from './tiff-slide';
+import { TiffLevel, tileFormat } from './tiff-level';
 
 export const STRIP_TILE = 512;
 
@@ -28,31 +27,15 @@ export function checkStripSize(lv: NativeLevel, name: string, limits: SlideLimit
   }
 }
 
-export class TiffStripLevel implements LevelTiles {
-  readonly width: number;
-  readonly height: number;
+export class TiffStripLevel extends TiffLevel implements LevelTiles {
   readonly tileWidth = STRIP_TILE;
   readonly tileHeight = STRIP_TILE;
-  private readonly rowsPerStrip: number;
-  private readonly strips: LRUCache<number, RgbaImage>;
+  private readonly rowsPerStrip = this.lv.tileHeight;
+  private readonly strips = new LRUCache<number, RgbaImage>({
+    maxSize: Math.max(1, this.limits.maxStripCacheBytes),
+    sizeCalculation: (img) => Math.max(1, img.data.byteLength),
+  });
   private readonly pending = new Map<number, Promise<RgbaImage>>();
-
-  constructor(
-    private readonly lv: NativeLevel,
-    private readonly source: ByteSource,
-    private readonly env: DecoderEnv,
-    private readonly limits: SlideLimits,
-    private readonly counters: TileCounters,
-    private readonly name: string,
-  ) {
-    this.width = lv.width;
-    this.height = lv.height;
-    this.rowsPerStrip = lv.tileHeight;
-    this.strips = new LRUCache({
-      maxSize: Math.max(1, limits.maxStripCacheBytes),
-      sizeCalculation: (img) => Math.max(1, img.data.byteLength),
-    });
-  }
 
   async decodeTile(x: number, y: number, signal: AbortSignal): Promise<RgbaImage> {
     const t = STRIP_TILE;

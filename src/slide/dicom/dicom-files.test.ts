@@ -2,6 +2,7 @@ import { existsSync, openAsBlob } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DICOM_FIXTURES, dicomFixture, SHARED_DICOM } from '../../../scripts/fixtures/dicom-fixtures';
+import { sharedAvailable } from '../../util/node/shared-data';
 import { openSlide } from '../open-slide';
 import { haveShared as haveSharedSlides, sharpJpeg } from '../test-helpers';
 
@@ -9,7 +10,9 @@ const haveShared = haveSharedSlides('DICOM files');
 
 import { sameBytes } from './same-bytes.fixture';
 
-const haveSamples = existsSync(join(SHARED_DICOM, 'panimg_full_no_bot.dcm'));
+const haveSamples =
+  sharedAvailable('DICOM samples', 'dicomSamples') &&
+  existsSync(join(SHARED_DICOM, 'panimg_full_no_bot.dcm'));
 
 async function openFiles(paths: string[]) {
   const blobs = await Promise.all(

@@ -5,7 +5,7 @@ import { BlobSource, type ByteSource } from '../byte-source';
 import { ChunkedSource } from '../chunked-source';
 import { PyramidSlide, tileCounters } from '../pyramid-slide';
 import { SlideError } from '../slide-error';
-import { planLevels } from '../slide-levels';
+import { planLevels, slideLevels } from '../slide-levels';
 import type { SlideLimits } from '../slide-limits';
 import type { SlideReader } from '../slide-reader';
 import type { SlideMetadata } from '../slide-types';
@@ -86,14 +86,7 @@ export function pyramidSlide(
     vendor: pyramid.vendor,
     width: pyramid.levels[0].width,
     height: pyramid.levels[0].height,
-    levels: plans.map(({ width, height, tileWidth, tileHeight, downsample, synthetic }) => ({
-      width,
-      height,
-      tileWidth,
-      tileHeight,
-      downsample,
-      synthetic,
-    })),
+    levels: slideLevels(plans),
     mpp: pyramid.mpp,
     mppSource: pyramid.mpp === null ? null : 'dicom',
     objective: pyramid.objective,

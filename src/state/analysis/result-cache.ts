@@ -2,7 +2,7 @@
 // else new; saved back (debounced during viewport runs, at once after explicit ones). All storage
 // goes through heatmap/result-persistence.ts.
 
-import type { PatchGeometry } from '../../geometry/patch-geometry';
+import { keepMarginFor, type PatchGeometry } from '../../geometry/patch-geometry';
 import { ProbabilityStore, type StoreInfo } from '../../heatmap/probability-store';
 import {
   deleteResult,
@@ -16,9 +16,6 @@ import { errorText, type Notify } from './notify';
 import type { SlideContext } from './slide-context';
 
 const SAVE_DEBOUNCE_MS = 1500;
-
-/** Output pixels dropped on each side of a patch before stitching (8 of 64). */
-export const keepMarginFor = (targetSize: number) => Math.max(1, Math.round(targetSize / 8));
 
 export class ResultCache {
   private db: Promise<ResultsDb | null> | null = null;

@@ -8,6 +8,9 @@ describe('../shared paths', () => {
   it('resolve beside the repository root, whatever the working directory', () => {
     expect(SHARED_ROOT).toBe(new URL('../../../../shared', import.meta.url).pathname.replace(/\/$/, ''));
     expect(sharedPath('cmuSvs')).toBe(`${SHARED_ROOT}/${SHARED_FILES.cmuSvs}`);
+    expect(sharedPath('dicomSamples', 'hd_sm_image.dcm')).toBe(
+      `${SHARED_ROOT}/formats/dicom/hd_sm_image.dcm`,
+    );
   });
 
   it('report a skip once, naming the test and the absent file, and say nothing when present', () => {

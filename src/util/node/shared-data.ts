@@ -5,6 +5,7 @@
 //
 // Usage:
 //   const svs = sharedPath('cmuSvs');
+//   const jpegLs = sharedPath('dicomSamples', 'hd_sm_image_jpegls.dcm');
 //   describe.skipIf(!sharedAvailable('OpenSlide parity', 'cmuSvs', 'camelyonLevel5'))(...)
 //   test.skip(!sharedAvailable('tile decode of the SVS', 'cmuSvs'), sharedSkipReason('cmuSvs'))
 
@@ -25,12 +26,21 @@ export const SHARED_FILES = {
   camelyon17Asap: 'annotations/camelyon17-patient004-node4.asap.xml',
   /** GlaS gland segmentation challenge folder (train/, testA/, Grade.csv) */
   glas: 'glas',
+  /** the slides folder (served whole by the e2e specs and the tile bench) */
+  slides: 'slides',
+  /** DICOM WSI samples (highdicom, panimg: full/sparse, offset tables, JPEG-LS, grey, SEG, ANN) */
+  dicomSamples: 'formats/dicom',
+  /** DICOMweb series metadata (JSON) of public WSI studies */
+  dicomwebMetadata: 'formats/dicomweb-metadata',
+  /** Hamamatsu NDPI samples */
+  ndpiSamples: 'formats/ndpi',
 } as const;
 
 export type SharedFile = keyof typeof SHARED_FILES;
 
-export function sharedPath(file: SharedFile): string {
-  return join(SHARED_ROOT, SHARED_FILES[file]);
+/** The file, or with `inside` a path inside the folder, e.g. sharedPath('dicomSamples', 'hd_sm_image.dcm'). */
+export function sharedPath(file: SharedFile, ...inside: string[]): string {
+  return join(SHARED_ROOT, SHARED_FILES[file], ...inside);
 }
 
 const reported = new Set<string>();
