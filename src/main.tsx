@@ -5,8 +5,9 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { registerAnalysisApi } from './api/analysis-api';
 import { installApi } from './api/mrn-viewer-api';
+import { registerOnnxImportApi } from './api/onnx-import-api';
 import { AnalysisSession } from './state/analysis/analysis-session';
-import { setTruthLoader } from './state/open-files';
+import { setModelImporter, setTruthLoader } from './state/open-files';
 import { SlideSession } from './state/slide-session';
 import { readUrlState } from './state/url-state';
 import { App } from './ui/app';
@@ -51,7 +52,9 @@ analysis = new AnalysisSession(session, {
 });
 bindBodyClasses();
 registerAnalysisApi(analysis);
+registerOnnxImportApi(analysis);
 setTruthLoader((text, name) => analysis?.setTruthFromText(text, name));
+setModelImporter((onnx, card) => analysis?.onnx.importFile(onnx, card));
 installApi(session);
 
 createRoot(document.getElementById('root')!).render(

@@ -22,7 +22,8 @@
  * await mrnViewer.clearHeatmap('unet'); // forgets its results for this slide (memory and IndexedDB)
  * mrnViewer.analysisInfo();           // {jobs: {model: {done, total, rate, etaMs, running}}, runtimes,
  *                                      //  contextCache: {decodedPerOutputPixel, ...}, layers}
- * await mrnViewer.addModel('https://host/m/model.json', cardJsonText);  // → id; or a directory URL
+ * await mrnViewer.addModel('https://host/m/model.json', cardJsonText);  // → id; or a directory URL,
+ * //   or an .onnx URL: converted in the page and kept (see onnx-import-api.ts)
  * mrnViewer.backendInfo('unet');       // {status, backend, decision: {chosen, timings, adapter, lost}}
  * ```
  *
@@ -228,7 +229,7 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
 
   registerApiMethod('addModel', () => (url: string, card?: string | object) => {
     if (typeof url !== 'string' || !url)
-      throw new TypeError('addModel takes a model URL (directory or model.json)');
+      throw new TypeError('addModel takes a model URL (directory, model.json or .onnx)');
     return analysis.models.addModel(url, card);
   });
 

@@ -5,6 +5,7 @@
 //   const model = await loadModelFromUrl('https://…/model.json', { card });      // user-given card
 //   await engine.load(model.artifacts, model.spec);
 //   model.geometry  // PatchGeometry for planPatchGrid / targetRegion / contextRegion
+//   const model = await loadModelFromUrl('converted:my-net');  // converted in the page, from IndexedDB
 // Usage (Node): loadModelWith(nodeFileHandler('models/x/model.json'), await readModelCard('models/x'))
 //
 // Artifacts are loaded once and kept in memory; the engine rebuilds the model from them when it
@@ -17,10 +18,14 @@ import {
   type ModelCard,
   ModelCardError,
   normalizationAffine,
+  parseModelCard,
   parseModelCardText,
   tumourChannelIndex,
 } from './model-card';
 import type { EngineModelSpec } from './model-spec';
+import { type ConvertedStore, convertedStore } from './onnx-import/converted-store';
+import { convertedIdOf } from './onnx-import/converted-url';
+import { artifactsOf } from './onnx-import/graph-artifacts';
 
 export interface LoadedModel {
   card: ModelCard;
@@ -83,8 +88,26 @@ export async function loadModelWith(handler: tf.io.IOHandler, card: ModelCard): 
  */
 export async function loadModelFromUrl(
   url: string,
-  options: { card?: ModelCard | string; signal?: AbortSignal; fetchImpl?: typeof fetch } = {},
+  options: {
+    card?: ModelCard | string;
+    signal?: AbortSignal;
+    fetchImpl?: typeof fetch;
+    /** where `converted:<id>` models live (default: this origin's IndexedDB) */
+    converted?: ConvertedStore;
+  } = {},
 ): Promise<LoadedModel> {
+  const convertedId = convertedIdOf(url);
+  if (convertedId !== null) {
+    const record = await (options.converted ?? convertedStore()).get(convertedId);
+    if (!record)
+      throw new ModelCardError(`converted model "${convertedId}" is no longer in this browser's storage`);
+    const card =
+      typeof options.card === 'string'
+        ? parseModelCardText(options.card, 'user card')
+        : (options.card ?? parseModelCard(record.card, `converted model "${convertedId}"`));
+    const artifacts = artifactsOf(record.modelJson, record.weights);
+    return { card, spec: specFromCard(card), geometry: geometryFromCard(card), artifacts };
+  }
   const fetchImpl = options.fetchImpl ?? fetch;
   const base = new URL(url, globalThis.location?.href ?? 'http://localhost/');
   const modelUrl = base.pathname.endsWith('.json')

@@ -1,8 +1,9 @@
 // Opens what was dropped or picked together (files, whole folders): sorted by kind first
 // (src/slide/file-kinds.ts), then one slide opens and its annotation becomes its ground truth.
-// Two different slides open nothing and say so. Models and batch outputs are named, not opened.
+// Two different slides open nothing and say so. An .onnx file goes to the ONNX import (with a
+// card.json dropped beside it); other model files and batch outputs are named, not opened.
 
-import { sortFiles } from '../slide/file-kinds';
+import { pathOf, sortFiles } from '../slide/file-kinds';
 import { type AppState, getState, setState } from './app-store';
 import type { SlideSession } from './slide-session';
 
@@ -14,6 +15,16 @@ export function setTruthLoader(load: TruthLoader): void {
   truthLoader = load;
 }
 
+type ModelImporter = (onnx: File, card: File | null) => unknown;
+let modelImporter: ModelImporter | null = null;
+
+/** Wired by main.tsx: how a dropped .onnx file (and its card.json) starts the ONNX import. */
+export function setModelImporter(importer: ModelImporter): void {
+  modelImporter = importer;
+}
+
+export const isOnnxFile = (f: File) => /\.onnx$/i.test(f.name);
+
 export interface OpenFilesResult {
   state: AppState;
   /** the annotation loaded as ground truth, if one came along */
@@ -24,7 +35,17 @@ export interface OpenFilesResult {
 export async function openFiles(session: SlideSession, files: File[]): Promise<OpenFilesResult> {
   const sorted = await sortFiles(files);
   const notes: string[] = [];
-  if (sorted.models.length)
+  const onnx = modelImporter ? sorted.models.find(isOnnxFile) : undefined;
+  if (onnx && modelImporter) {
+    const card = sorted.models.find((f) => /(^|\/)card\.json$/i.test(pathOf(f))) ?? null;
+    modelImporter(onnx, card);
+    const rest = sorted.models.filter((f) => f !== onnx && f !== card);
+    if (rest.length) notes.push(`${rest.length} other model file(s) left alone: one .onnx file at a time.`);
+    if (sorted.slide.length === 0 && sorted.annotations.length === 0) {
+      if (notes.length) setState({ notice: { kind: 'warning', message: notes.join(' ') } });
+      return { state: getState(), truth: null, notes };
+    }
+  } else if (sorted.models.length)
     notes.push(`${sorted.models.length} model file(s) left alone: add models in the Analysis panel.`);
   if (sorted.batchOutputs.length)
     notes.push(`Batch output folder(s) ${sorted.batchOutputs.join(', ')} left alone.`);

@@ -4,7 +4,7 @@ import { useEffect, useRef } from 'react';
 import type { AnalysisSession } from '../state/analysis/analysis-session';
 import { getAnalysis } from '../state/analysis-store';
 import { getState, setState } from '../state/app-store';
-import { openFiles } from '../state/open-files';
+import { isOnnxFile, openFiles } from '../state/open-files';
 import type { SlideSession } from '../state/slide-session';
 import { useAppStore } from '../state/use-app-store';
 import { AnalysisPanel } from './analysis/analysis-panel';
@@ -14,6 +14,7 @@ import { EmptyState } from './empty-state';
 import { HelpOverlay } from './help-overlay';
 import { InfoPanel } from './info-panel';
 import { MppPrompt } from './mpp-prompt';
+import { OnnxImportDialog } from './onnx-import/onnx-import-dialog';
 import { ScaleBar } from './scale-bar';
 import { StatusBanner } from './status-banner';
 import { TopBar } from './top-bar';
@@ -65,7 +66,11 @@ export function App({ session, analysis }: { session: SlideSession; analysis: An
     <div className="app">
       <TopBar
         fileInput={fileInput}
-        onOpen={(input) => void session.open(input)}
+        onOpen={(input) =>
+          void (input instanceof File && isOnnxFile(input)
+            ? openFiles(session, [input])
+            : session.open(input))
+        }
         onOpenFiles={(files) => void openFiles(session, files)}
         onDemo={() => void session.open(DEMO_SLIDE_URL)}
         onHome={() => session.viewer.goHome()}
@@ -81,6 +86,7 @@ export function App({ session, analysis }: { session: SlideSession; analysis: An
       ) : null}
       <InfoPanel />
       <AnalysisPanel analysis={analysis} />
+      <OnnxImportDialog onnx={analysis.onnx} />
       <CompareLabels />
       <div className="bottom-left">
         <MppPrompt onSet={(mpp) => session.setMpp(mpp)} />
@@ -88,7 +94,11 @@ export function App({ session, analysis }: { session: SlideSession; analysis: An
       </div>
       <HelpOverlay />
       <DropZone
-        onFiles={(files) => void (files.length === 1 ? session.open(files[0]) : openFiles(session, files))}
+        onFiles={(files) =>
+          void (files.length === 1 && !isOnnxFile(files[0])
+            ? session.open(files[0])
+            : openFiles(session, files))
+        }
       />
     </div>
   );

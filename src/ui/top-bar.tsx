@@ -47,7 +47,7 @@ export function TopBar({ fileInput, onOpen, onOpenFiles, onDemo, onHome, onHeatm
           ref={fileInput}
           type="file"
           data-testid="file-input"
-          accept=".tif,.tiff,.svs,.ome.tif,.ome.tiff,.tf8,.btf,.ndpi,.png,.jpg,.jpeg,.bmp,.webp,.dcm,.dicom,.xml,.geojson,.json,image/tiff,image/png,image/jpeg,image/bmp,image/webp"
+          accept=".tif,.tiff,.svs,.ome.tif,.ome.tiff,.tf8,.btf,.ndpi,.png,.jpg,.jpeg,.bmp,.webp,.dcm,.dicom,.xml,.geojson,.json,.onnx,image/tiff,image/png,image/jpeg,image/bmp,image/webp"
           multiple
           hidden
           onChange={(e) => {

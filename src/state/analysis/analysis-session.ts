@@ -15,6 +15,9 @@
 
 import type { Rect } from '../../geometry/patch-geometry';
 import type { BackendChoice } from '../../inference/backend-types';
+import { workerConverter } from '../../inference/onnx-import/convert-client';
+import { type ConvertedStore, convertedStore } from '../../inference/onnx-import/converted-store';
+import type { OnnxConverter } from '../../inference/onnx-import/onnx-converter';
 import type { RegionRequest, RgbaImage } from '../../slide/slide-types';
 import type { ViewState } from '../../viewer/view-math';
 import type { SlideViewer } from '../../viewer/viewer-controller';
@@ -27,6 +30,7 @@ import { type FetchText, GroundTruthState, type TruthInfo } from './ground-truth
 import { HeatmapViews, type LayerFactory, layerContent } from './heatmap-views';
 import { browserEngine, type EngineDeps, ModelRuntimes } from './model-runtimes';
 import { notifyUser } from './notify';
+import { OnnxImport } from './onnx-import';
 import { ResultCache } from './result-cache';
 import { type ContextCacheStats, contextCacheStats, type SlideContext, SlideContexts } from './slide-context';
 
@@ -46,12 +50,17 @@ export interface AnalysisSessionOptions {
   engine?: EngineDeps;
   openDb?: ConstructorParameters<typeof ResultCache>[2];
   fetchSidecar?: FetchText;
+  /** ONNX import seams: the converter (a worker in the page) and where converted models are kept */
+  onnxConverter?: () => OnnxConverter;
+  convertedStore?: ConvertedStore;
 }
 
 export class AnalysisSession {
   readonly models: ModelRuntimes;
   readonly exports: AnalysisExports;
   readonly display: AnalysisDisplay;
+  /** .onnx files and URLs converted in the page (analysis.models.addModel dispatches .onnx URLs here) */
+  readonly onnx: OnnxImport;
   private readonly runs: AnalysisRuns<SlideViewer>;
   private readonly views: HeatmapViews<SlideViewer>;
   private readonly cache: ResultCache;
@@ -75,6 +84,15 @@ export class AnalysisSession {
       stopRuns,
       this.lifetime.signal,
     );
+    this.onnx = new OnnxImport({
+      converter: o.onnxConverter ?? workerConverter,
+      store: o.convertedStore ?? convertedStore(),
+      models: this.models,
+      fetch: (url, init) => fetch(url, init),
+      signal: this.lifetime.signal,
+    });
+    this.models.setOnnxImporter((url, card) => this.onnx.importUrl(url, card));
+    void this.onnx.refreshList();
     this.truth = new GroundTruthState(() => {
       this.views.updateMainVisibility(this.truth.truth !== null);
       this.views.refresh();

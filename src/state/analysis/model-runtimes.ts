@@ -5,6 +5,8 @@ import { defaultComparePair, defaultModel, fetchModels, type ModelEntry } from '
 import type { BackendChoice } from '../../inference/backend-types';
 import { type InferenceHandle, startInference } from '../../inference/inference-client';
 import { type ModelCard, parseModelCard, parseModelCardText } from '../../inference/model-card';
+import { convertedStore } from '../../inference/onnx-import/converted-store';
+import { convertedModelUrl, isOnnxUrl } from '../../inference/onnx-import/converted-url';
 import { newAbortError } from '../../util/abort';
 import { getAnalysis, type RuntimeInfo, setAnalysis } from '../analysis-store';
 import { errorText, type Notify, untilAborted } from './notify';
@@ -16,12 +18,25 @@ export interface EngineDeps {
     options: { backend: BackendChoice; card?: string; signal?: AbortSignal },
   ): Promise<InferenceHandle>;
   fetch(url: string, init: { signal?: AbortSignal }): Promise<Pick<Response, 'ok' | 'status' | 'text'>>;
+  /** models converted in the page and kept in IndexedDB (listed after the served ones) */
+  storedModels?(): Promise<ModelEntry[]>;
 }
+
+/** Converted models kept in this browser; a storage failure lists none rather than no models. */
+const storedConverted = async (): Promise<ModelEntry[]> => {
+  try {
+    const records = await convertedStore().list();
+    return records.map((r) => ({ id: r.id, url: convertedModelUrl(r.id), card: r.card, error: null }));
+  } catch {
+    return [];
+  }
+};
 
 export const browserEngine: EngineDeps = {
   fetchModels: (base, options) => fetchModels(base, options),
   startInference: (url, options) => startInference(url, options),
   fetch: (url, init) => fetch(url, init),
+  storedModels: storedConverted,
 };
 
 interface Runtime {
@@ -40,6 +55,8 @@ export class ModelRuntimes {
   /** cards of models added by URL (addModel), passed to the worker instead of fetching card.json */
   private readonly givenCards = new Map<string, string>();
   private modelsLoaded: Promise<ModelEntry[]> | null = null;
+  /** converts an .onnx URL into a model (the OnnxImport piece); set by AnalysisSession */
+  private onnxImporter: ((url: string, card?: string | object) => Promise<string>) | null = null;
 
   constructor(
     private readonly engine: EngineDeps,
@@ -51,8 +68,12 @@ export class ModelRuntimes {
   ) {}
 
   loadModels(): Promise<ModelEntry[]> {
-    this.modelsLoaded ??= this.engine.fetchModels(this.modelsBase, { signal: this.signal }).then(
-      (models) => {
+    this.modelsLoaded ??= Promise.all([
+      this.engine.fetchModels(this.modelsBase, { signal: this.signal }),
+      this.engine.storedModels?.() ?? [],
+    ]).then(
+      ([served, stored]) => {
+        const models = [...served, ...stored.filter((s) => !served.some((m) => m.id === s.id))];
         const [, right] = defaultComparePair(models);
         const a = getAnalysis();
         setAnalysis({
@@ -83,12 +104,21 @@ export class ModelRuntimes {
     return this.loadModels();
   }
 
+  setOnnxImporter(importer: (url: string, card?: string | object) => Promise<string>): void {
+    this.onnxImporter = importer;
+  }
+
   /**
-   * Adds a model from a URL: a model directory (with card.json) or a model.json URL with its card
-   * (JSON text or object). Validated like the served ones; returns its id.
+   * Adds a model from a URL: a model directory (with card.json), a model.json URL with its card
+   * (JSON text or object), or an .onnx file (converted in a worker, checked, kept in IndexedDB).
+   * Validated like the served ones; returns its id.
    */
   async addModel(url: string, card?: string | object): Promise<string> {
-    const models = await this.loadModels();
+    if (isOnnxUrl(url)) {
+      if (!this.onnxImporter) throw new Error('ONNX import is not available here');
+      return this.onnxImporter(url, card);
+    }
+    await this.loadModels();
     let parsed: ModelCard;
     if (card !== undefined) {
       parsed =
@@ -101,13 +131,33 @@ export class ModelRuntimes {
       if (!res.ok) throw new Error(`No card.json next to ${url} (HTTP ${res.status}); give the card too.`);
       parsed = parseModelCardText(await res.text(), `${dir}card.json`);
     }
-    const entry: ModelEntry = { id: parsed.id, url, card: parsed, error: null };
     this.givenCards.set(parsed.id, JSON.stringify(parsed));
-    const list = [...models.filter((m) => m.id !== parsed.id), entry];
-    this.modelsLoaded = Promise.resolve(list);
-    this.stopModel(parsed.id);
-    setAnalysis({ models: list });
+    await this.addEntry({ id: parsed.id, url, card: parsed, error: null });
     return parsed.id;
+  }
+
+  /** Puts an entry in the model list (replacing one with its id, whose worker stops). */
+  async addEntry(entry: ModelEntry): Promise<void> {
+    const models = await this.loadModels();
+    const list = [...models.filter((m) => m.id !== entry.id), entry];
+    this.modelsLoaded = Promise.resolve(list);
+    this.stopModel(entry.id);
+    setAnalysis({ models: list });
+  }
+
+  /** Takes a model off the list (a converted model the user removed). */
+  async removeEntry(id: string): Promise<void> {
+    const models = await this.loadModels();
+    const list = models.filter((m) => m.id !== id);
+    this.modelsLoaded = Promise.resolve(list);
+    this.stopModel(id);
+    this.givenCards.delete(id);
+    const a = getAnalysis();
+    setAnalysis({
+      models: list,
+      model: a.model === id ? defaultModel(list) : a.model,
+      right: a.right === id ? (defaultComparePair(list)[1] ?? null) : a.right,
+    });
   }
 
   async entry(modelId: string): Promise<ModelEntry> {

@@ -4,6 +4,7 @@
 
 import type { AnalysisSession } from '../../state/analysis/analysis-session';
 import { AddModelSection } from './add-model-section';
+import { ConvertedModelsSection } from './converted-models-section';
 import { ExportsSection } from './exports-section';
 import { JobsSection } from './jobs-section';
 import { ModelSection } from './model-section';
@@ -36,6 +37,7 @@ export function AnalysisPanel({ analysis }: { analysis: AnalysisSession }) {
       <StyleSection analysis={analysis} />
       <TruthSection analysis={analysis} />
       <AddModelSection analysis={analysis} />
+      <ConvertedModelsSection analysis={analysis} />
       <StatsSection />
       <JobsSection analysis={analysis} />
       <ExportsSection analysis={analysis} />

@@ -1,0 +1,71 @@
+// The ONNX import: its progress line while reading, converting and checking; the card form once
+// converted (one component per section); the error, if any. Acts only through OnnxImport.
+
+import { draftProblems } from '../../inference/onnx-import/card-draft';
+import type { OnnxImport } from '../../state/analysis/onnx-import';
+import { useOnnxImport } from '../../state/onnx-import-store';
+import { IdentityFields } from './identity-fields';
+import { ImportProgressLine } from './import-progress-line';
+import { InputFields } from './input-fields';
+import { OutputFields } from './output-fields';
+import { UsageFields } from './usage-fields';
+import { useDraft } from './use-draft';
+
+export function OnnxImportDialog({ onnx }: { onnx: OnnxImport }) {
+  const phase = useOnnxImport((s) => s.phase);
+  const source = useOnnxImport((s) => s.source);
+  const error = useOnnxImport((s) => s.error);
+  const summary = useOnnxImport((s) => s.summary);
+  const d = useDraft(onnx);
+  if (phase === 'idle') return null;
+  const problems = d ? draftProblems(d.draft) : [];
+  return (
+    <section className="onnx-import" data-testid="onnx-import" aria-label="ONNX import" data-phase={phase}>
+      <div className="panel-head">
+        <h2>Add an ONNX model</h2>
+        <button
+          type="button"
+          className="btn small ghost"
+          aria-label="Close import"
+          onClick={() => onnx.dismiss()}
+        >
+          ✕
+        </button>
+      </div>
+      <p className="muted">
+        {source?.replace(/^.*\//, '')}
+        {summary
+          ? `: ${summary.nodes} nodes, opset ${summary.opset}, ${(summary.weightBytes / 2 ** 20).toFixed(2)} MiB of weights, converted in ${summary.convertMs} ms`
+          : ''}
+      </p>
+      <ImportProgressLine onnx={onnx} />
+      {error ? (
+        <p className="error-text" role="alert" data-testid="onnx-error">
+          {error}
+        </p>
+      ) : null}
+      {phase === 'form' && d ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            onnx.submit().catch(() => {}); // the error shows above, the form stays open
+          }}
+        >
+          <IdentityFields {...d} />
+          <InputFields {...d} />
+          <OutputFields {...d} />
+          <UsageFields {...d} />
+          {problems.length ? <p className="muted">Still needed: {problems.join('; ')}.</p> : null}
+          <div className="row">
+            <button type="submit" className="btn primary" disabled={problems.length > 0}>
+              Check and add model
+            </button>
+            <button type="button" className="btn" onClick={() => onnx.cancel()}>
+              Cancel import
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </section>
+  );
+}
