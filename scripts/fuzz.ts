@@ -18,6 +18,8 @@ import { DICOM_SEEDS } from './fixtures/dicom-bad-fixtures';
 import { DICOM_FIXTURES, dicomFixture } from './fixtures/dicom-fixtures';
 import type { FuzzRequest, FuzzResult } from './fixtures/fuzz-worker';
 import { GOOD_FIXTURES } from './fixtures/good-fixtures';
+import { makePhilipsTiff } from './fixtures/philips-fixtures';
+import { makeStripedTiff } from './fixtures/striped-fixtures';
 
 interface Options {
   seed: number;
@@ -189,6 +191,10 @@ async function main(): Promise<void> {
   for (const f of GOOD_FIXTURES.filter((g) => g.file !== 'deflate.tif'))
     seeds.push(await loadSeed(f.file, await f.make(), true));
   for (const f of DICOM_SEEDS) seeds.push(await loadSeed(f.file, await f.make(), true));
+  // formats beyond tiled TIFF: strips (LZW, JPEG) and Philips' XML pyramid with sparse tiles
+  seeds.push(await loadSeed('striped-lzw.tif', await makeStripedTiff('lzw'), true));
+  seeds.push(await loadSeed('striped-jpeg.tif', await makeStripedTiff('jpeg'), true));
+  seeds.push(await loadSeed('philips.tiff', await makePhilipsTiff(), true));
   if (opts.shared) {
     for (const p of [
       sharedPath('cmuSvs'),
