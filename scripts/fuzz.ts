@@ -18,7 +18,9 @@ import { DICOM_SEEDS } from './fixtures/dicom-bad-fixtures';
 import { DICOM_FIXTURES, dicomFixture } from './fixtures/dicom-fixtures';
 import type { FuzzRequest, FuzzResult } from './fixtures/fuzz-worker';
 import { GOOD_FIXTURES } from './fixtures/good-fixtures';
+import { makeNdpi } from './fixtures/ndpi-fixtures';
 import { makePhilipsTiff } from './fixtures/philips-fixtures';
+import { makePlainImage } from './fixtures/plain-fixtures';
 import { makeStripedTiff } from './fixtures/striped-fixtures';
 
 interface Options {
@@ -65,8 +67,9 @@ interface Seed {
 }
 
 async function loadSeed(name: string, bytes: Uint8Array, savable: boolean): Promise<Seed> {
-  if (String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM') {
-    // DICOM: no IFDs; its mutations hit element lengths instead (see mutate)
+  const isTiff = bytes[0] === bytes[1] && (bytes[0] === 0x49 || bytes[0] === 0x4d);
+  if (!isTiff) {
+    // DICOM and plain images: no IFDs; their mutations hit header fields instead (see mutate)
     return { name, bytes, ifds: [], bigTiff: false, littleEndian: true, savable };
   }
   const tiff = await parseTiff(new BlockCache(new MemorySource(bytes, name)), DEFAULT_LIMITS);
@@ -92,12 +95,16 @@ function mutate(seed: Seed, r: () => number): Mutation {
   }
   if (seed.ifds.length === 0) {
     // DICOM: overwrite 2 or 4 bytes somewhere in the header (element lengths, item lengths,
-    // offset tables) or in the pixel data's item headers with a hostile value
-    const at = r() < 0.7 ? 132 + pick(Math.min(b.length, 8192) - 136) : pick(b.length - 4);
+    // offset tables) or in the pixel data's item headers with a hostile value; plain images:
+    // the same near their start (sizes in IHDR, SOF, BITMAPINFOHEADER, VP8 headers)
+    const dicom = String.fromCharCode(...b.subarray(128, 132)) === 'DICM';
+    const head = dicom ? 132 : 0;
+    const at = r() < 0.7 ? head + pick(Math.max(1, Math.min(b.length, 8192) - head - 4)) : pick(b.length - 4);
     const value = [0, 1, 0xffffffff, 0x7fffffff, b.length, pick(1 << 24)][pick(6)];
-    if (r() < 0.5) dv.setUint16(at, value & 0xffff, true);
-    else dv.setUint32(at, value >>> 0, true);
-    return { kind: `dicom field at ${at} = ${value}`, bytes: b };
+    const le = r() < 0.5;
+    if (r() < 0.5) dv.setUint16(at, value & 0xffff, le);
+    else dv.setUint32(at, value >>> 0, le);
+    return { kind: `${dicom ? 'dicom' : 'header'} field at ${at} = ${value}`, bytes: b };
   }
   // Corrupt a directory entry's count or value/offset field, or a next-IFD pointer.
   const big = seed.bigTiff;
@@ -195,10 +202,15 @@ async function main(): Promise<void> {
   seeds.push(await loadSeed('striped-lzw.tif', await makeStripedTiff('lzw'), true));
   seeds.push(await loadSeed('striped-jpeg.tif', await makeStripedTiff('jpeg'), true));
   seeds.push(await loadSeed('philips.tiff', await makePhilipsTiff(), true));
+  // NDPI (McuStarts, 64-bit offsets) and the plain images
+  seeds.push(await loadSeed('fixture.ndpi', await makeNdpi(), true));
+  for (const kind of ['png', 'jpeg', 'bmp', 'webp'] as const)
+    seeds.push(await loadSeed(`plain.${kind}`, await makePlainImage(kind), true));
   if (opts.shared) {
     for (const p of [
       sharedPath('cmuSvs'),
       sharedPath('camelyonLevel5'),
+      sharedPath('ndpi'),
       sharedPath('dicomSamples', 'panimg_sparse_with_bot.dcm'),
       sharedPath('dicomSamples', 'hd_sm_image_jpegls.dcm'),
       sharedPath('dicomSamples', 'hd_sm_image.dcm'),
@@ -214,10 +226,16 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   const outDir = join(process.cwd(), '.cache', 'fuzz-failures');
   const t0 = performance.now();
+  const times: number[] = [];
+  let slowest = { ms: 0, what: '' };
   for (let i = 0; i < opts.iterations; i++) {
     const seed = seeds[Math.floor(r() * seeds.length)];
     const m = mutate(seed, r);
+    const c0 = performance.now();
     const res = await runner.run({ id: i, bytes: m.bytes });
+    const ms = performance.now() - c0;
+    times.push(ms);
+    if (ms > slowest.ms) slowest = { ms, what: `#${i} ${seed.name} (${m.kind})` };
     const key = res.outcome === 'slide-error' ? `slide-error:${(res as FuzzResult).code}` : res.outcome;
     tally.set(key, (tally.get(key) ?? 0) + 1);
     if (res.outcome === 'hang' || res.outcome === 'crash' || res.outcome === 'untyped') {
@@ -235,6 +253,12 @@ async function main(): Promise<void> {
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   console.log(
     `\nfuzz: ${opts.iterations} cases in ${secs} s (seed ${opts.seed}); child restarts ${runner.restarts}`,
+  );
+  // each case's time, open to last read (the bar is 2 s: bad input must fail fast)
+  times.sort((a, b) => a - b);
+  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))] ?? 0;
+  console.log(
+    `  per case: median ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${slowest.ms.toFixed(0)} ms (${slowest.what})`,
   );
   for (const [k, v] of [...tally.entries()].sort()) console.log(`  ${k.padEnd(36)} ${v}`);
   if (failures.length) {

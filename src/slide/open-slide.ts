@@ -19,6 +19,8 @@ import { isDicomFile } from './dicom/dicom-file';
 import { isDicomWebSeriesUrl, openDicomWeb } from './dicom/dicomweb';
 import { openDicomFiles, openDicomSources } from './dicom/open-dicom';
 import { openHttpSource } from './http-source';
+import { isNdpi } from './ndpi-structure';
+import { openNdpi } from './open-ndpi';
 import { checkPlainImageSize, PlainImageLevel } from './plain-image-level';
 import { PLAIN_IMAGE_LABEL, plainImageKind, probePlainImage } from './plain-image-probe';
 import { PyramidSlide, tileCounters } from './pyramid-slide';
@@ -123,6 +125,10 @@ export async function openSlide(
       return await openPlainImage(plain, head, { source, blocks, name, limits, options, sidecar });
     }
     const tiff = await parseTiff(blocks, limits, signal, name);
+    if (isNdpi(tiff)) {
+      const jpeg = options.jpegDecoder ?? defaultJpegDecoder();
+      return await openNdpi({ tiff, source, blocks, name, limits, jpeg, signal });
+    }
     const structure = describeSlide(tiff, name, limits);
     const env: DecoderEnv = {
       jpeg: options.jpegDecoder ?? defaultJpegDecoder(),

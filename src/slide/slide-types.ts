@@ -39,8 +39,12 @@ export interface SlideMetadata {
   objective: number | null;
   compression: string;
   byteLength: number | null;
-  /** label, overview and thumbnail images kept out of the pyramid (DICOM) */
-  associated?: { kind: 'label' | 'overview' | 'thumbnail' | 'macro'; width: number; height: number }[];
+  /** label, overview, thumbnail, macro and map images kept out of the pyramid (DICOM, NDPI) */
+  associated?: {
+    kind: 'label' | 'overview' | 'thumbnail' | 'macro' | 'map';
+    width: number;
+    height: number;
+  }[];
 }
 
 export interface RgbaImage {

@@ -23,6 +23,11 @@ export interface TiffIfd {
 export interface TiffFile {
   littleEndian: boolean;
   bigTiff: boolean;
+  /**
+   * Hamamatsu NDPI: classic TIFF with 64-bit offsets. The first-IFD offset is 8 bytes, each IFD's
+   * next pointer is 8 bytes, and after it come the high 4 bytes of every entry's value/offset.
+   */
+  ndpi: boolean;
   ifds: TiffIfd[];
 }
 
@@ -30,6 +35,7 @@ interface Ctx {
   cache: BlockCache;
   le: boolean;
   big: boolean;
+  ndpi: boolean;
   limits: SlideLimits;
   visited: Set<number>;
   ifdCount: number;
@@ -85,9 +91,30 @@ export async function parseTiff(
   const magic = u16(head, 2, le);
   let big: boolean;
   let first: number;
+  let ndpi = false;
+  const ctx: Ctx = {
+    cache,
+    le,
+    big: false,
+    ndpi,
+    limits,
+    visited: new Set(),
+    ifdCount: 0,
+    signal,
+    size,
+    name,
+  };
   if (magic === 42) {
     big = false;
     first = u32(head, 4, le);
+    // NDPI: the offset is 8 bytes; its directory carries Hamamatsu's format flag (tag 65420)
+    if (head.byteLength >= 12) {
+      const wide = first + u32(head, 8, le) * 2 ** 32;
+      if (await isNdpiDirectory(ctx, wide)) {
+        ndpi = true;
+        first = wide;
+      }
+    }
   } else if (magic === 43) {
     if (head.byteLength < 16)
       throw new SlideError('truncated', `The file ${name} is too short to be a BigTIFF.`);
@@ -98,7 +125,8 @@ export async function parseTiff(
   } else {
     throw await notTiff(name, head, cache, signal);
   }
-  const ctx: Ctx = { cache, le, big, limits, visited: new Set(), ifdCount: 0, signal, size, name };
+  ctx.big = big;
+  ctx.ndpi = ndpi;
   const ifds: TiffIfd[] = [];
   let next = first;
   while (next !== 0) {
@@ -108,7 +136,27 @@ export async function parseTiff(
     next = nextOffset;
   }
   if (ifds.length === 0) throw new SlideError('corrupt', `The TIFF file ${name} contains no images.`);
-  return { littleEndian: le, bigTiff: big, ifds };
+  return { littleEndian: le, bigTiff: big, ndpi, ifds };
+}
+
+/** Whether a classic TIFF directory at `offset` holds NDPI's format flag; false on any doubt. */
+async function isNdpiDirectory(ctx: Ctx, offset: number): Promise<boolean> {
+  if (!Number.isSafeInteger(offset) || offset < 8) return false;
+  if (ctx.size === null ? offset >= 2 ** 32 : offset + 2 > ctx.size) return false;
+  try {
+    const cb = await ctx.cache.read(offset, 2, ctx.signal);
+    if (cb.byteLength < 2) return false;
+    const n = u16(cb, 0, ctx.le);
+    if (n === 0 || n > ctx.limits.maxTagsPerIfd) return false;
+    if (ctx.size !== null && offset + 2 + n * 12 > ctx.size) return false;
+    const body = await ctx.cache.read(offset + 2, n * 12, ctx.signal);
+    for (let i = 0; i + 12 <= body.byteLength; i += 12) {
+      if (u16(body, i, ctx.le) === Tag.NdpiFormatFlag) return true;
+    }
+  } catch (e) {
+    if (ctx.signal?.aborted) throw e;
+  }
+  return false;
 }
 
 async function notTiff(
@@ -167,7 +215,7 @@ async function readIfd(
   index: number,
   subIndex: number,
 ): Promise<{ ifd: TiffIfd; nextOffset: number }> {
-  const { le, big, limits } = ctx;
+  const { le, big, ndpi, limits } = ctx;
   if (ctx.visited.has(offset)) {
     throw new SlideError(
       'ifd-cycle',
@@ -193,7 +241,23 @@ async function readIfd(
       `The file ${ctx.name} is damaged or hostile: an image directory claims ${n} entries (limit ${limits.maxTagsPerIfd}).`,
     );
   }
-  const body = await readExact(ctx, offset + countBytes, n * entrySize + (big ? 8 : 4), 'an image directory');
+  // NDPI: an 8-byte next pointer, then the high 4 bytes of each entry's value/offset field
+  // (a directory that ends the file without them is read without: its high bytes are zero)
+  let highs = ndpi;
+  let bodyLength = n * entrySize + (big || ndpi ? 8 : 4) + (ndpi ? 4 * n : 0);
+  if (ndpi && ctx.size !== null && offset + countBytes + bodyLength > ctx.size) {
+    highs = false;
+    bodyLength = n * entrySize + 4;
+  }
+  const body = await readExact(ctx, offset + countBytes, bodyLength, 'an image directory');
+  const highAt = n * entrySize + 8;
+  /** an NDPI offset or value with its high bytes; the low part alone where they point outside the file */
+  const widen = (low: number, high: number): number => {
+    if (high === 0) return low;
+    const wide = low + high * 2 ** 32;
+    return ctx.size !== null && wide >= ctx.size ? low : wide;
+  };
+  const highOf = (i: number) => (highs ? u32(body, highAt + 4 * i, le) : 0);
   const tags = new Map<number, TagValue>();
   for (let i = 0; i < n; i++) {
     const e = i * entrySize;
@@ -214,12 +278,18 @@ async function readIfd(
     if (byteLen <= inlineSize) {
       data = body.subarray(e + (big ? 12 : 8), e + (big ? 12 : 8) + byteLen);
     } else {
-      const at = big ? u64(body, e + 12, le, 'a tag offset') : u32(body, e + 8, le);
+      const at = big ? u64(body, e + 12, le, 'a tag offset') : widen(u32(body, e + 8, le), highOf(i));
       data = await readExact(ctx, at, byteLen, `the values of tag ${tag}`);
     }
-    tags.set(tag, decodeValues(data, type, count, le));
+    const values = decodeValues(data, type, count, le);
+    // an inline LONG (StripOffsets, StripByteCounts of one strip) carries its high bytes too
+    if (ndpi && byteLen <= inlineSize && type === 4 && count === 1 && Array.isArray(values))
+      values[0] = widen(values[0], highOf(i));
+    tags.set(tag, values);
   }
-  const nextOffset = big ? u64(body, n * entrySize, le, 'the next IFD offset') : u32(body, n * entrySize, le);
+  const nextOffset = big
+    ? u64(body, n * entrySize, le, 'the next IFD offset')
+    : widen(u32(body, n * entrySize, le), highs ? u32(body, n * entrySize + 4, le) : 0);
   const ifd: TiffIfd = { offset, index, subIndex, tags, subIfds: [] };
   const subs = tags.get(Tag.SubIFDs);
   if (Array.isArray(subs)) {

@@ -33,6 +33,16 @@ export const Tag = {
   JPEGTables: 347,
   /** Hamamatsu NDPI private tags start here */
   NdpiFirst: 65420,
+  /** NDPI: the format flag, in every directory */
+  NdpiFormatFlag: 65420,
+  /** NDPI: the objective magnification of this image (FLOAT); -1 macro, -2 map */
+  NdpiMagnification: 65421,
+  /** NDPI: the focal plane (z offset from the slide centre, nm) */
+  NdpiFocalPlane: 65424,
+  /** NDPI: offsets of the restart segments of the level's JPEG, from its start (low 32 bits) */
+  NdpiMcuStarts: 65426,
+  /** NDPI: the high 32 bits of each McuStarts value */
+  NdpiMcuStartsHigh: 65432,
   NdpiLast: 65449,
 } as const;
 

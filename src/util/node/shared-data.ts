@@ -24,6 +24,8 @@ export const SHARED_FILES = {
   camelyonNcrf: 'annotations/camelyon16-tumor001.ncrf.json',
   /** a CAMELYON17 ASAP XML annotation (three tumour polygons), no slide */
   camelyon17Asap: 'annotations/camelyon17-patient004-node4.asap.xml',
+  /** a real Hamamatsu NDPI (fluorescence, 3968×4864, 4 JPEG levels with McuStarts, 0.228 µm/px, 40×) */
+  ndpi: 'formats/ndpi/slideio-test3-tritc.ndpi',
   /** GlaS gland segmentation challenge folder (train/, testA/, Grade.csv) */
   glas: 'glas',
   /** the slides folder (served whole by the e2e specs and the tile bench) */
