@@ -1,6 +1,6 @@
 // Turns parsed TIFF directories into a slide: which format it is, which images form the pyramid
 // (leaving out thumbnails, labels and macro photos), resolution, and a clear refusal for what
-// cannot be shown (NDPI, fluorescence stacks, striped-only images, unknown compressions).
+// cannot be shown (fluorescence stacks, unknown compressions). NDPI has its own (ndpi-structure.ts).
 
 import { SlideError } from './slide-error';
 import type { SlideLimits } from './slide-limits';
@@ -88,7 +88,7 @@ export function describeSlide(tiff: TiffFile, name: string, limits: SlideLimits)
   if (all.some((i) => [...i.tags.keys()].some((t) => t >= Tag.NdpiFirst && t <= Tag.NdpiLast))) {
     throw new SlideError(
       'unsupported-format',
-      `${name} is a Hamamatsu NDPI slide, which is not supported; convert it to a tiled pyramidal TIFF (e.g. with libvips or bfconvert).`,
+      `${name} carries Hamamatsu NDPI tags, but not in its first directory, so it is not an NDPI slide this viewer can read. ${CONVERT_HINT}`,
     );
   }
   const description = tagString(first, Tag.ImageDescription);

@@ -1,4 +1,5 @@
-// The info panel's list of the images kept out of the pyramid (DICOM label, overview, thumbnail).
+// The info panel's list of the images kept out of the pyramid (DICOM label, overview, thumbnail;
+// NDPI macro and map).
 
 import type { SlideMetadata } from '../slide/slide-types';
 

@@ -4,10 +4,10 @@ export function EmptyState({ onOpenFile, onDemo }: { onOpenFile(): void; onDemo(
       <div className="empty-card">
         <h1>Open a whole-slide image</h1>
         <p>
-          Drop a slide anywhere on this page (pyramidal or striped TIFF, Aperio SVS, OME-TIFF, Philips TIFF, a
-          DICOM slide’s files or folder, or a PNG, JPEG, BMP or WebP image), choose files, paste a URL (a
-          file, or a DICOMweb series), or try the demo slide. Slides are read in your browser; nothing is
-          uploaded.
+          Drop a slide anywhere on this page (pyramidal or striped TIFF, Aperio SVS, Hamamatsu NDPI, OME-TIFF,
+          Philips TIFF, a DICOM slide’s files or folder, or a PNG, JPEG, BMP or WebP image), choose files,
+          paste a URL (a file, or a DICOMweb series), or try the demo slide. Slides are read in your browser;
+          nothing is uploaded.
         </p>
         <div className="empty-actions">
           <button type="button" className="btn primary" onClick={onOpenFile}>
@@ -18,8 +18,9 @@ export function EmptyState({ onOpenFile, onDemo }: { onOpenFile(): void; onDemo(
           </button>
         </div>
         <p className="formats">
-          Aperio SVS · generic tiled pyramidal TIFF / BigTIFF · OME-TIFF · DICOM WSI (files or DICOMweb) —
-          JPEG, JPEG 2000, JPEG-LS, LZW, Deflate
+          Aperio SVS · Hamamatsu NDPI · Philips TIFF · generic tiled pyramidal or striped TIFF / BigTIFF ·
+          OME-TIFF · DICOM WSI (files or DICOMweb) · PNG, JPEG, BMP, WebP — JPEG, JPEG 2000, JPEG-LS, LZW,
+          Deflate
         </p>
       </div>
     </div>
