@@ -11,9 +11,18 @@ import type { Page } from '@playwright/test';
 import sharp from 'sharp';
 import type { SlideServer } from '../scripts/serve-slides';
 import { startSlideServer } from '../scripts/serve-slides';
-import { call, decodeRegion, expect, gotoApp, SHARED, test, waitSettled } from './fixtures';
+import {
+  call,
+  decodeRegion,
+  expect,
+  gotoApp,
+  sharedPath,
+  sharedSkipReason,
+  test,
+  waitSettled,
+} from './fixtures';
 
-const SAMPLE = path.join(SHARED, 'formats/ndpi/slideio-test3-tritc.ndpi');
+const SAMPLE = sharedPath('ndpi');
 const HAVE_SAMPLE = existsSync(SAMPLE);
 const HAVE_OPENSLIDE = existsSync('/usr/bin/openslide-write-png');
 
@@ -121,7 +130,7 @@ test('the NDPI fixture opens by URL: metadata from its tags, pixels as OpenSlide
 });
 
 test.describe('the real NDPI sample (../shared/formats/ndpi)', () => {
-  test.skip(!HAVE_SAMPLE, '../shared/formats/ndpi is not available');
+  test.skip(!HAVE_SAMPLE, sharedSkipReason('ndpi'));
 
   test('by file input: what OpenSlide reports, and its pixels', async ({ page }) => {
     test.setTimeout(180_000);

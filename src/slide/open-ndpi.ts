@@ -10,7 +10,7 @@ import { NdpiLevel } from './ndpi-level';
 import { describeNdpi } from './ndpi-structure';
 import { PyramidSlide, tileCounters } from './pyramid-slide';
 import { SlideError } from './slide-error';
-import { planLevels } from './slide-levels';
+import { planLevels, slideLevels } from './slide-levels';
 import type { SlideLimits } from './slide-limits';
 import type { RgbaImage, SlideMetadata } from './slide-types';
 import type { TiffFile } from './tiff-parser';
@@ -71,14 +71,7 @@ export async function openNdpi({
     vendor: 'hamamatsu',
     width: base.width,
     height: base.height,
-    levels: plans.map(({ width, height, tileWidth, tileHeight, downsample, synthetic }) => ({
-      width,
-      height,
-      tileWidth,
-      tileHeight,
-      downsample,
-      synthetic,
-    })),
+    levels: slideLevels(plans),
     mpp: structure.mpp,
     mppSource: structure.mpp === null ? null : 'tiff-resolution',
     objective: structure.objective,
