@@ -7,7 +7,9 @@
 //    the same path: a control for noise);
 //  - the time from choosing a local file to the first complete viewport (1440×900), median of 3,
 //    in the production build (what users get; the dev server's unbundled modules add ~1 s), with
-//    OSD's canvas drawer (the default) and its WebGL drawer side by side.
+//    OSD's canvas drawer (the default) and its WebGL drawer side by side;
+//  - NDPI (the ../shared sample, else the fixture): the app's readRegion against OpenSlide's region
+//    reads of the same areas, and how long bad NDPI files take to fail (bench/tiles-ndpi.ts).
 
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +20,7 @@ import config from '../playwright.config';
 import { codedPattern } from '../scripts/fixtures/pattern';
 import { startSlideServer } from '../scripts/serve-slides';
 import { missingShared, sharedPath, sharedSkipReason } from '../src/util/node/shared-data';
+import { benchNdpi } from './tiles-ndpi';
 import type { TileBenchResult } from './tiles-page';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -121,6 +124,8 @@ export async function run(args: string[]) {
     }
 
     const firstViewport = [];
+    // --ndpi-only: just the NDPI part (below), for a quick run
+    if (args.includes('--ndpi-only')) slides.length = 0;
     for (const s of slides) {
       const byDrawer: Record<string, { openMs: number; firstCompleteViewportMs: number; runs: unknown[] }> =
         {};
@@ -166,6 +171,8 @@ export async function run(args: string[]) {
       })),
       lossless,
       firstViewport,
+      // NDPI against OpenSlide's region reads of the same areas; bad NDPI files' time to fail
+      ndpi: await benchNdpi(page),
     };
   } finally {
     await browser.close();

@@ -102,3 +102,28 @@ test('a Philips TIFF fixture opens with vendor, levels and mpp from its XML', as
   const stats = await page.evaluate(() => window.mrnViewer!.stats());
   expect(stats.tiles.failed).toBe(0);
 });
+
+test('a generated PNG opens as a plain-image slide with mpp from its sidecar, pixel-exact', async ({
+  page,
+}) => {
+  // the same path as the GlaS test above, without ../shared
+  const { makePlainImage } = await import('../scripts/fixtures/plain-fixtures');
+  const { tissuePattern } = await import('../scripts/fixtures/pattern');
+  const [width, height] = [640, 480];
+  writeFileSync(path.join(dir, 'plain.png'), await makePlainImage('png', width, height));
+  writeFileSync(path.join(dir, 'plain.json'), '{"mpp": 0.5}');
+  const state = await openUrl(page, 'plain.png');
+  expect(state).toMatchObject({ format: 'plain-image', width, height, mpp: 0.5, mppSource: 'sidecar' });
+  expect(state.levels[0]).toMatchObject({ synthetic: false, width });
+  await page.evaluate(() => window.mrnViewer!.ready());
+  const r = await page.evaluate(
+    ([w, h]) => window.mrnViewer!.readRegion({ x: 0, y: 0, width: w, height: h, downsample: 1 }),
+    [width, height],
+  );
+  const got = decodeRegion(r);
+  const ref = tissuePattern(width, height).data;
+  let diff = 0;
+  for (let i = 0; i < width * height; i++)
+    for (let c = 0; c < 3; c++) diff = Math.max(diff, Math.abs(got[i * 4 + c] - ref[i * 3 + c]));
+  expect(diff).toBe(0);
+});
