@@ -189,7 +189,9 @@ test('a dropped .onnx: card form, worker conversion with progress, heatmap equal
   await expect(page.getByLabel('Activation')).toHaveValue('sigmoid'); // the graph ends in a Sigmoid
   await expect(page.getByLabel('The graph outputs logits')).not.toBeChecked();
   await expect(page.getByRole('button', { name: 'Check and add model' })).toBeDisabled();
+  await expect(page.getByLabel('Model name')).toHaveValue('unet'); // from the file name
   await page.getByLabel('Model id').fill('onnx-unet');
+  await page.getByLabel('Model name').fill('Dropped U-Net');
   await page.getByLabel('µm per pixel of target').fill('1');
   await page.getByLabel('Normalisation of target').selectOption('range');
   await page.getByLabel('Range min of target').fill('-1');
@@ -280,6 +282,11 @@ test('a dropped .onnx: card form, worker conversion with progress, heatmap equal
   await call(page, 'clearHeatmap', 'onnx-unet');
   const after = await heatmap(page, 'onnx-unet');
   expect(maxDiff(after, cli).max).toBeLessThanOrEqual(1e-6);
+  // in the panel's model picker, by its card's name
+  await page.keyboard.press('m');
+  await expect(page.getByTestId('analysis-panel').locator('option[value="onnx-unet"]').first()).toHaveText(
+    'Dropped U-Net',
+  );
   const workers = await page.evaluate(() => (window as unknown as { __workers: string[] }).__workers);
   expect(workers.some((u) => /convert-worker/.test(u))).toBe(false);
   expect(await call(page, 'removeModel', 'onnx-unet')).toBeUndefined();
