@@ -23,6 +23,9 @@ import { makePhilipsTiff } from './fixtures/philips-fixtures';
 import { makePlainImage } from './fixtures/plain-fixtures';
 import { makeStripedTiff } from './fixtures/striped-fixtures';
 
+/** bad input should fail within this (issue 10); slower cases are listed and saved */
+const SLOW_MS = 2000;
+
 interface Options {
   seed: number;
   iterations: number;
@@ -228,6 +231,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const times: number[] = [];
   let slowest = { ms: 0, what: '' };
+  const slow: string[] = [];
   for (let i = 0; i < opts.iterations; i++) {
     const seed = seeds[Math.floor(r() * seeds.length)];
     const m = mutate(seed, r);
@@ -236,6 +240,14 @@ async function main(): Promise<void> {
     const ms = performance.now() - c0;
     times.push(ms);
     if (ms > slowest.ms) slowest = { ms, what: `#${i} ${seed.name} (${m.kind})` };
+    if (ms > SLOW_MS) {
+      // over the 2 s bar: not a failure (a loaded machine is slow too), but kept to look at
+      slow.push(`#${i} ${Math.round(ms)} ms on ${seed.name} (${m.kind})`);
+      if (seed.savable) {
+        await mkdir(outDir, { recursive: true });
+        await writeFile(join(outDir, `seed${opts.seed}-case${i}-slow.bin`), m.bytes);
+      }
+    }
     const key = res.outcome === 'slide-error' ? `slide-error:${(res as FuzzResult).code}` : res.outcome;
     tally.set(key, (tally.get(key) ?? 0) + 1);
     if (res.outcome === 'hang' || res.outcome === 'crash' || res.outcome === 'untyped') {
@@ -260,6 +272,8 @@ async function main(): Promise<void> {
   console.log(
     `  per case: median ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${slowest.ms.toFixed(0)} ms (${slowest.what})`,
   );
+  if (slow.length)
+    console.log(`  over ${SLOW_MS} ms (saved in .cache/fuzz-failures):\n    ${slow.join('\n    ')}`);
   for (const [k, v] of [...tally.entries()].sort()) console.log(`  ${k.padEnd(36)} ${v}`);
   if (failures.length) {
     console.log(
