@@ -1,13 +1,15 @@
 // npm run bench -- <suite> [suite …]: runs benchmark suites (bench/<suite>.ts) and prints JSON.
 // Suites: tiles (slide reading), models (inference per backend), inference (viewport heatmaps),
-// batch (the batch CLI: one process vs 1/2/4 BullMQ workers, a killed worker, Redis per job).
+// batch (the batch CLI: one process vs 1/2/4 BullMQ workers, a killed worker, Redis per job),
+// deeplink (first viewport of a `?slide=` link on the built app; 50 ms latency, coalescing on/off),
+// scale (a real 100k² BigTIFF made with libvips: first viewport and heap, from disk and by URL).
 // With no suite named, all of them run in order.
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const SUITES = ['tiles', 'models', 'inference', 'batch'] as const;
+const SUITES = ['tiles', 'models', 'inference', 'batch', 'deeplink', 'scale'] as const;
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = asked.length > 0 ? asked : [...SUITES];

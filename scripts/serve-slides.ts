@@ -6,7 +6,9 @@
 //   /no-cors/file.svs    no CORS headers (the browser refuses cross-origin reads)
 //   /drop/file.svs       like normal, but once dropAfter(n) is set, requests after the n-th are cut
 //                        (socket destroyed) until recover()
-// CLI: tsx scripts/serve-slides.ts <dir> [port]
+// Options: { latencyMs } holds every answer back that long (a slow link's round trip; the
+// coalescing benchmark uses 50 ms).
+// CLI: tsx scripts/serve-slides.ts <dir> [port] [latencyMs]
 
 import { createReadStream, promises as fs } from 'node:fs';
 import http from 'node:http';
@@ -58,13 +60,24 @@ export function parseRange(
   return { start, end };
 }
 
-export async function startSlideServer(root: string, port = 0): Promise<SlideServer> {
+export interface SlideServerOptions {
+  /** ms each request waits before it is answered */
+  latencyMs?: number;
+}
+
+export async function startSlideServer(
+  root: string,
+  port = 0,
+  options: SlideServerOptions = {},
+): Promise<SlideServer> {
   const base = path.resolve(root);
   let count = 0;
   let dropBudget: number | null = null;
+  const latency = options.latencyMs ?? 0;
 
   const server = http.createServer(async (req, res) => {
     count++;
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     const url = new URL(req.url ?? '/', 'http://localhost');
     let parts = decodeURIComponent(url.pathname).split('/').filter(Boolean);
     const mode = parts.length > 1 && MODES.has(parts[0]) ? parts[0] : 'normal';
@@ -155,7 +168,7 @@ const isMain =
 if (isMain) {
   const dir = process.argv[2] ?? '.';
   const port = Number(process.argv[3] ?? 8765);
-  startSlideServer(dir, port).then((s) => {
+  startSlideServer(dir, port, { latencyMs: Number(process.argv[4] ?? 0) }).then((s) => {
     console.log(`Serving ${path.resolve(dir)} at ${s.url} (modes: /no-range/ /404/ /no-cors/ /drop/)`);
   });
 }

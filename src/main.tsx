@@ -1,66 +1,96 @@
-// Entry point: the viewer and the session live outside React (OSD owns its DOM); React renders the
-// chrome on top and drives everything through the session.
+// Entry point, in three steps so that a deep link's slide is on screen as early as possible:
+//  1. here, with next to no code: read the address bar and start opening its slide (the slide
+//     worker starts and reads the file's directories while the rest of the app downloads);
+//  2. the viewer chunk (OpenSeadragon, the slide session): the slide is shown;
+//  3. the app chunk (React, the chrome, the analysis and its model code): rendered beside it, and
+//     window.mrnViewer installed once all of it is there.
+// The viewer and the session live outside React (OSD owns its DOM); React renders the chrome on top
+// and drives everything through the session.
 
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { registerAnalysisApi } from './api/analysis-api';
-import { installApi } from './api/mrn-viewer-api';
-import { registerOnnxImportApi } from './api/onnx-import-api';
-import { AnalysisSession } from './state/analysis/analysis-session';
-import { setModelImporter, setTruthLoader } from './state/open-files';
-import { SlideSession } from './state/slide-session';
 import { readUrlState } from './state/url-state';
-import { App } from './ui/app';
-import { bindBodyClasses } from './ui/body-classes';
-import { HeatmapLayer } from './viewer/heatmap-layer';
-import { viewerImageRect } from './viewer/heatmap-viewport';
-import { openViewerSlide } from './viewer/open-viewer-slide';
-import { parseDrawer, SlideViewer } from './viewer/viewer-controller';
+import { openEarly, viewerSlideOpener } from './viewer/open-viewer-slide';
 import './ui/app.css';
 
-const viewerElement = document.getElementById('viewer')!;
-// ?drawer=canvas|webgl picks OpenSeadragon's drawer (see viewer-controller.ts)
-const drawer = parseDrawer(readUrlState().drawer);
-let session: SlideSession | null = null;
-let analysis: AnalysisSession | null = null;
-const viewer = new SlideViewer(
-  viewerElement,
-  {
-    onView: (v) => {
-      session?.viewerCallbacks.onView(v);
-      analysis?.onMainView(v);
-    },
-    onTileError: (m) => session?.viewerCallbacks.onTileError(m),
-  },
-  drawer,
-);
-session = new SlideSession(viewer, openViewerSlide);
+const urlState = readUrlState();
+const opener = openEarly(viewerSlideOpener({ coalesce: urlState.coalesce }), urlState.slide);
 
-/** The right-hand viewer of the split view, made on first use. */
-function createCompareViewer(): SlideViewer {
-  const el = document.createElement('div');
-  el.id = 'viewer-compare';
-  el.setAttribute('aria-label', 'Compare viewer');
-  viewerElement.after(el);
-  return new SlideViewer(el, { onView: (v) => analysis?.onCompareView(v) }, drawer);
+// both chunks download at once; the viewer's is used as soon as it is there
+const viewerChunk = Promise.all([import('./viewer/viewer-controller'), import('./state/slide-session')]);
+const appChunk = Promise.all([
+  import('react'),
+  import('react-dom/client'),
+  import('react-dom'),
+  import('./ui/app'),
+  import('./ui/body-classes'),
+  import('./state/analysis/analysis-session'),
+  import('./state/open-files'),
+  import('./api/analysis-api'),
+  import('./api/mrn-viewer-api'),
+  import('./api/onnx-import-api'),
+  import('./viewer/heatmap-layer'),
+  import('./viewer/heatmap-viewport'),
+]);
+
+async function start(): Promise<void> {
+  const [{ parseDrawer, SlideViewer }, { SlideSession }] = await viewerChunk;
+  const viewerElement = document.getElementById('viewer')!;
+  // ?drawer=canvas|webgl picks OpenSeadragon's drawer (see viewer-controller.ts)
+  const drawer = parseDrawer(urlState.drawer);
+  type Analysis = import('./state/analysis/analysis-session').AnalysisSession;
+  let analysis: Analysis | null = null;
+  const viewer = new SlideViewer(
+    viewerElement,
+    {
+      onView: (v) => {
+        session.viewerCallbacks.onView(v);
+        analysis?.onMainView(v);
+      },
+      onTileError: (m) => session.viewerCallbacks.onTileError(m),
+    },
+    drawer,
+  );
+  const session = new SlideSession(viewer, opener);
+  void session.openFromUrl();
+
+  const [
+    { StrictMode, createElement },
+    { createRoot },
+    { flushSync },
+    { App },
+    { bindBodyClasses },
+    { AnalysisSession },
+    { setModelImporter, setTruthLoader },
+    { registerAnalysisApi },
+    { installApi },
+    { registerOnnxImportApi },
+    { HeatmapLayer },
+    { viewerImageRect },
+  ] = await appChunk;
+
+  /** The right-hand viewer of the split view, made on first use. */
+  function createCompareViewer() {
+    const el = document.createElement('div');
+    el.id = 'viewer-compare';
+    el.setAttribute('aria-label', 'Compare viewer');
+    viewerElement.after(el);
+    return new SlideViewer(el, { onView: (v) => analysis?.onCompareView(v) }, drawer);
+  }
+
+  analysis = new AnalysisSession(session, {
+    createCompareViewer,
+    createLayer: (v, content) => new HeatmapLayer(v, content),
+    viewRect: viewerImageRect,
+  });
+  bindBodyClasses();
+  registerAnalysisApi(analysis);
+  registerOnnxImportApi(analysis);
+  const a = analysis;
+  setTruthLoader((text, name) => a.setTruthFromText(text, name));
+  setModelImporter((onnx, card) => a.onnx.importFile(onnx, card));
+  // rendered (effects included: the keyboard handlers) before the API says the app is there
+  const root = createRoot(document.getElementById('root')!);
+  flushSync(() => root.render(createElement(StrictMode, null, createElement(App, { session, analysis }))));
+  installApi(session);
 }
 
-analysis = new AnalysisSession(session, {
-  createCompareViewer,
-  createLayer: (v, content) => new HeatmapLayer(v, content),
-  viewRect: viewerImageRect,
-});
-bindBodyClasses();
-registerAnalysisApi(analysis);
-registerOnnxImportApi(analysis);
-setTruthLoader((text, name) => analysis?.setTruthFromText(text, name));
-setModelImporter((onnx, card) => analysis?.onnx.importFile(onnx, card));
-installApi(session);
-
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App session={session} analysis={analysis} />
-  </StrictMode>,
-);
-
-void session.openFromUrl();
+void start();

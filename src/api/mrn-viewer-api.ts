@@ -12,7 +12,8 @@
  * mrnViewer.viewport();               // {x, y, zoom}: view centre in level-0 px, CSS px per level-0 px
  * mrnViewer.setViewport({zoom: 1});   // 1 = full resolution; omitted fields keep their value
  * mrnViewer.setMpp(0.25);             // when the file has no resolution
- * await mrnViewer.stats();            // {openMs, firstViewportMs, tiles: {...}, cache: {...}}
+ * await mrnViewer.stats();            // {openMs, firstViewportMs, firstViewportAt, tiles: {...}, cache: {reader: {bytes, blockBytes, rangeRequests, …}, …}}
+ *                                     // firstViewportAt: performance.now() of the first complete view (ms since navigation)
  * mrnViewer.methods();                // names of all methods, including ones added via registerApiMethod
  * ```
  *

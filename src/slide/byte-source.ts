@@ -11,6 +11,8 @@ export interface ByteSource {
   read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
   /** [offset, end) as a Blob without reading it, where the bytes live in one (a local file) */
   slice?(offset: number, end: number): Blob;
+  /** requests sent to the storage so far, where it is remote (HTTP range requests, the probe included) */
+  readonly requests?: number;
   close(): void;
 }
 

@@ -200,6 +200,8 @@ async function fetchWithRetry(
 
 class HttpRangeSource implements ByteSource {
   private closed = false;
+  /** the probe was the first */
+  requests = 1;
   constructor(
     readonly name: string,
     private fetchImpl: typeof fetch,
@@ -213,8 +215,10 @@ class HttpRangeSource implements ByteSource {
     const end = this.size === null ? offset + length : Math.min(this.size, offset + length);
     if (end <= offset) return new Uint8Array(0);
     if (end <= this.head.byteLength) return this.head.subarray(offset, end);
-    const fetchRange = () =>
-      fetchWithRetry(this.fetchImpl, this.name, offset, end - offset, this.opts, signal, false);
+    const fetchRange = () => {
+      this.requests++;
+      return fetchWithRetry(this.fetchImpl, this.name, offset, end - offset, this.opts, signal, false);
+    };
     const res = await fetchRange();
     try {
       return new Uint8Array(await res.arrayBuffer());

@@ -8,6 +8,7 @@
 import { BlockCache } from './block-cache';
 import { BlobSource, type ByteSource } from './byte-source';
 import { ChunkedSource } from './chunked-source';
+import { type CoalescingOptions, CoalescingSource } from './coalescing-source';
 import type { DecoderEnv } from './decoders/decoder-registry';
 import type { DecoderPool } from './decoders/geotiff-pool';
 import type { JpegDecoder } from './decoders/jpeg-decoder';
@@ -61,6 +62,11 @@ export interface OpenSlideOptions {
   sidecar?: () => Promise<string | null>;
   /** whole-image decoder for PNG, JPEG, BMP and WebP (tests inject one) */
   plainImageDecoder?: PlainImageDecoder;
+  /**
+   * URLs: merge neighbouring reads into one range request (coalescing-source.ts). Default on;
+   * false sends one request per read (the benchmark's baseline); an object sets the limits.
+   */
+  coalesce?: boolean | Partial<CoalescingOptions>;
 }
 
 const browserLike = () => typeof OffscreenCanvas !== 'undefined' && typeof createImageBitmap === 'function';
@@ -106,6 +112,10 @@ export async function openSlide(
       fullDownloadCapBytes: limits.fullDownloadCapBytes,
       maxRetries: limits.maxRetries,
     });
+    // a file downloaded whole (the server ignored Range) has no requests to save
+    if (source.requests !== undefined && options.coalesce !== false) {
+      source = new CoalescingSource(source, typeof options.coalesce === 'object' ? options.coalesce : {});
+    }
   } else {
     source = new ChunkedSource(new BlobSource(input, limits.readTimeoutMs));
   }

@@ -148,6 +148,7 @@ export class PyramidSlide implements SlideReader {
       blockBytes: this.parts.blocks?.bytes ?? 0,
       blockRequests: this.parts.blocks?.requests ?? 0,
       bytesRead: this.parts.counters.bytesRead,
+      ...(this.parts.source.requests === undefined ? {} : { rangeRequests: this.parts.source.requests }),
     };
   }
 

@@ -42,6 +42,8 @@ export interface OpenInWorkerOptions {
   decoderPool?: boolean;
   /** DICOMweb bearer token, sent with every request and kept in memory only */
   bearerToken?: string;
+  /** URLs: merge neighbouring tile reads into one range request (default true) */
+  coalesce?: boolean;
   /** use this worker instead of starting slide-worker.ts */
   worker?: Worker;
 }
@@ -105,6 +107,7 @@ export async function openSlideInWorker(
           name: options.name,
           decoderPool: options.decoderPool,
           bearerToken: options.bearerToken,
+          coalesce: options.coalesce,
         },
         id,
       ),

@@ -10,6 +10,8 @@ export interface SlideStats extends TileCacheStats {
   blockRequests: number;
   /** tile payload bytes read from the source */
   bytesRead: number;
+  /** HTTP range requests sent so far (URLs only; fewer than the reads when reads were coalesced) */
+  rangeRequests?: number;
   /** JPEG tiles decoded through WebCodecs planes and the exact colour kernel (slide worker only) */
   webCodecsTiles?: number;
   /** LZW tiles decoded in geotiff's worker pool (slide worker only) */

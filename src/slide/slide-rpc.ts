@@ -14,6 +14,8 @@ export interface WorkerOpenOptions {
   decoderPool?: boolean;
   /** DICOMweb bearer token (memory only) */
   bearerToken?: string;
+  /** URLs: coalesce neighbouring range reads (default true) */
+  coalesce?: boolean;
 }
 
 export interface SlideWorkerApi {

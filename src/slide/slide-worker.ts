@@ -67,6 +67,7 @@ const api: SlideWorkerApi = {
         openjpegWasmUrl,
         charlsWasmUrl,
         bearerToken: options.bearerToken,
+        coalesce: options.coalesce,
         decoderPool: pool ?? undefined,
       }),
     );

@@ -7,12 +7,19 @@ describe('parseUrlState', () => {
       slide: '/demo/demo.tiff',
       view: { x: 10, y: 20, zoom: 0.5 },
       drawer: 'webgl',
+      coalesce: true,
     });
+    expect(parseUrlState('?slide=a.svs&coalesce=0').coalesce).toBe(false);
   });
 
   it('leaves out what is missing or malformed', () => {
-    expect(parseUrlState('')).toEqual({ slide: null, view: null, drawer: null });
-    expect(parseUrlState('?slide=&x=1&y=2')).toEqual({ slide: null, view: null, drawer: null });
+    expect(parseUrlState('')).toEqual({ slide: null, view: null, drawer: null, coalesce: true });
+    expect(parseUrlState('?slide=&x=1&y=2')).toEqual({
+      slide: null,
+      view: null,
+      drawer: null,
+      coalesce: true,
+    });
     expect(parseUrlState('?slide=a.svs&x=1&y=2&zoom=-1').view).toBeNull();
   });
 });

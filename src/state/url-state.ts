@@ -1,4 +1,4 @@
-// The address bar, read and written here only: `?slide=<url>&x=&y=&zoom=&drawer=`. Deep links open
+// The address bar, read and written here only: `?slide=<url>&x=&y=&zoom=&drawer=&coalesce=0`. Deep links open
 // a slide at a view; the open slide and the view are written back (replaceState, no history).
 //
 //   const { slide, view, drawer } = readUrlState();
@@ -13,11 +13,18 @@ export interface UrlState {
   view: ViewState | null;
   /** OpenSeadragon drawer asked for (see viewer-controller.ts parseDrawer) */
   drawer: string | null;
+  /** `coalesce=0` sends one range request per tile read (the benchmark's baseline) */
+  coalesce: boolean;
 }
 
 export function parseUrlState(search: string): UrlState {
   const params = new URLSearchParams(search);
-  return { slide: params.get('slide') || null, view: parseViewParams(params), drawer: params.get('drawer') };
+  return {
+    slide: params.get('slide') || null,
+    view: parseViewParams(params),
+    drawer: params.get('drawer'),
+    coalesce: params.get('coalesce') !== '0',
+  };
 }
 
 export function readUrlState(): UrlState {

@@ -3,7 +3,49 @@
 
 import { openSlideInWorker } from '../slide/slide-client';
 import { dicomWebToken } from './dicomweb-token';
-import type { SlideOpener } from './viewer-slide';
+import type { SlideOpener, ViewerSlide } from './viewer-slide';
 
-export const openViewerSlide: SlideOpener = (input, signal) =>
-  openSlideInWorker(input, signal, { tileFormat: 'bitmap', bearerToken: dicomWebToken() ?? undefined });
+export interface ViewerSlideOptions {
+  /** URLs: merge neighbouring tile reads into one range request (default true) */
+  coalesce?: boolean;
+}
+
+export const viewerSlideOpener =
+  (o: ViewerSlideOptions = {}): SlideOpener =>
+  (input, signal) =>
+    openSlideInWorker(input, signal, {
+      tileFormat: 'bitmap',
+      bearerToken: dicomWebToken() ?? undefined,
+      coalesce: o.coalesce,
+    });
+
+export const openViewerSlide: SlideOpener = viewerSlideOpener();
+
+/**
+ * Starts opening `input` now, before the rest of the app's code has loaded (a deep link's slide:
+ * the worker starts and the directories are read while the viewer's code downloads). The returned
+ * opener hands that open to the first call for the same input, and opens anything else afresh.
+ */
+export function openEarly(opener: SlideOpener, input: string | null): SlideOpener {
+  if (!input) return opener;
+  const controller = new AbortController();
+  let early: Promise<ViewerSlide> | null = opener(input, controller.signal);
+  early.catch(() => {}); // its failure is reported to whoever takes it
+  return (asked, signal) => {
+    const pending = early;
+    early = null;
+    if (pending && asked === input) {
+      if (signal.aborted) controller.abort(signal.reason);
+      else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+      return pending;
+    }
+    if (pending) {
+      controller.abort();
+      pending.then(
+        (s) => s.close(),
+        () => {},
+      );
+    }
+    return opener(asked, signal);
+  };
+}

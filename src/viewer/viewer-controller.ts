@@ -21,6 +21,8 @@ export interface ViewerCallbacks {
 
 export interface ViewerStats {
   firstViewportMs: number | null;
+  /** performance.now() when the first view was completely drawn: ms since the page's navigation */
+  firstViewportAt: number | null;
   tiles: Omit<TileCounters, 'inFlight'> & { inFlight: number };
   cache: { osdTiles: number; osdCaches: number; osdMaxCaches: number; reader: unknown };
 }
@@ -53,6 +55,7 @@ export class SlideViewer {
   readonly osd: OpenSeadragon.Viewer;
   private source: SlideTileSource | null = null;
   private firstViewportMs: number | null = null;
+  private firstViewportAt: number | null = null;
   private viewFrame = 0;
   private staleTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly callbacks: ViewerCallbacks;
@@ -119,6 +122,7 @@ export class SlideViewer {
   open(slide: ViewerSlide, startedAt: number, view?: ViewState | null): Promise<void> {
     this.close();
     this.firstViewportMs = null;
+    this.firstViewportAt = null;
     const source = new SlideTileSource(slide, {
       onTileError: (message) => this.callbacks.onTileError?.(message),
       onTileLoaded: () => this.callbacks.onTileLoaded?.(),
@@ -130,7 +134,8 @@ export class SlideViewer {
         // overlay items, and could leave the first-viewport time unset after ready() resolved
         this.item()?.addHandler('fully-loaded-change', (e) => {
           if (e.fullyLoaded && this.source === source && this.firstViewportMs === null) {
-            this.firstViewportMs = performance.now() - startedAt;
+            this.firstViewportAt = performance.now();
+            this.firstViewportMs = this.firstViewportAt - startedAt;
             this.callbacks.onFirstViewport?.(this.firstViewportMs);
           }
         });
@@ -192,6 +197,7 @@ export class SlideViewer {
     const reader = this.source ? await Promise.resolve(this.source.slide.stats?.()).catch(() => null) : null;
     return {
       firstViewportMs: this.firstViewportMs,
+      firstViewportAt: this.firstViewportAt,
       tiles: { ...c },
       cache: {
         osdTiles: this.osd.tileCache.numTilesLoaded(),

@@ -153,6 +153,8 @@ export class AnalysisSession {
       notify: notifyUser,
     });
     this.unsubscribe = appStore.subscribe((s) => this.slidesCtx.sync(s));
+    // the app loads the analysis after the viewer: a slide may be open already
+    this.slidesCtx.sync(getState());
   }
 
   private readonly unsubscribe: () => void;

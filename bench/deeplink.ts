@@ -1,0 +1,173 @@
+// npm run bench -- deeplink: what a user feels when they open a link. On the production build
+// (vite build + vite preview, with the COOP/COEP headers the app sends), in Chromium at 1440×900:
+//  - deepLink: `?slide=<url>` of the shared SVS (and the demo), the first complete viewport
+//    counted from navigation (performance.now() when the view was drawn), a cold browser cache per
+//    run, median of 5; the page's own milestones beside it;
+//  - latency: the same deep link through a slide server that holds every answer back 50 ms,
+//    tile reads coalesced into range requests (the default) and one request per tile
+//    (`&coalesce=0`), median of 3 each, and their ratio;
+//  - bundle: the kB of the entry chunk and of the chunks the first view loads.
+// `--runs=N` sets the deep-link runs; `--dist=DIR` measures a build made elsewhere (before/after).
+
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium } from '@playwright/test';
+import { build, preview } from 'vite';
+import config from '../playwright.config';
+import { startSlideServer } from '../scripts/serve-slides';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const SHARED_SLIDES = path.resolve(ROOT, '../shared/slides');
+const SVS = 'cmu-1-small-region.svs';
+const LATENCY_MS = 50;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const log = (...a: unknown[]) => console.error('[deeplink]', ...a);
+
+export interface DeepLinkRun {
+  /** ms from navigation to the first complete viewport */
+  firstViewportMs: number;
+  /** ms from opening the slide to the first complete viewport (the app's own count) */
+  fromOpenMs: number | null;
+  domContentLoadedMs: number;
+  rangeRequests: number | null;
+}
+
+/** One cold deep link: a fresh browser context, so nothing is cached. */
+export async function deepLink(browser: Browser, url: string): Promise<DeepLinkRun> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  try {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => log('page error:', e.message));
+    await page.goto(url, { waitUntil: 'commit' });
+    await page.waitForFunction(() => !!window.mrnViewer, undefined, { timeout: 60_000 });
+    return await page.evaluate(async () => {
+      const v = window.mrnViewer!;
+      await v.ready();
+      const drawnAt = performance.now();
+      const st = (await v.stats()) as Awaited<ReturnType<typeof v.stats>> & {
+        firstViewportAt?: number | null;
+      };
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+      const reader = st.cache.reader as { rangeRequests?: number } | null;
+      return {
+        // builds before firstViewportAt existed: when ready() resolved (a few ms late at most)
+        firstViewportMs: st.firstViewportAt ?? drawnAt,
+        fromOpenMs: st.firstViewportMs,
+        domContentLoadedMs: nav?.domContentLoadedEventEnd ?? Number.NaN,
+        rangeRequests: reader?.rangeRequests ?? null,
+      };
+    });
+  } finally {
+    await context.close();
+  }
+}
+
+function summarise(runs: DeepLinkRun[]) {
+  return {
+    firstViewportMs: Math.round(median(runs.map((r) => r.firstViewportMs))),
+    minMs: Math.round(Math.min(...runs.map((r) => r.firstViewportMs))),
+    maxMs: Math.round(Math.max(...runs.map((r) => r.firstViewportMs))),
+    fromOpenMs: Math.round(median(runs.map((r) => r.fromOpenMs ?? Number.NaN))),
+    domContentLoadedMs: Math.round(median(runs.map((r) => r.domContentLoadedMs))),
+    rangeRequests: runs[0].rangeRequests,
+    runs: runs.map((r) => Math.round(r.firstViewportMs)),
+  };
+}
+
+/** kB of the entry chunk (what index.html loads) and of every JS chunk, largest first. */
+export function bundleSizes(dist: string) {
+  const html = readFileSync(path.join(dist, 'index.html'), 'utf8');
+  const entry = /<script type="module"[^>]*src="\/?([^"]+)"/.exec(html)?.[1];
+  const preloads = [...html.matchAll(/<link rel="modulepreload"[^>]*href="\/?([^"]+)"/g)].map((m) => m[1]);
+  const kB = (f: string) => Math.round(statSync(path.join(dist, f)).size / 1024);
+  const assets = readdirSync(path.join(dist, 'assets')).filter((f) => f.endsWith('.js'));
+  return {
+    entry: entry ?? null,
+    entryKB: entry ? kB(entry) : null,
+    preloadedKB: preloads.reduce((s, f) => s + kB(f), 0),
+    chunksKB: Object.fromEntries(
+      assets
+        .map((f) => [f.replace(/-[\w-]{8}\.js$/, ''), kB(`assets/${f}`)] as const)
+        .filter(([, k]) => k >= 20)
+        .sort((a, b) => b[1] - a[1]),
+    ),
+  };
+}
+
+export async function run(args: string[]) {
+  const runs = Number(args.find((a) => a.startsWith('--runs='))?.split('=')[1] ?? 5);
+  const distArg = args.find((a) => a.startsWith('--dist='))?.split('=')[1];
+  const outDir = distArg ? path.resolve(distArg) : path.join(ROOT, '.cache/bench-dist');
+  if (!distArg) {
+    log('building the app');
+    await build({ root: ROOT, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  }
+  const prod = await preview({
+    root: ROOT,
+    logLevel: 'error',
+    build: { outDir },
+    preview: { port: 0, host: '127.0.0.1' },
+  });
+  const app = prod.resolvedUrls!.local[0];
+  const slides: { name: string; dir: string; file: string }[] = [];
+  if (existsSync(path.join(SHARED_SLIDES, SVS))) slides.push({ name: SVS, dir: SHARED_SLIDES, file: SVS });
+  if (existsSync(path.join(ROOT, 'public/demo/demo.tiff')))
+    slides.push({ name: 'demo', dir: path.join(ROOT, 'public/demo'), file: 'demo.tiff' });
+  const browser = await chromium.launch(config.use?.launchOptions);
+  const servers = [];
+  try {
+    // a first load warms the preview server and the OS file cache; not counted
+    const warm = await browser.newPage();
+    await warm.goto(app);
+    await warm.waitForFunction(() => !!window.mrnViewer, undefined, { timeout: 60_000 });
+    await warm.close();
+    const deep = [];
+    for (const s of slides) {
+      const server = await startSlideServer(s.dir);
+      servers.push(server);
+      const link = `${app}?slide=${encodeURIComponent(`${server.url}/${s.file}`)}`;
+      const rs: DeepLinkRun[] = [];
+      for (let i = 0; i < runs; i++) rs.push(await deepLink(browser, link));
+      log(s.name, rs.map((r) => Math.round(r.firstViewportMs)).join(' '));
+      deep.push({ slide: s.name, ...summarise(rs) });
+    }
+    const latency = [];
+    for (const s of slides.filter((x) => x.name === SVS)) {
+      const slow = await startSlideServer(s.dir, 0, { latencyMs: LATENCY_MS });
+      servers.push(slow);
+      const link = `${app}?slide=${encodeURIComponent(`${slow.url}/${s.file}`)}`;
+      const on: DeepLinkRun[] = [];
+      const off: DeepLinkRun[] = [];
+      // interleaved, so a change in the machine's load hits both alike
+      for (let i = 0; i < 3; i++) {
+        on.push(await deepLink(browser, link));
+        off.push(await deepLink(browser, `${link}&coalesce=0`));
+      }
+      const a = summarise(on);
+      const b = summarise(off);
+      log(
+        s.name,
+        `${LATENCY_MS} ms latency: coalesced ${a.runs.join(' ')}, one request per tile ${b.runs.join(' ')}`,
+      );
+      latency.push({
+        slide: s.name,
+        latencyMs: LATENCY_MS,
+        coalesced: a,
+        onePerTile: b,
+        speedup: +(b.firstViewportMs / a.firstViewportMs).toFixed(2),
+      });
+    }
+    return {
+      machine: `${process.platform} ${process.arch}, Chromium (software rendering), load ${(await import('node:os')).loadavg()[0].toFixed(1)}`,
+      viewport: '1440x900',
+      bundle: bundleSizes(outDir),
+      deepLink: deep,
+      latency,
+    };
+  } finally {
+    await browser.close();
+    for (const s of servers) await s.close();
+    await prod.close();
+  }
+}
