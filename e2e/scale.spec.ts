@@ -41,7 +41,10 @@ async function tour(page: import('@playwright/test').Page, stops: number): Promi
       const v = window.mrnViewer!;
       for (let i = 0; i < n; i++) {
         const f = (i + 0.5) / n;
-        v.setViewport({ x: size * f, y: size * (0.3 + 0.4 * ((i * 7) % n) / n), zoom: 1 }, { immediately: true });
+        v.setViewport(
+          { x: size * f, y: size * (0.3 + (0.4 * ((i * 7) % n)) / n), zoom: 1 },
+          { immediately: true },
+        );
         await v.ready();
       }
       const st = await v.stats();
