@@ -58,7 +58,8 @@ class MRN(nn.Module):
                 'contextLevels': self.depth}
 
     def _context(self, j: int, c: torch.Tensor) -> torch.Tensor:
-        b0, n = centre_crop_box(c.shape[-1], self.crop_fraction)
+        # int(): under the legacy (tracing) ONNX exporter a size is a traced tensor, which round() refuses
+        b0, n = centre_crop_box(int(c.shape[-1]), self.crop_fraction)
         return self.context_ups[j](c[:, :, b0:b0 + n, b0:b0 + n])
 
     def logits_with_context(self, target: torch.Tensor, context: torch.Tensor):
