@@ -7,7 +7,9 @@
 //    tile reads coalesced into range requests (the default) and one request per tile
 //    (`&coalesce=0`), median of 3 each, and their ratio;
 //  - bundle: the kB of the entry chunk and of the chunks the first view loads.
-// `--runs=N` sets the deep-link runs; `--dist=DIR` measures a build made elsewhere (before/after).
+// `--runs=N` sets the deep-link runs; `--dist=DIR` measures a build made elsewhere;
+// `--compare=DIR` adds `compare`: the SVS deep link on this build and on that one (e.g. main's
+// before a change), runs interleaved so the machine's load hits both alike.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -158,7 +160,40 @@ export async function run(args: string[]) {
         speedup: +(b.firstViewportMs / a.firstViewportMs).toFixed(2),
       });
     }
+    const compareDir = args.find((a) => a.startsWith('--compare='))?.split('=')[1];
+    let compare = null;
+    if (compareDir && slides[0]?.name === SVS) {
+      const other = await preview({
+        root: ROOT,
+        logLevel: 'error',
+        build: { outDir: path.resolve(compareDir) },
+        preview: { port: 0, host: '127.0.0.1' },
+      });
+      const server = await startSlideServer(slides[0].dir);
+      servers.push(server);
+      const q = `?slide=${encodeURIComponent(`${server.url}/${SVS}`)}`;
+      const mine: DeepLinkRun[] = [];
+      const theirs: DeepLinkRun[] = [];
+      try {
+        for (let i = 0; i < runs; i++) {
+          mine.push(await deepLink(browser, `${app}${q}`));
+          theirs.push(await deepLink(browser, `${other.resolvedUrls!.local[0]}${q}`));
+        }
+      } finally {
+        await other.close();
+      }
+      const a = summarise(mine);
+      const b = summarise(theirs);
+      log(`compare: this build ${a.runs.join(' ')}, ${compareDir} ${b.runs.join(' ')}`);
+      compare = {
+        slide: SVS,
+        thisBuild: a,
+        other: { dist: compareDir, ...b, bundle: bundleSizes(path.resolve(compareDir)) },
+        ratio: +(b.firstViewportMs / a.firstViewportMs).toFixed(2),
+      };
+    }
     return {
+      compare,
       machine: `${process.platform} ${process.arch}, Chromium (software rendering), load ${(await import('node:os')).loadavg()[0].toFixed(1)}`,
       viewport: '1440x900',
       bundle: bundleSizes(outDir),
