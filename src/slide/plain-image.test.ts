@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { bmpOf } from '../../scripts/fixtures/plain-fixtures';
 import { sharedAvailable, sharedPath } from '../util/node/shared-data';
 import { probePlainImage } from './plain-image-probe';
 import { isSlideError, type SlideError } from './slide-error';
@@ -18,27 +19,6 @@ function pattern(w: number, h: number): Buffer {
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) b.set([(x * 7) & 255, (y * 5) & 255, ((x + y) * 3) & 255], (y * w + x) * 3);
   return b;
-}
-
-/** 24-bit bottom-up BMP, written by hand (sharp writes none). */
-function bmp(w: number, h: number, rgb: Buffer): Uint8Array {
-  const stride = Math.ceil((w * 3) / 4) * 4;
-  const out = Buffer.alloc(54 + stride * h);
-  out.write('BM', 0, 'latin1');
-  out.writeUInt32LE(out.length, 2);
-  out.writeUInt32LE(54, 10);
-  out.writeUInt32LE(40, 14);
-  out.writeInt32LE(w, 18);
-  out.writeInt32LE(h, 22);
-  out.writeUInt16LE(1, 26);
-  out.writeUInt16LE(24, 28);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const s = (y * w + x) * 3;
-      const o = 54 + (h - 1 - y) * stride + x * 3;
-      out.set([rgb[s + 2], rgb[s + 1], rgb[s]], o);
-    }
-  return new Uint8Array(out);
 }
 
 async function rgbaOf(s: Awaited<ReturnType<typeof openBytes>>) {
@@ -59,7 +39,7 @@ describe('plain images open as one-level slides', () => {
     );
     for (const [file, bytes] of [
       ['p.png', png],
-      ['p.bmp', bmp(W, H, rgb)],
+      ['p.bmp', bmpOf(W, H, rgb)],
     ] as const) {
       const s = await openBytes(bytes, file);
       const m = s.metadata;
@@ -107,7 +87,7 @@ describe('plain images open as one-level slides', () => {
       ['jpeg', await raw.clone().jpeg().toBuffer()],
       ['webp', await raw.clone().webp().toBuffer()],
       ['webp', await raw.clone().webp({ lossless: true }).toBuffer()],
-      ['bmp', Buffer.from(bmp(W, H, rgb))],
+      ['bmp', Buffer.from(bmpOf(W, H, rgb))],
     ] as const) {
       expect(probePlainImage(new Uint8Array(bytes), kind)).toEqual({ kind, width: W, height: H });
     }
