@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { listModelDirs } from './src/inference/node/model-dirs';
 import { crossOriginIsolation } from './scripts/vite/cross-origin-isolation';
 import { wasmThreadFactory } from './scripts/vite/wasm-thread-factory';
+import { listModelDirs } from './src/inference/node/model-dirs';
 
 const MODELS_DIR = path.resolve(import.meta.dirname, 'models');
 
@@ -88,7 +88,10 @@ export default defineConfig({
     strictPort: false,
     proxy: dicomWebProxy ? { '/dicom-web': { target: dicomWebProxy, changeOrigin: true } } : undefined,
   },
-  preview: { port: 4173 },
+  preview: {
+    port: 4173,
+    proxy: dicomWebProxy ? { '/dicom-web': { target: dicomWebProxy, changeOrigin: true } } : undefined,
+  },
   // workers are bundled by their own pipeline: the inference worker is where tfjs-backend-wasm runs
   worker: { format: 'es', plugins: () => [wasmThreadFactory()] },
   optimizeDeps: {

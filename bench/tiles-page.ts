@@ -29,7 +29,11 @@ export interface TileBenchResult {
 
 type TileFn = (col: number, row: number) => Promise<unknown>;
 
-async function timePath(grid: [number, number][], fn: TileFn, concurrency: number): Promise<PathTiming> {
+export async function timePath(
+  grid: [number, number][],
+  fn: TileFn,
+  concurrency: number,
+): Promise<PathTiming> {
   const half = Math.floor(grid.length / 2);
   const serial = grid.slice(0, half);
   const parallel = grid.slice(half);
@@ -56,7 +60,7 @@ async function timePath(grid: [number, number][], fn: TileFn, concurrency: numbe
 }
 
 /** Distinct level-0 tiles spread over the slide (every tile is decoded once per path). */
-function tileGrid(cols: number, rows: number, count: number): [number, number][] {
+export function tileGrid(cols: number, rows: number, count: number): [number, number][] {
   const all: [number, number][] = [];
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) all.push([c, r]);
   const step = Math.max(1, Math.floor(all.length / count));

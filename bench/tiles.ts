@@ -10,6 +10,8 @@
 //    OSD's canvas drawer (the default) and its WebGL drawer side by side;
 //  - NDPI (the ../shared sample, else the fixture): the app's readRegion against OpenSlide's region
 //    reads of the same areas, and how long bad NDPI files take to fail (bench/tiles-ndpi.ts).
+//  - DICOM (bench/dicom-tiles.ts): the OrthancWSIDicomizer files of the CMU SVS from files and
+//    over DICOMweb from a real Orthanc, beside the SVS: tiles/s and the first complete viewport.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +22,7 @@ import config from '../playwright.config';
 import { codedPattern } from '../scripts/fixtures/pattern';
 import { startSlideServer } from '../scripts/serve-slides';
 import { missingShared, sharedPath, sharedSkipReason } from '../src/util/node/shared-data';
+import { BENCH_ORTHANC_PORT, benchDicom } from './dicom-tiles';
 import { benchNdpi } from './tiles-ndpi';
 import type { TileBenchResult } from './tiles-page';
 
@@ -49,6 +52,8 @@ export async function run(args: string[]) {
   if (!existsSync(path.join(ROOT, 'public/demo/demo.tiff'))) throw new Error('run `npm run demo` first');
   if (only) slides.splice(0, slides.length, ...slides.filter((s) => only.some((o) => s.name.startsWith(o))));
 
+  // DICOMweb: the bench's Orthanc, proxied onto the app's origin (vite.config.ts)
+  process.env.MRN_DICOMWEB_PROXY = `http://127.0.0.1:${BENCH_ORTHANC_PORT}`;
   const vite = await createServer({ root: ROOT, server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
   await vite.listen();
   const appUrl = vite.resolvedUrls!.local[0];
@@ -157,6 +162,11 @@ export async function run(args: string[]) {
         ).toFixed(2),
       });
     }
+    const svsPath = sharedPath('cmuSvs');
+    const dicom =
+      existsSync(svsPath) && !args.includes('--no-dicom')
+        ? await benchDicom(context, page, prodUrl, svsPath, count > 0 ? count : 48, FIRST_VIEW_RUNS)
+        : { skipped: 'no ../shared SVS (or --no-dicom)' };
     return {
       machine: `${process.platform} ${process.arch}, Chromium (software rendering)`,
       note: 'app = slide worker: WebCodecs decode + exact wasm colour kernel, ImageBitmap out; geotiff = readRasters on the same tiles',
@@ -173,6 +183,7 @@ export async function run(args: string[]) {
       firstViewport,
       // NDPI against OpenSlide's region reads of the same areas; bad NDPI files' time to fail
       ndpi: await benchNdpi(page),
+      dicom,
     };
   } finally {
     await browser.close();

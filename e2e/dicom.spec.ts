@@ -1,12 +1,23 @@
 // DICOM WSI in Chromium: the OrthancWSIDicomizer files of the shared slides opened from local
 // files (file input with several files), the same series from a real Orthanc over DICOMweb (the
-// dev server proxies /dicom-web to it), a heatmap on the DICOM against the SVS's own, and the
-// refusals: two slides together, a DICOMweb server that sends no CORS headers.
+// dev server proxies /dicom-web to it), a heatmap on the DICOM against the SVS's own, a JPEG 2000
+// DICOM, one DICOM file by URL (range reads), several files dropped on the page, and the
+// refusals: two slides together, a DICOMweb server that sends no CORS headers, and, through a
+// fault proxy on another origin (scripts/fixtures/dicomweb-fault-proxy.ts), 401 (then the token
+// field), 403, 404, a non-multipart answer and a connection dropped mid-frame.
 
+import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { ORTHANC_PORT } from '../playwright.config';
-import { DICOM_FIXTURES, dicomFixture } from '../scripts/fixtures/dicom-fixtures';
+import {
+  DICOM_CACHE,
+  DICOM_FIXTURES,
+  dicomFixture,
+  dicomFixtureNamed,
+} from '../scripts/fixtures/dicom-fixtures';
+import { type FaultProxy, startFaultProxy } from '../scripts/fixtures/dicomweb-fault-proxy';
 import { haveOrthanc, type RunningOrthanc, startOrthanc } from '../scripts/fixtures/orthanc';
+import { type SlideServer, startSlideServer } from '../scripts/serve-slides';
 import { call } from './api-call';
 import {
   CAMELYON,
@@ -23,6 +34,11 @@ import {
 const cmu = () => dicomFixture(DICOM_FIXTURES[0]);
 const tumor = () => dicomFixture(DICOM_FIXTURES[1]);
 const cmuFlat = () => dicomFixture(DICOM_FIXTURES[2]);
+const cmuJ2k = () => dicomFixture(dicomFixtureNamed('cmu-1-small-region-j2k'));
+const cmuSingle = () => dicomFixture(dicomFixtureNamed('cmu-1-small-region-single'));
+// this spec's other loopback servers, beside its Orthanc (ORTHANC_PORT, +1)
+const PROXY_PORT = ORTHANC_PORT + 3;
+const FILES_PORT = ORTHANC_PORT + 4;
 const NCRF = sharedPath('camelyonNcrf');
 
 interface State {
@@ -50,6 +66,17 @@ async function pickFiles(page: Page, files: string[], format = 'dicom'): Promise
     { timeout: 120_000 },
   );
   return (await waitSettled(page)) as State;
+}
+
+/** readRegion of the open slide against the same region of the SVS (opened in between). */
+async function madAgainstSvs(page: Page, region: object): Promise<number> {
+  const dicom = await call<{ data: number[] }>(page, 'readRegion', { ...region, encoding: 'array' });
+  const s = await pickFiles(page, [SVS], 'aperio-svs');
+  expect(s.status).toBe('ready');
+  const svs = await call<{ data: number[] }>(page, 'readRegion', { ...region, encoding: 'array' });
+  let d = 0;
+  for (let i = 0; i < svs.data.length; i++) d += Math.abs(svs.data[i] - dicom.data[i]);
+  return d / svs.data.length;
 }
 
 test.describe('DICOM WSI', () => {
@@ -107,6 +134,17 @@ test.describe('DICOM WSI', () => {
         timeout: 30_000,
       })
       .toMatch(/2 different slides/);
+  });
+
+  test('a JPEG 2000 DICOM (the writer re-encoded the SVS) shows the SVS’s pixels', async ({ page }) => {
+    await gotoApp(page);
+    const s = await pickFiles(page, cmuJ2k());
+    expect(s).toMatchObject({ status: 'ready', format: 'dicom', width: 2220, compression: 'JPEG 2000' });
+    expect(s.levels.filter((l) => !l.synthetic).map((l) => l.width)).toEqual([2220, 1110, 555, 278, 139]);
+    await page.evaluate(() => window.mrnViewer!.ready());
+    const mad = await madAgainstSvs(page, { x: 1000, y: 1200, width: 300, height: 200, downsample: 1 });
+    console.log(`JPEG 2000 dicom vs svs in Chromium: mean abs diff ${mad.toFixed(3)}`);
+    expect(mad).toBeLessThan(1);
   });
 
   // The U-Net (trained on synthetic slides) finds almost no tumour on this SVS, so the comparison
@@ -204,12 +242,21 @@ test.describe('DICOMweb from a real Orthanc', () => {
   let orthanc: RunningOrthanc;
   let seriesPath = '';
 
+  let proxy: FaultProxy;
+  const TOKEN = 'e2e-token';
+
   test.beforeAll(async () => {
     orthanc = await startOrthanc({ httpPort: ORTHANC_PORT, dicomPort: ORTHANC_PORT + 1 });
     const ids = await orthanc.upload(cmu());
     seriesPath = `/dicom-web/studies/${ids.study}/series/${ids.series}`;
+    proxy = await startFaultProxy(orthanc.url, PROXY_PORT, TOKEN);
   });
-  test.afterAll(async () => orthanc?.stop());
+  test.afterAll(async () => {
+    await proxy?.close();
+    await orthanc?.stop();
+  });
+  const via = (mode: string) => `${proxy.url}/${mode}${seriesPath}`;
+  const banner = (page: Page) => page.getByTestId('banner-text');
 
   test('opens ?slide=<series>, with fewer frame requests than tiles', async ({ page }) => {
     let frameRequests = 0;
@@ -242,5 +289,135 @@ test.describe('DICOMweb from a real Orthanc', () => {
     // the page stays usable
     const again = await pickFiles(page, [SVS], 'aperio-svs');
     expect(again.status).toBe('ready');
+  });
+
+  test('401 asks for a token; the token field’s token opens the series', async ({ page }) => {
+    await gotoApp(page, `?slide=${encodeURIComponent(via('401'))}`);
+    const s = (await waitSettled(page, 60_000)) as State;
+    expect(s.status).toBe('error');
+    expect(s.error).toMatch(/HTTP 401.*token field/);
+    await expect(banner(page)).toContainText('HTTP 401');
+    await expect(banner(page)).toContainText('token field');
+    await page.getByTestId('dicomweb-token').fill(TOKEN);
+    const ok = await page.evaluate((u) => window.mrnViewer!.open(u), via('401'));
+    expect(ok).toMatchObject({ status: 'ready', format: 'dicom', width: 2220, error: null });
+    await page.evaluate(() => window.mrnViewer!.ready());
+    expect(proxy.frameRequests('401')).toBeGreaterThan(0);
+    // the token stays in memory: not in the address bar, not in storage
+    const kept = await page.evaluate(
+      (t) =>
+        [location.href, JSON.stringify(localStorage), JSON.stringify(sessionStorage)].some((x) =>
+          x.includes(t),
+        ),
+      TOKEN,
+    );
+    expect(kept).toBe(false);
+  });
+
+  test('403 on the series, or only on its frames, is explained', async ({ page }) => {
+    await gotoApp(page, `?slide=${encodeURIComponent(via('403'))}`);
+    const s = (await waitSettled(page, 60_000)) as State;
+    expect(s.status).toBe('error');
+    expect(s.error).toMatch(/refused access.*HTTP 403/);
+    await expect(banner(page)).toContainText('HTTP 403');
+    // metadata allowed, frames refused: the slide opens and the tiles' failure is shown
+    const open = await page.evaluate((u) => window.mrnViewer!.open(u), via('frames403'));
+    expect(open.status).toBe('ready');
+    await expect(banner(page)).toContainText(/tiles? could not be loaded: .*HTTP 403/, { timeout: 60_000 });
+  });
+
+  test('404 and a non-multipart frames answer are explained', async ({ page }) => {
+    await gotoApp(page);
+    const missing = via('ok').replace(/series\/[0-9.]+$/, 'series/1.2.3.4');
+    const s = await page.evaluate((u) => window.mrnViewer!.open(u), missing);
+    expect(s.status).toBe('error');
+    expect(s.error).toMatch(/HTTP 404.*UIDs/);
+    await expect(banner(page)).toContainText('HTTP 404');
+    const html = await page.evaluate((u) => window.mrnViewer!.open(u), via('html'));
+    expect(html.status).toBe('ready');
+    await expect(banner(page)).toContainText(/text\/html, not multipart\/related/, { timeout: 60_000 });
+  });
+
+  test('a connection dropped mid-frame is retried: the view completes', async ({ page }) => {
+    await gotoApp(page, `?slide=${encodeURIComponent(via('drop'))}`);
+    const s = (await waitSettled(page, 60_000)) as State;
+    expect(s).toMatchObject({ status: 'ready', format: 'dicom', error: null });
+    await page.evaluate(() => window.mrnViewer!.ready());
+    await expect
+      .poll(async () => (await call<{ tiles: { inFlight: number } }>(page, 'stats')).tiles.inFlight, {
+        timeout: 30_000,
+      })
+      .toBe(0);
+    expect(proxy.dropped()).toBe(1);
+    const stats = await call<{ tiles: { loaded: number; failed?: number } }>(page, 'stats');
+    console.log(
+      `DICOMweb drop: ${proxy.frameRequests('drop')} frame requests, tiles ${JSON.stringify(stats.tiles)}`,
+    );
+    expect(stats.tiles.loaded).toBeGreaterThan(0);
+    await expect(page.getByTestId('banner')).toHaveCount(0);
+  });
+});
+
+test.describe('DICOM by URL and by drop', () => {
+  test.skip(!HAVE_SHARED, sharedSkipReason('cmuSvs'));
+  let files: SlideServer;
+  test.beforeAll(async () => {
+    cmuSingle();
+    cmu();
+    files = await startSlideServer(DICOM_CACHE, FILES_PORT);
+  });
+  test.afterAll(async () => files?.close());
+
+  test('one DICOM file opens from a URL by range reads (?slide= and open(url))', async ({ page }) => {
+    const name = path.basename(cmuSingle()[0]);
+    const url = `${files.url}/cmu-1-small-region-single/${name}`;
+    const reads: { range: string | undefined; status: number }[] = [];
+    page.on('response', (r) => {
+      if (r.url() === url) reads.push({ range: r.request().headers().range, status: r.status() });
+    });
+    await gotoApp(page, `?slide=${encodeURIComponent(url)}`);
+    const s = (await waitSettled(page, 60_000)) as State;
+    expect(s).toMatchObject({
+      status: 'ready',
+      format: 'dicom',
+      width: 2220,
+      height: 2967,
+      compression: 'JPEG',
+    });
+    await page.evaluate(() => window.mrnViewer!.ready());
+    expect(reads.length).toBeGreaterThan(1);
+    for (const r of reads) {
+      expect(r.range).toMatch(/^bytes=\d+-\d+$/);
+      expect(r.status).toBe(206);
+    }
+    // open(url) from the scripting API: the same slide, the SVS's pixels
+    reads.length = 0;
+    const again = await page.evaluate((u) => window.mrnViewer!.open(u), url);
+    expect(again).toMatchObject({ status: 'ready', format: 'dicom', width: 2220 });
+    expect(reads.length).toBeGreaterThan(0);
+    await page.evaluate(() => window.mrnViewer!.ready());
+    const mad = await madAgainstSvs(page, { x: 600, y: 900, width: 200, height: 150, downsample: 1 });
+    console.log(
+      `dicom by URL: ${reads.length} range reads on open(url); vs svs mean abs diff ${mad.toFixed(3)}`,
+    );
+    expect(mad).toBeLessThan(1);
+  });
+
+  test('several DICOM files dropped on the page open as one slide', async ({ page }) => {
+    await gotoApp(page);
+    const urls = cmu().map((f) => `${files.url}/cmu-1-small-region/${path.basename(f)}`);
+    // a real drop event whose DataTransfer holds the files, built in the page from their bytes
+    await page.evaluate(async (list) => {
+      const dt = new DataTransfer();
+      for (const u of list) dt.items.add(new File([await (await fetch(u)).blob()], u.split('/').pop()!));
+      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, urls);
+    await page.waitForFunction(() => window.mrnViewer?.state().status === 'ready', null, {
+      timeout: 120_000,
+    });
+    const s = (await waitSettled(page)) as State;
+    expect(s).toMatchObject({ status: 'ready', format: 'dicom', width: 2220, height: 2967 });
+    expect(s.levels.filter((l) => !l.synthetic).map((l) => l.width)).toEqual([2220, 1110, 555, 278, 139]);
   });
 });

@@ -2,6 +2,8 @@
 // file is read in growing prefixes, never whole), then where each frame's bytes lie: native pixel
 // data, or encapsulated fragments located by the extended offset table, the basic offset table,
 // or a scan of the fragment item headers (empty tables), with frames split over fragments joined.
+// A remote file (no Blob slices) with a basic offset table is not walked whole: each frame is the
+// span of items between two table entries, read and unwrapped when the frame is asked for.
 
 import type { DataSet } from 'dicom-parser';
 import * as dicomParserNs from 'dicom-parser';
@@ -10,8 +12,11 @@ import { SlideError, throwIfAborted } from '../slide-error';
 import type { SlideLimits } from '../slide-limits';
 import { type DicomAttrs, fromDataSet, T } from './dicom-attrs';
 
-/** Where one frame lies in its file: one or more byte ranges (fragments), joined in order. */
-export type FrameExtent = { offset: number; length: number }[];
+/**
+ * Where one frame lies in its file: one or more byte ranges (fragments), joined in order; or
+ * (items: true) one span of fragment items, headers included, unwrapped when read.
+ */
+export type FrameExtent = { offset: number; length: number; items?: boolean }[];
 
 export interface DicomFile {
   name: string;
@@ -28,7 +33,8 @@ const dicomParser = ((dicomParserNs as { default?: typeof dicomParserNs }).defau
 
 /** Largest header (everything before Pixel Data) read before giving up. */
 const MAX_HEADER_BYTES = 64 << 20;
-const FIRST_HEADER_READ = 256 << 10;
+/** the first prefix parsed: most writers' headers fit (Orthanc's: ~25 KB); it grows ×4 */
+const FIRST_HEADER_READ = 64 << 10;
 
 export async function isDicomFile(source: ByteSource, signal?: AbortSignal): Promise<boolean> {
   const head = await source.read(128, 4, signal);
@@ -176,7 +182,8 @@ async function locateFragments(
   const win = new WindowReader(source, signal);
   const damaged = (what: string) =>
     new SlideError('corrupt', `${name} has damaged encapsulated pixel data: ${what}.`);
-  const botHead = await win.get(dataOffset, 8);
+  // read alone: a window would fetch a megabyte of frames from a remote file
+  const botHead = await source.read(dataOffset, 8, signal);
   if (botHead.byteLength < 8) {
     throw new SlideError('truncated', `${name} seems truncated: its pixel data is cut short.`);
   }
@@ -203,6 +210,8 @@ async function locateFragments(
     if (b.byteLength < botLength) throw new SlideError('truncated', `${name} seems truncated.`);
     for (let i = 0; i < botLength; i += 4) bot.push(u32(b, i));
   }
+  const spans = !source.slice && itemSpans(bot, frameCount, firstItem, size, limits);
+  if (spans) return spans;
 
   // The fragment items, in order: where each starts (relative to the first) and its value.
   const fragments: { rel: number; offset: number; length: number; head: number }[] = [];
@@ -264,9 +273,70 @@ async function locateFragments(
   return frames;
 }
 
+/**
+ * Each frame's span of items from a usable basic offset table (starts at 0, increasing, inside
+ * the file); null when there is none, or the last span (to the end of the file, which may hold
+ * more after the pixel data) would be too long to read for one frame.
+ */
+function itemSpans(
+  bot: number[],
+  frameCount: number,
+  firstItem: number,
+  size: number,
+  limits: SlideLimits,
+): FrameExtent[] | null {
+  if (bot.length !== frameCount || bot[0] !== 0 || !Number.isFinite(size)) return null;
+  for (let i = 1; i < bot.length; i++) if (!(bot[i] > bot[i - 1])) return null;
+  const last = firstItem + bot[bot.length - 1];
+  if (last + 8 > size) return null;
+  const spans: FrameExtent[] = [];
+  for (let i = 0; i < bot.length; i++) {
+    const start = firstItem + bot[i];
+    const end = i + 1 < bot.length ? firstItem + bot[i + 1] : size;
+    // a frame larger than any tile may be: the scan names the fragment that is too long
+    if (end - start > limits.maxCompressedTileBytes + 8 * 1024) return null;
+    spans.push([{ offset: start, length: end - start, items: true }]);
+  }
+  return spans;
+}
+
+/** The fragments of a span of items (see itemSpans), joined; stops at the sequence delimiter. */
+function unwrapItems(b: Uint8Array, name: string, index: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let pos = 0;
+  while (pos + 8 <= b.byteLength) {
+    const kind = itemKind(b.subarray(pos, pos + 4));
+    if (kind === 'end') break;
+    if (kind === 'bad') {
+      throw new SlideError(
+        'corrupt',
+        `${name} has damaged encapsulated pixel data: frame ${index + 1} is not a fragment item.`,
+      );
+    }
+    const length = u32(b, pos + 4);
+    if (pos + 8 + length > b.byteLength) {
+      throw new SlideError('truncated', `${name} seems truncated: frame ${index + 1} is cut short.`);
+    }
+    parts.push(b.subarray(pos + 8, pos + 8 + length));
+    pos += 8 + length;
+  }
+  if (parts.length === 0)
+    throw new SlideError('truncated', `${name} seems truncated: frame ${index + 1} is missing.`);
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.byteLength;
+  }
+  return out;
+}
+
 /** One frame's bytes, its fragments joined. */
 export async function readFrame(file: DicomFile, index: number, signal?: AbortSignal): Promise<Uint8Array> {
   const extent = file.frames[index];
+  if (extent[0].items)
+    return unwrapItems(await file.source.read(extent[0].offset, extent[0].length, signal), file.name, index);
   const parts = await Promise.all(extent.map((e) => file.source.read(e.offset, e.length, signal)));
   const total = extent.reduce((n, e) => n + e.length, 0);
   if (parts.reduce((n, p) => n + p.byteLength, 0) < total) {

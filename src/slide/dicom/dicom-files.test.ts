@@ -1,7 +1,12 @@
 import { existsSync, openAsBlob } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DICOM_FIXTURES, dicomFixture, SHARED_DICOM } from '../../../scripts/fixtures/dicom-fixtures';
+import {
+  DICOM_FIXTURES,
+  dicomFixture,
+  dicomFixtureNamed,
+  SHARED_DICOM,
+} from '../../../scripts/fixtures/dicom-fixtures';
 import { sharedAvailable } from '../../util/node/shared-data';
 import { openSlide } from '../open-slide';
 import { haveShared as haveSharedSlides, sharpJpeg } from '../test-helpers';
@@ -101,6 +106,42 @@ describe.skipIf(!haveShared || !haveOpenSlide)('DICOM from the SVS vs OpenSlide 
     expect(control).toBeGreaterThan(BOUND * 3);
     s.close();
     cam.close();
+  });
+
+  // the writer decodes the SVS's JPEG tiles and re-encodes them as (reversible) JPEG 2000, so
+  // the wasm decoder has to give back the decoded JPEG exactly
+  it('the JPEG 2000 DICOM the writer made from the SVS matches too', async () => {
+    const files = dicomFixture(dicomFixtureNamed('cmu-1-small-region-j2k'));
+    const head = new Uint8Array(await (await openAsBlob(files[0])).slice(0, 4096).arrayBuffer());
+    // transfer syntax 1.2.840.10008.1.2.4.90 (lossless) or .91
+    expect(new TextDecoder().decode(head)).toMatch(/1\.2\.840\.10008\.1\.2\.4\.9[01]/);
+    const s = await openFiles(files);
+    expect(s.metadata).toMatchObject({
+      format: 'dicom',
+      width: 2220,
+      height: 2967,
+      compression: 'JPEG 2000',
+    });
+    expect(s.metadata.levels.filter((l) => !l.synthetic).map((l) => l.width)).toEqual([
+      2220, 1110, 555, 278, 139,
+    ]);
+    const jpeg = await openFiles(dicomFixture(DICOM_FIXTURES[0]));
+    for (const [x, y, w, h] of [
+      [0, 0, 256, 256],
+      [1000, 1200, 300, 200],
+      [2000, 2800, 220, 167],
+    ]) {
+      const region = await s.readRegion({ x, y, width: w, height: h, downsample: 1 });
+      const mad = meanAbsDiff(region, await openslideRegion(SVS, x, y, w, h));
+      console.log(`dicom JPEG 2000 parity (${x},${y}) ${w}x${h}: mean abs diff ${mad.toFixed(3)}`);
+      expect(mad).toBeLessThan(BOUND);
+      // and exactly the JPEG DICOM's pixels (the lossless re-encoding of its decoded tiles)
+      expect(
+        sameBytes(region.data, (await jpeg.readRegion({ x, y, width: w, height: h, downsample: 1 })).data),
+      ).toBe(true);
+    }
+    s.close();
+    jpeg.close();
   });
 });
 

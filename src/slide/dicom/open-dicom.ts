@@ -53,7 +53,7 @@ export async function openDicomSources(sources: ByteSource[], o: DicomOpenOption
       frameParts(i, k) {
         const extent = parsed[i].frames[k];
         const slice = parsed[i].source.slice;
-        return extent.length === 1 && slice
+        return extent.length === 1 && !extent[0].items && slice
           ? [slice.call(parsed[i].source, extent[0].offset, extent[0].offset + extent[0].length)]
           : null;
       },
