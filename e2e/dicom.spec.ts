@@ -9,6 +9,7 @@
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { ORTHANC_PORT } from '../playwright.config';
+import { dicomAssociatedFixture } from '../scripts/fixtures/dicom-associated-fixtures';
 import {
   DICOM_CACHE,
   DICOM_FIXTURES,
@@ -145,6 +146,58 @@ test.describe('DICOM WSI', () => {
     const mad = await madAgainstSvs(page, { x: 1000, y: 1200, width: 300, height: 200, downsample: 1 });
     console.log(`JPEG 2000 dicom vs svs in Chromium: mean abs diff ${mad.toFixed(3)}`);
     expect(mad).toBeLessThan(1);
+  });
+
+  test('label, overview and thumbnail are shown in the info panel', async ({ page }) => {
+    const { volume, associated } = await dicomAssociatedFixture();
+    await gotoApp(page);
+    const s = await pickFiles(page, [...volume, ...associated.map((a) => a.file)]);
+    expect(s).toMatchObject({ status: 'ready', format: 'dicom', width: 2220 });
+    const listed = (await page.evaluate(() => window.mrnViewer!.state().associated)) as { kind: string }[];
+    expect(listed.map((a) => a.kind).sort()).toEqual(['label', 'overview', 'thumbnail']);
+    // the label, pixel for pixel through the API
+    const label = associated.find((a) => a.kind === 'label')!;
+    const li = listed.findIndex((a) => a.kind === 'label');
+    const got = await call<{ width: number; height: number; data: number[] }>(page, 'readAssociated', li, {
+      maxSize: 4096,
+      encoding: 'array',
+    });
+    expect([got.width, got.height]).toEqual([label.width, label.height]);
+    let diff = 0;
+    for (let p = 0, q = 0; q < label.rgb.length; p += 4, q += 3)
+      for (let c = 0; c < 3; c++) diff += Math.abs(got.data[p + c] - label.rgb[q + c]);
+    expect(diff).toBe(0);
+    // the info panel draws each one as a thumbnail whose mean colour is the image's
+    await page.keyboard.press('i');
+    const thumbs = page.getByTestId('associated-thumb');
+    await expect(thumbs).toHaveCount(3);
+    await expect(page.locator('[data-testid="associated-thumb"][data-loaded="true"]')).toHaveCount(3, {
+      timeout: 30_000,
+    });
+    await expect(page.getByTestId('info-associated')).toContainText(
+      `label: ${label.width}×${label.height} px`,
+    );
+    const drawn = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLCanvasElement>('[data-testid="associated-thumb"]')].map((c) => {
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        const mean = [0, 0, 0];
+        for (let i = 0; i < d.length; i += 4)
+          for (let k = 0; k < 3; k++) mean[k] += d[i + k] / (d.length / 4);
+        return { kind: c.dataset.kind!, width: c.width, height: c.height, mean };
+      }),
+    );
+    for (const a of associated) {
+      const t = drawn.find((d) => d.kind === a.kind)!;
+      expect(Math.max(t.width, t.height)).toBe(160);
+      const mean = [0, 0, 0];
+      for (let q = 0; q < a.rgb.length; q += 3)
+        for (let k = 0; k < 3; k++) mean[k] += a.rgb[q + k] / (a.rgb.length / 3);
+      const off = Math.max(...mean.map((v, k) => Math.abs(v - t.mean[k])));
+      console.log(
+        `info panel ${a.kind} ${t.width}×${t.height}: mean colour ${t.mean.map((v) => v.toFixed(1))} vs ${mean.map((v) => v.toFixed(1))}`,
+      );
+      expect(off).toBeLessThan(2);
+    }
   });
 
   // The U-Net (trained on synthetic slides) finds almost no tumour on this SVS, so the comparison

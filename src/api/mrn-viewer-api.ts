@@ -9,6 +9,8 @@
  *                                   //  compression, associated: [{kind, width, height}] (DICOM label/overview)}
  * const r = await mrnViewer.readRegion({x: 1000, y: 2000, width: 256, height: 256, mpp: 1});
  * // r = {width, height, downsample, encoding: 'base64', data: '...'}  RGBA, row-major
+ * await mrnViewer.readAssociated(0, {maxSize: 256}); // state().associated[0], scaled to fit 256²:
+ * //   {kind, width, height, encoding, data} (RGBA; maxSize ≥ its size gives it pixel for pixel)
  * mrnViewer.viewport();               // {x, y, zoom}: view centre in level-0 px, CSS px per level-0 px
  * mrnViewer.setViewport({zoom: 1});   // 1 = full resolution; omitted fields keep their value
  * mrnViewer.setMpp(0.25);             // when the file has no resolution
@@ -70,6 +72,10 @@ export interface MrnViewerApi {
     downsample?: number;
     encoding?: 'base64' | 'array';
   }): Promise<RegionResult>;
+  readAssociated(
+    index: number,
+    options?: { maxSize?: number; encoding?: 'base64' | 'array' },
+  ): Promise<Omit<RegionResult, 'downsample'> & { kind: string }>;
   stats(): Promise<SessionStats>;
   viewport(): ViewState | null;
   setViewport(v: Partial<ViewState>, options?: { immediately?: boolean }): ViewState | null;
@@ -128,6 +134,17 @@ export function createApi(session: SlideSession): MrnViewerApi {
         width: img.width,
         height: img.height,
         downsample,
+        encoding,
+        data: encoding === 'array' ? Array.from(img.data) : toBase64(img.data),
+      };
+    },
+    async readAssociated(index, options = {}) {
+      const img = await session.readAssociated(index, options.maxSize ?? 256);
+      const encoding = options.encoding ?? 'base64';
+      return {
+        kind: getState().metadata?.associated?.[index]?.kind ?? '',
+        width: img.width,
+        height: img.height,
         encoding,
         data: encoding === 'array' ? Array.from(img.data) : toBase64(img.data),
       };

@@ -6,6 +6,7 @@
  *   await slide.getTile({ level, x, y, signal })   // ImageBitmap (default) or RgbaImage
  *                                       // edge tiles are cropped to the level's bounds
  *   await slide.readRegion({ x, y, width, height, downsample, signal })  // RgbaImage
+ *   await slide.readAssociated({ index, maxSize, signal })  // metadata.associated[index], RgbaImage
  *   await slide.stats()                 // SlideStats: hits, misses, bytes, decodedTiles, decodeMs, …
  *   slide.close()                       // terminates the worker
  *
@@ -23,12 +24,13 @@ import { abortError, SlideError, type SlideErrorCode } from './slide-error';
 import type { SlideLimits } from './slide-limits';
 import type { SlideStats } from './slide-reader';
 import { installErrorHandler, type SlideWorkerApi, type TileFormatWanted } from './slide-rpc';
-import type { RegionRequest, RgbaImage, SlideMetadata, TileRequest } from './slide-types';
+import type { AssociatedRequest, RegionRequest, RgbaImage, SlideMetadata, TileRequest } from './slide-types';
 
 export interface WorkerSlide {
   readonly metadata: SlideMetadata;
   getTile(request: TileRequest): Promise<ImageBitmap | RgbaImage>;
   readRegion(request: RegionRequest): Promise<RgbaImage>;
+  readAssociated(request: AssociatedRequest): Promise<RgbaImage>;
   stats(): Promise<SlideStats | null>;
   close(): void;
 }
@@ -122,6 +124,8 @@ export async function openSlideInWorker(
     getTile: ({ level, x, y, signal: s }) =>
       call(s, (id) => remote.getTile({ level, x, y }, tileFormat, id) as Promise<ImageBitmap | RgbaImage>),
     readRegion: ({ signal: s, ...req }) => call(s, (id) => remote.readRegion(req, id) as Promise<RgbaImage>),
+    readAssociated: ({ signal: s, ...req }) =>
+      call(s, (id) => remote.readAssociated(req, id) as Promise<RgbaImage>),
     stats: () => (closed ? Promise.resolve(null) : (remote.stats() as Promise<SlideStats | null>)),
     close,
   };

@@ -3,7 +3,7 @@
 import * as Comlink from 'comlink';
 import type { SlideLimits } from './slide-limits';
 import type { SlideStats } from './slide-reader';
-import type { RegionRequest, RgbaImage, SlideMetadata, TileRequest } from './slide-types';
+import type { AssociatedRequest, RegionRequest, RgbaImage, SlideMetadata, TileRequest } from './slide-types';
 
 export type TileFormatWanted = 'bitmap' | 'rgba';
 
@@ -26,6 +26,7 @@ export interface SlideWorkerApi {
     callId: number,
   ): Promise<ImageBitmap | RgbaImage>;
   readRegion(req: Omit<RegionRequest, 'signal'>, callId: number): Promise<RgbaImage>;
+  readAssociated(req: Omit<AssociatedRequest, 'signal'>, callId: number): Promise<RgbaImage>;
   stats(): SlideStats | null;
   /** aborts the call with this id (the client's AbortSignal fired) */
   abort(callId: number): void;

@@ -75,9 +75,18 @@ export interface RegionRequest {
   signal?: AbortSignal;
 }
 
+/** One of metadata.associated (label, overview, thumbnail), scaled to fit maxSize² (never up). */
+export interface AssociatedRequest {
+  index: number;
+  maxSize: number;
+  signal?: AbortSignal;
+}
+
 export interface SlideSource {
   readonly metadata: SlideMetadata;
   getTile(request: TileRequest): Promise<RgbaImage>;
   readRegion(request: RegionRequest): Promise<RgbaImage>;
+  /** where metadata.associated is not empty */
+  readAssociated?(request: AssociatedRequest): Promise<RgbaImage>;
   close(): void;
 }

@@ -18,7 +18,7 @@ import {
   type TileFormatWanted,
   type WorkerOpenOptions,
 } from './slide-rpc';
-import type { RegionRequest, RgbaImage, TileRequest } from './slide-types';
+import type { AssociatedRequest, RegionRequest, RgbaImage, TileRequest } from './slide-types';
 
 installErrorHandler();
 
@@ -91,6 +91,13 @@ const api: SlideWorkerApi = {
 
   async readRegion(req: Omit<RegionRequest, 'signal'>, callId: number) {
     const img = await tracked(callId, (signal) => current().readRegion({ ...req, signal }));
+    return Comlink.transfer(img, [img.data.buffer]);
+  },
+
+  async readAssociated(req: Omit<AssociatedRequest, 'signal'>, callId: number) {
+    const reader = current();
+    if (!reader.readAssociated) throw new SlideError('bad-request', 'This slide has no associated images.');
+    const img = await tracked(callId, (signal) => reader.readAssociated!({ ...req, signal }));
     return Comlink.transfer(img, [img.data.buffer]);
   },
 

@@ -182,6 +182,17 @@ export class SlideSession {
     });
   }
 
+  /** metadata.associated[index] (a DICOM label, overview or thumbnail), scaled to fit maxSize² */
+  async readAssociated(index: number, maxSize: number, signal?: AbortSignal): Promise<RgbaImage> {
+    const slide = this.slide;
+    const list = getState().metadata?.associated ?? [];
+    if (!slide || !getState().metadata) throw new Error('No slide is open.');
+    if (!Number.isInteger(index) || index < 0 || index >= list.length || !slide.readAssociated) {
+      throw new RangeError(`This slide has ${list.length} associated images; there is no image ${index}.`);
+    }
+    return slide.readAssociated({ index, maxSize, signal });
+  }
+
   async stats(): Promise<SessionStats> {
     return { openMs: this.openMs, ...(await this.viewer.stats()) };
   }

@@ -1,6 +1,6 @@
 // The page chrome around the OpenSeadragon viewer.
 
-import { useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import type { AnalysisSession } from '../state/analysis/analysis-session';
 import { getAnalysis } from '../state/analysis-store';
 import { getState, setState } from '../state/app-store';
@@ -32,6 +32,11 @@ function isTyping(target: EventTarget | null): boolean {
 export function App({ session, analysis }: { session: SlideSession; analysis: AnalysisSession }) {
   const status = useAppStore((s) => s.status);
   const fileInput = useRef<HTMLInputElement>(null);
+  // stable, so the info panel's thumbnails are read once per slide
+  const readAssociated = useCallback(
+    (index: number, maxSize: number, signal: AbortSignal) => session.readAssociated(index, maxSize, signal),
+    [session],
+  );
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -84,7 +89,7 @@ export function App({ session, analysis }: { session: SlideSession; analysis: An
           onDemo={() => void session.open(DEMO_SLIDE_URL)}
         />
       ) : null}
-      <InfoPanel />
+      <InfoPanel readAssociated={readAssociated} />
       <AnalysisPanel analysis={analysis} />
       <OnnxImportDialog onnx={analysis.onnx} />
       <CompareLabels />

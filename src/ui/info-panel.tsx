@@ -1,7 +1,7 @@
 import { setState } from '../state/app-store';
 import { useAppStore } from '../state/use-app-store';
 import { formatBytes } from '../viewer/view-math';
-import { AssociatedImages } from './associated-images';
+import { AssociatedImages, type ReadAssociated } from './associated-images';
 
 const MPP_SOURCE: Record<string, string> = {
   'tiff-resolution': 'TIFF resolution tags',
@@ -24,7 +24,7 @@ const FORMAT: Record<string, string> = {
   dicom: 'DICOM WSI',
 };
 
-export function InfoPanel() {
+export function InfoPanel({ readAssociated }: { readAssociated?: ReadAssociated }) {
   const open = useAppStore((s) => s.infoOpen);
   const m = useAppStore((s) => s.metadata);
   if (!open) return null;
@@ -104,7 +104,7 @@ export function InfoPanel() {
               ))}
             </tbody>
           </table>
-          <AssociatedImages metadata={m} />
+          <AssociatedImages metadata={m} read={readAssociated} />
         </>
       )}
     </aside>

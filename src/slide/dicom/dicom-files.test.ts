@@ -1,6 +1,7 @@
 import { existsSync, openAsBlob } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dicomAssociatedFixture } from '../../../scripts/fixtures/dicom-associated-fixtures';
 import {
   DICOM_FIXTURES,
   dicomFixture,
@@ -184,5 +185,37 @@ describe.skipIf(!haveShared)('files of two slides together', () => {
       code: 'several-slides',
       message: expect.stringMatching(/2 different slides/),
     });
+  });
+});
+
+describe.skipIf(!haveShared)('label, overview and thumbnail', () => {
+  it('are kept out of the pyramid, listed, and read back (scaled to fit)', async () => {
+    const { volume, associated } = await dicomAssociatedFixture();
+    const s = await openFiles([...volume, ...associated.map((a) => a.file)]);
+    const m = s.metadata;
+    expect(m.levels.filter((l) => !l.synthetic).map((l) => l.width)).toEqual([2220, 1110, 555, 278, 139]);
+    expect(m.associated?.map((a) => [a.kind, a.width, a.height]).sort()).toEqual(
+      associated.map((a) => [a.kind, a.width, a.height]).sort(),
+    );
+    const reader = s as typeof s & { readAssociated: NonNullable<typeof s.readAssociated> };
+    for (const a of associated) {
+      const index = m.associated?.findIndex((x) => x.kind === a.kind) ?? -1;
+      const full = await reader.readAssociated({ index, maxSize: 4096 });
+      expect([full.width, full.height]).toEqual([a.width, a.height]);
+      let d = 0;
+      for (let p = 0, q = 0; q < a.rgb.length; p += 4, q += 3)
+        for (let c = 0; c < 3; c++) d += Math.abs(full.data[p + c] - a.rgb[q + c]);
+      const mad = d / a.rgb.length;
+      console.log(`${a.kind} (SVS page ${a.page}) read back: mean abs diff ${mad.toFixed(3)}`);
+      // uncompressed: exact; the overview is JPEG, decoded by the same libjpeg-turbo here
+      expect(mad).toBeLessThan(a.kind === 'overview' ? 1 : 1e-9);
+      const thumb = await reader.readAssociated({ index, maxSize: 160 });
+      expect(Math.max(thumb.width, thumb.height)).toBe(160);
+      expect(Math.abs(thumb.width / thumb.height - a.width / a.height)).toBeLessThan(0.02);
+    }
+    await expect(reader.readAssociated({ index: 3, maxSize: 160 })).rejects.toMatchObject({
+      code: 'bad-request',
+    });
+    s.close();
   });
 });

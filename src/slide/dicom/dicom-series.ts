@@ -43,6 +43,8 @@ export interface AssociatedImage {
   width: number;
   height: number;
   instance: number;
+  /** its frames as a one-level tile map, for reading it like a level */
+  plan: DicomLevelPlan;
 }
 
 export interface DicomPyramid {
@@ -135,7 +137,13 @@ export function buildPyramid(instances: DicomInstance[], limits: SlideLimits, wh
     const height = a.number(T.TotalPixelMatrixRows) ?? f.rows;
     checkSize(width, height, f, limits, instances[i].name);
     if (ASSOCIATED.has(flavour)) {
-      associated.push({ kind: flavour.toLowerCase() as AssociatedImage['kind'], width, height, instance: i });
+      associated.push({
+        kind: flavour.toLowerCase() as AssociatedImage['kind'],
+        width,
+        height,
+        instance: i,
+        plan: layoutLevel(instances, formats, [i], limits),
+      });
       continue;
     }
     if (seriesOf(a) !== seriesUid || flavour !== 'VOLUME') {

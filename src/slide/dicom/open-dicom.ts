@@ -3,7 +3,7 @@
 
 import { BlobSource, type ByteSource } from '../byte-source';
 import { ChunkedSource } from '../chunked-source';
-import { PyramidSlide, tileCounters } from '../pyramid-slide';
+import { tileCounters } from '../pyramid-slide';
 import { SlideError } from '../slide-error';
 import { planLevels, slideLevels } from '../slide-levels';
 import type { SlideLimits } from '../slide-limits';
@@ -14,6 +14,7 @@ import type { CodecEnv } from './dicom-codec';
 import { type DicomFile, readDicomFile, readFrame } from './dicom-file';
 import { DicomTileLevel, type FrameSource } from './dicom-level';
 import { buildPyramid, type DicomInstance, type DicomPyramid } from './dicom-series';
+import { DicomSlide } from './dicom-slide';
 
 export interface DicomOpenOptions {
   limits: SlideLimits;
@@ -103,7 +104,12 @@ export function pyramidSlide(
     read: () => Promise.reject(new Error('unused')),
     close: () => frames.close(),
   };
-  return new PyramidSlide({ metadata, plans, levels, source, cache, counters, limits: o.limits });
+  return new DicomSlide(
+    { metadata, plans, levels, source, cache, counters, limits: o.limits },
+    pyramid,
+    frames,
+    o.env,
+  );
 }
 
 /** A folder's files share a prefix (wsi-000000.dcm …); name the slide after it. */
