@@ -60,6 +60,11 @@ def per_op_models():
                                                     F.pad(x[:, :, 2:-2, 1:7], (1, 1, 2, 2), value=0.5)], 1)), (BATCH, 3, 8, 8)),
         'reshape-transpose': (Op(lambda x: x.reshape(x.shape[0], 3, 2, 4, 8).permute(0, 2, 1, 3, 4).reshape(x.shape[0], 6, 4, 8).transpose(2, 3).unsqueeze(1).squeeze(1)), (BATCH, 3, 8, 8)),
     }
+    # BatchNormalization kept in the file (no exporter-side folding): the converter folds it
+    bn = Op(lambda x, bn0, c1, bn1, t2, bn2: bn2(t2(bn1(c1(bn0(x))))), nn.BatchNorm2d(4), c(4, 6, 3, padding=1),
+            nn.BatchNorm2d(6), nn.ConvTranspose2d(6, 4, 2, stride=2, groups=2), nn.BatchNorm2d(4))
+    bn.keep_batchnorm = True
+    ops['conv-bn-unfolded'] = (bn, (BATCH, 4, 8, 8))
     ops['matmul'] = (Op(lambda x, w: torch.matmul(x, w.weight), nn.Linear(8, 8)), (BATCH, 3, 8, 8))
     for mode, kw in {'nearest': {'mode': 'nearest'},
                      'bilinear-half-pixel': {'mode': 'bilinear', 'align_corners': False},
@@ -158,12 +163,13 @@ def export_one(model, shapes, path: Path, dynamo: bool, seed: int):
     names = list(getattr(model, 'input_names', None) or [f'input{i}' if i else 'input' for i in range(len(shapes))])
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
+        keep_bn = getattr(model, 'keep_batchnorm', False)
         if dynamo:
             torch.onnx.export(model, tuple(xs), str(path), input_names=names, output_names=['output'],
-                              dynamo=True, opset_version=18, verbose=False, optimize=True, external_data=False)
+                              dynamo=True, opset_version=18, verbose=False, optimize=not keep_bn, external_data=False)
         else:
             torch.onnx.export(model, tuple(xs), str(path), input_names=names, output_names=['output'],
-                              dynamo=False, opset_version=17)
+                              dynamo=False, opset_version=17, do_constant_folding=not keep_bn)
     sess = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
     feeds = {i.name: x.numpy() for i, x in zip(sess.get_inputs(), xs)}
     (y,) = sess.run(None, feeds)

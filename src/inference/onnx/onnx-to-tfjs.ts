@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { alwaysHandlers, foldConst, foldOnlyHandlers, tensorOf } from './constant-folding';
 import { type ConvertOptions, Ctx } from './convert-context';
+import { foldBatchNorms } from './fold-batchnorm';
 import { FLOAT_T, shapeAttr } from './graphdef-attrs';
 import { TO_NHWC } from './layout';
 import { OnnxError, type OnnxModel, type OnnxNode } from './onnx-model';
@@ -42,6 +43,8 @@ export interface ConvertedModel {
   inputs: TensorSig[];
   outputs: TensorSig[];
   ops: Record<string, number>;
+  /** BatchNormalization nodes folded into the convolution before them */
+  foldedBatchNorms: number;
 }
 
 /** Ops on image values, by ONNX op type. */
@@ -103,9 +106,10 @@ export async function convertOnnx(model: OnnxModel, options: ConvertOptions = {}
   const previous = tf.getBackend();
   if (previous !== 'cpu') await tf.setBackend('cpu');
   try {
+    const { model: folded, folded: foldedBatchNorms } = foldBatchNorms(model);
     let result: ConvertedModel | undefined;
     tf.tidy(() => {
-      result = run(new Ctx(model, options, convertNode));
+      result = { ...run(new Ctx(folded, options, convertNode)), foldedBatchNorms };
     });
     return result!;
   } finally {
@@ -113,7 +117,7 @@ export async function convertOnnx(model: OnnxModel, options: ConvertOptions = {}
   }
 }
 
-function run(c: Ctx): ConvertedModel {
+function run(c: Ctx): Omit<ConvertedModel, 'foldedBatchNorms'> {
   const { model, options } = c;
   const inputs: TensorSig[] = [];
   for (const vi of model.inputs) {

@@ -10,6 +10,7 @@ const cases = onnxCases('conv', [
   'conv-depthwise',
   'conv-bn',
   'conv-transpose-outpad',
+  'conv-bn-unfolded',
 ]);
 
 describe.skipIf(!cases.ready)('ops-conv against onnxruntime', () => {
@@ -55,5 +56,17 @@ describe.skipIf(!cases.ready)('ops-conv against onnxruntime', () => {
       const r = await cases.parity(key);
       expect(r.maxDiff).toBeLessThanOrEqual(PARITY_TOLERANCE);
       expect(cases.attrsOf(r, 'ConvTranspose')[0]).toMatchObject({ strides: [2, 2], output_padding: [1, 1] });
+    });
+  for (const key of bothExporters('conv-bn-unfolded'))
+    it(`${key}: BatchNormalization folded into the Conv and the grouped ConvTranspose before it`, async () => {
+      const r = await cases.parity(key);
+      expect(r.maxDiff).toBeLessThanOrEqual(PARITY_TOLERANCE);
+      expect(r.onnx.nodes.filter((n) => n.opType === 'BatchNormalization')).toHaveLength(3);
+      expect(cases.attrsOf(r, 'ConvTranspose')[0].group).toBe(2);
+      // the two after a convolution fold; the first (on the input) stays one Mul and one Add
+      expect(r.converted.foldedBatchNorms).toBe(2);
+      expect(r.graphOps.Mul).toBe(1);
+      expect(r.graphOps.Conv2DBackpropInput).toBe(2); // one per group
+      expect(r.graphOps.AddV2).toBe(1);
     });
 });

@@ -108,10 +108,11 @@ function convTranspose(c: Ctx, xIn: Val): Val {
   const x = c.toNhwc(xIn);
   const w = c.constIn(1, 'weight')!;
   const bias = c.in(2) ? c.constIn(2, 'bias') : undefined;
-  const [, Og, kh, kw] = w.shape;
+  const [Cin, Og1, kh, kw] = w.shape;
   const g = c.attr('group', 1) as number;
   const d = c.attr('dilations', [1, 1]) as number[];
-  if (g !== 1 || d[0] !== 1 || d[1] !== 1) c.fail('groups and dilations are not supported');
+  if (d[0] !== 1 || d[1] !== 1) c.fail('dilations are not supported');
+  const Og = Og1 * g;
   const s = c.attr('strides', [1, 1]) as number[];
   const op = c.attr('output_padding', [0, 0]) as number[];
   const p = (c.attr('pads', [0, 0, 0, 0]) as number[]).slice();
@@ -119,24 +120,57 @@ function convTranspose(c: Ctx, xIn: Val): Val {
   const full = [(H - 1) * s[0] + kh, (W - 1) * s[1] + kw];
   const explicit = c.attrOpt<number[]>('output_shape');
   const out = explicit ? explicit.slice(-2) : [full[0] - p[0] - p[2] + op[0], full[1] - p[1] - p[3] + op[1]];
-  const k = tf.transpose(w, [2, 3, 1, 0]);
-  const fullShape = [N, full[0], full[1], Og] as [number, number, number, number];
-  let y = c.op(
-    'conv_transpose',
-    'Conv2DBackpropInput',
-    [c.constNode(tf.tensor1d(fullShape, 'int32'), 'output_shape'), c.constNode(k, 'kernel'), x.ref!],
-    {
+  const groupShape = [N, full[0], full[1], Og1] as [number, number, number, number];
+  const transposeConv = (src: Val, ref: string, wk: tf.Tensor, hint: string) => {
+    const k = tf.transpose(wk, [2, 3, 1, 0]);
+    return c.op(
+      hint,
+      'Conv2DBackpropInput',
+      [c.constNode(tf.tensor1d(groupShape, 'int32'), 'output_shape'), c.constNode(k, 'kernel'), ref],
+      {
+        ...FLOAT_T,
+        strides: ints([1, s[0], s[1], 1]),
+        padding: { s: b64('VALID') },
+        ...NHWC_FORMAT,
+        dilations: ints([1, 1, 1, 1]),
+        use_cudnn_on_gpu: { b: true },
+        explicit_paddings: { list: {} },
+      },
+      tf.conv2dTranspose(src.t as tf.Tensor4D, k as tf.Tensor4D, groupShape, [s[0], s[1]], 'valid'),
+      true,
+    );
+  };
+  let y: Val;
+  if (g === 1) y = transposeConv(x, x.ref!, w, 'conv_transpose');
+  else {
+    // grouped: split the input channels, one transposed conv per group, concatenate
+    const ig = Cin / g;
+    const name = c.unique(`${c.node.name}/groups`);
+    c.emit(name, 'Split', [c.constNode(tf.scalar(3, 'int32'), 'axis'), x.ref!], {
       ...FLOAT_T,
-      strides: ints([1, s[0], s[1], 1]),
-      padding: { s: b64('VALID') },
-      ...NHWC_FORMAT,
-      dilations: ints([1, 1, 1, 1]),
-      use_cudnn_on_gpu: { b: true },
-      explicit_paddings: { list: {} },
-    },
-    tf.conv2dTranspose(x.t as tf.Tensor4D, k as tf.Tensor4D, fullShape, [s[0], s[1]], 'valid'),
-    true,
-  );
+      num_split: { i: String(g) },
+    });
+    const parts = tf.split(x.t, g, 3);
+    const outs = parts.map((t, k) =>
+      transposeConv(
+        { t, dyn: true, nhwc: true },
+        k === 0 ? name : `${name}:${k}`,
+        w.slice([k * ig, 0, 0, 0], [ig, Og1, kh, kw]),
+        `conv_transpose_g${k}`,
+      ),
+    );
+    y = c.op(
+      'concat_groups',
+      'ConcatV2',
+      [...outs.map((o) => o.ref!), c.constNode(tf.scalar(3, 'int32'), 'axis')],
+      { ...FLOAT_T, N: { i: String(g) }, Tidx: { type: 'DT_INT32' } },
+      tf.concat(
+        outs.map((o) => o.t),
+        3,
+      ),
+      true,
+    );
+  }
   // crop the pads, then extend by output_padding past the full size with zeros
   const extra = [Math.max(0, p[0] + out[0] - full[0]), Math.max(0, p[1] + out[1] - full[1])];
   if (extra[0] || extra[1]) y = c.padNhwc(y, [0, 0, extra[0], extra[1]]);
