@@ -27,7 +27,7 @@ test.afterAll(async () => {
   await server?.close();
 });
 
-type Settings = { groundTruth: { name: string; regions: number } | null };
+type Settings = { groundTruth: { name: string; regions: number; channels: string[] } | null };
 
 test('the sidecar is read when the server calls it application/octet-stream', async ({ page }) => {
   const res = await fetch(`${server.url}/demo.geojson`);
@@ -37,7 +37,7 @@ test('the sidecar is read when the server calls it application/octet-stream', as
   expect((await waitSettled(page)).status).toBe('ready');
   await expect
     .poll(() => call<Settings>(page, 'heatmap', {}).then((s) => s.groundTruth), { timeout: 30_000 })
-    .toEqual({ name: 'demo.geojson', regions: expect.any(Number) });
+    .toEqual({ name: 'demo.geojson', regions: expect.any(Number), channels: ['tumour'] });
   const truth = (await call<Settings>(page, 'heatmap', {})).groundTruth!;
   expect(truth.regions).toBeGreaterThan(1);
 });

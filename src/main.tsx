@@ -59,7 +59,7 @@ async function start(): Promise<void> {
     { App },
     { bindBodyClasses },
     { AnalysisSession },
-    { setModelImporter, setTruthLoader },
+    { setMaskLoader, setModelImporter, setTruthLoader },
     { registerAnalysisApi },
     { installApi },
     { registerOnnxImportApi },
@@ -87,6 +87,7 @@ async function start(): Promise<void> {
   const a = analysis;
   setTruthLoader((text, name) => a.setTruthFromText(text, name));
   setModelImporter((onnx, card) => a.onnx.importFile(onnx, card));
+  setMaskLoader((bytes, name, gradeCsv) => a.setTruthFromMask(bytes, name, { gradeCsv }));
   // rendered (effects included: the keyboard handlers) before the API says the app is there
   const root = createRoot(document.getElementById('root')!);
   flushSync(() => root.render(createElement(StrictMode, null, createElement(App, { session, analysis }))));

@@ -14,8 +14,13 @@ import { type GridMask, maskValueAt } from '../geometry/polygon-raster';
 import type { Truth } from '../heatmap/metrics';
 import type { Sampler } from '../heatmap/tile-renderer';
 
+/** The output channel a truth is for: annotation files are tumour truth; a label mask states its channel. */
+export type TruthChannel = 'tumour' | 'gland';
+
 export interface GroundTruth {
   name: string;
+  channel: TruthChannel;
+  /** annotation regions (none for a label mask) */
   regions: AnnotationRegion[];
   mask: GridMask;
   truth: Truth;
@@ -41,7 +46,20 @@ export function groundTruthFromAnnotations(
   const mask: GridMask = { ...grid, data: rasterise(set.regions, grid) };
   return {
     name,
+    channel: 'tumour',
     regions: set.regions,
+    mask,
+    truth: (x, y) => maskValueAt(mask, x, y) === 1,
+    sampler: (x, y) => maskValueAt(mask, x, y),
+  };
+}
+
+/** Truth from a 0/1 grid already on the slide (a label-mask image; src/glas/label-mask.ts). */
+export function groundTruthFromMask(mask: GridMask, name: string, channel: TruthChannel): GroundTruth {
+  return {
+    name,
+    channel,
+    regions: [],
     mask,
     truth: (x, y) => maskValueAt(mask, x, y) === 1,
     sampler: (x, y) => maskValueAt(mask, x, y),

@@ -8,7 +8,10 @@ import { segmentationMetrics, type Truth } from '../heatmap/metrics';
 import type { ProbabilityStore } from '../heatmap/probability-store';
 
 export interface HeatmapStats {
+  /** the heatmap key: the model id, or `<model>#<channel>` for a channel other than the tumour one */
   model: string;
+  /** the output channel the numbers refer to (the model's tumour channel by default) */
+  channel: string;
   /** analysed patches (grid cells) */
   patches: number;
   /** analysed store pixels (at the model's target mpp) */
@@ -26,7 +29,7 @@ export interface HeatmapStats {
 
 export function heatmapStats(
   store: ProbabilityStore,
-  options: { threshold?: number; backend?: string | null; truth?: Truth | null },
+  options: { threshold?: number; backend?: string | null; truth?: Truth | null; channel?: string },
 ): HeatmapStats {
   const threshold = options.threshold ?? 0.5;
   let sum = 0;
@@ -44,6 +47,7 @@ export function heatmapStats(
   const mm2PerPx = (store.info.targetMpp * store.info.targetMpp) / 1e6;
   const stats: HeatmapStats = {
     model: store.info.modelId,
+    channel: options.channel ?? 'tumour',
     patches: store.cellCount,
     analysedPixels: analysed,
     meanProbability: analysed > 0 ? sum / analysed : null,

@@ -87,3 +87,52 @@ export function defaultModel(models: ModelEntry[]): string | null {
   const [unet, mrn] = defaultComparePair(models);
   return mrn ?? unet ?? usableModels(models)[0]?.id ?? null;
 }
+
+/** What a model was trained on, for the picker's groups. */
+export type ModelGroup = 'GlaS colon' | 'Synthetic lymph node' | 'Other real tissue' | 'Test models';
+export const MODEL_GROUPS: readonly ModelGroup[] = [
+  'Synthetic lymph node',
+  'GlaS colon',
+  'Other real tissue',
+  'Test models',
+];
+
+/** The group of a card: test models; GlaS (training.dataset 'glas'); synthetic slides; anything else. */
+export function modelGroup(card: ModelCard): ModelGroup {
+  if (card.testModel) return 'Test models';
+  const t = card.training;
+  const data = `${t?.dataset ?? ''} ${t?.data ?? ''}`;
+  if (/\bglas\b/i.test(data)) return 'GlaS colon';
+  if (!t || /synthetic/i.test(data)) return 'Synthetic lymph node';
+  return 'Other real tissue';
+}
+
+/** Usable models by group, in MODEL_GROUPS order (empty groups left out). */
+export function groupedModels(models: ModelEntry[]): { group: ModelGroup; models: ModelEntry[] }[] {
+  const usable = usableModels(models);
+  return MODEL_GROUPS.map((group) => ({
+    group,
+    models: usable.filter((m) => modelGroup(m.card!) === group),
+  })).filter((g) => g.models.length > 0);
+}
+
+/**
+ * The slide pixel size the model was trained at (card.training.slideMpp, e.g. 0.62 for GlaS at 20×);
+ * null when the card does not say (synthetic models: their input mpp is resampled from any slide).
+ */
+export function trainingSlideMpp(card: ModelCard): number | null {
+  const v = (card.training as Record<string, unknown> | null)?.slideMpp;
+  return typeof v === 'number' && v > 0 ? v : null;
+}
+
+/** Far: more than 1.5× apart (20× vs 40× is 2×, which resampling does not make up for in stain and blur). */
+export const MPP_FAR_RATIO = 1.5;
+
+/** A sentence when the slide's mpp is far from the one the model was trained at; null when near or unknown. */
+export function mppWarning(card: ModelCard, slideMpp: number | null | undefined): string | null {
+  const trained = trainingSlideMpp(card);
+  if (!trained || !slideMpp || !(slideMpp > 0)) return null;
+  const ratio = Math.max(trained / slideMpp, slideMpp / trained);
+  if (ratio <= MPP_FAR_RATIO) return null;
+  return `${card.name} was trained on ${trained} µm/px slides; this slide is ${+slideMpp.toFixed(3)} µm/px (${ratio.toFixed(1)}× apart), so its heatmap may not mean much here.`;
+}

@@ -19,6 +19,8 @@ export interface WholeSlideOptions {
   geometry: PatchGeometry;
   modelId: string;
   tissue: TissueMask | null;
+  /** smallest tissue fraction of a patch (the card's tissueDetection.minFraction; default 0.05) */
+  minTissue?: number;
   /** output pixels dropped each side; default the app's keepMarginFor(targetSize) */
   margin?: number;
 }
@@ -39,6 +41,7 @@ export function wholeSlideSetup(o: WholeSlideOptions): WholeSlideSetup {
     geometry,
     keepMargin: margin,
     tissue: o.tissue,
+    minTissue: o.minTissue,
   });
   const store = new ProbabilityStore({
     modelId: o.modelId,

@@ -2,17 +2,25 @@
  * Analysis additions to the scripting API (`window.mrnViewer`), registered via api-registry.
  *
  * ```js
- * await mrnViewer.models();            // [{id, name, architecture, testModel, params, error}]
+ * await mrnViewer.models();            // [{id, name, architecture, testModel, params, error,
+ *                                      //   channels, tumourChannel, group, slideMpp}]
  * await mrnViewer.analyze({model: 'mrn-bilinear', region: 'viewport', backend: 'wasm'});
  * //   region: {x, y, width, height} (level-0 px) | 'viewport' (default, + 25 % margin) | 'slide'
  * //   backend: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu' (sticky; default 'auto')
+ * //   channel: an output channel of a multi-channel model (GlaS: 'tumour' default, 'gland')
  * //   → summary {model, backend, patches, tumourAreaMm2, analysedAreaMm2, elapsedMs, metrics, stats, ...}
- * mrnViewer.heatmapStats('unet');      // {patches, analysedPixels, meanProbability, tumourAreaMm2,
- *                                      //  backend, dice?, iou?} (model defaults to the shown one)
- * await mrnViewer.compare({left: 'unet', right: 'mrn-bilinear', region: 'viewport'});
+ * //     (model.channel and stats.channel name the channel)
+ * mrnViewer.heatmapStats('unet');      // {model, channel, patches, analysedPixels, meanProbability,
+ *                                      //  tumourAreaMm2, backend, dice?, iou?} (model defaults to the shown one)
+ * mrnViewer.heatmapStats('glas-unet', 'gland');  // a channel's heatmap; same as heatmapStats('glas-unet#gland')
+ * await mrnViewer.compare({left: 'unet', right: 'mrn-bilinear', region: 'viewport', channel?});
  * //   split view (pan/zoom locked), both analysed → {left: stats, right: stats}
  * mrnViewer.heatmap({visible: true, model: 'unet', colormap: 'viridis', opacity: 0.5, threshold: 0.5,
- *                    outline: true, difference: false, lock: true}); // → current settings
+ *                    outline: true, difference: false, lock: true, channel: 'gland'}); // → current settings
+ * //   a heatmap of another channel is keyed `<model>#<channel>` (model, right, stats, exports take it)
+ * await mrnViewer.loadGroundTruthMask(base64OrBytes, 'testA_1.png', {grade: 'malignant'});
+ * //   a label mask (PNG/TIFF aligned to the slide, non-zero = positive): gland truth, and tumour
+ * //   truth by grade (or {gradeCsv: text}: the row of the slide's file stem) → {name, channels, grade}
  * mrnViewer.sampleHeatmap('unet', x, y);  // probability at a level-0 point, null if not analysed
  * mrnViewer.cancelAnalysis();          // stops every run; their analyze() promises reject (AbortError)
  * mrnViewer.exportGeoJSON('unet');     // tumour regions, FeatureCollection QuPath imports
@@ -31,13 +39,15 @@
  * /models/index.json). Heatmaps are kept per slide and model in IndexedDB and restored on reload.
  */
 
+import { heatmapKey } from '../analysis/heatmap-key';
 import type { HeatmapStats } from '../analysis/heatmap-stats';
+import { modelGroup, trainingSlideMpp } from '../analysis/model-index';
 import { SEQUENTIAL_COLORMAPS, type SequentialColormap } from '../heatmap/colormap';
 import { BACKEND_CHOICES, type BackendChoice } from '../inference/backend-types';
 import type { HeatmapStyle } from '../state/analysis/analysis-display';
 import type { AnalysisRegion, AnalysisSession } from '../state/analysis/analysis-session';
 import { type AnalysisState, getAnalysis } from '../state/analysis-store';
-import { toBase64 } from '../util/base64';
+import { fromBase64, toBase64 } from '../util/base64';
 import { registerApiMethod } from './api-registry';
 
 function checkBackend(b: unknown): BackendChoice | undefined {
@@ -74,11 +84,13 @@ export interface HeatmapSettings {
   difference: boolean;
   lock: boolean;
   showTruth: boolean;
+  /** the output channel the main side shows (null: no model) */
+  channel: string | null;
   backend: BackendChoice;
   groundTruth: AnalysisState['groundTruth'];
 }
 
-function settings(): HeatmapSettings {
+function settings(channel: string | null): HeatmapSettings {
   const a = getAnalysis();
   return {
     visible: a.heatmapVisible,
@@ -92,6 +104,7 @@ function settings(): HeatmapSettings {
     difference: a.difference,
     lock: a.lock,
     showTruth: a.showTruth,
+    channel,
     backend: a.backend,
     groundTruth: a.groundTruth,
   };
@@ -102,6 +115,15 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
     const id = m ?? getAnalysis().model;
     if (!id) throw new Error('No model chosen; pass a model id (see models()).');
     return id;
+  };
+  /** the heatmap key of a model (id or key) and an optional channel (models loaded) */
+  const keyOf = (m?: string, channel?: unknown): string => {
+    const id = modelOrShown(m);
+    if (channel === undefined || channel === null) return id;
+    if (typeof channel !== 'string') throw new TypeError('channel must be a channel name');
+    const card = getAnalysis().models.find((x) => x.id === id.split('#')[0])?.card ?? null;
+    if (!card) throw new Error(`No model "${id}" is loaded; see models().`);
+    return heatmapKey(id, channel, card);
   };
 
   registerApiMethod(
@@ -114,17 +136,21 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
         testModel: m.card?.testModel ?? null,
         params: m.card?.params ?? null,
         error: m.error,
+        channels: m.card?.output.channels.map((c) => c.name) ?? [],
+        tumourChannel: m.card?.output.tumourChannel ?? null,
+        group: m.card ? modelGroup(m.card) : null,
+        slideMpp: m.card ? trainingSlideMpp(m.card) : null,
       })),
   );
 
   registerApiMethod(
     'analyze',
     () =>
-      async (opts: { model?: string; region?: unknown; backend?: unknown } = {}) => {
+      async (opts: { model?: string; region?: unknown; backend?: unknown; channel?: unknown } = {}) => {
         const backend = checkBackend(opts.backend);
         const region = checkRegion(opts.region);
-        const model = modelOrShown(opts.model);
         await analysis.models.loadModels();
+        const model = keyOf(opts.model, opts.channel);
         return analysis.analyze(model, region, { backend });
       },
   );
@@ -132,20 +158,28 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
   registerApiMethod(
     'heatmapStats',
     () =>
-      (model?: string): HeatmapStats | null =>
-        analysis.exports.stats(modelOrShown(model)),
+      (model?: string, channel?: string): HeatmapStats | null =>
+        analysis.exports.stats(keyOf(model, channel)),
   );
 
   registerApiMethod(
     'compare',
     () =>
-      async (opts: { left?: string; right?: string; region?: unknown; backend?: unknown } = {}) => {
+      async (
+        opts: { left?: string; right?: string; region?: unknown; backend?: unknown; channel?: unknown } = {},
+      ) => {
         const backend = checkBackend(opts.backend);
         const region = checkRegion(opts.region);
         if (backend) analysis.display.setBackend(backend);
+        await analysis.models.loadModels();
+        const given = {
+          left: opts.left !== undefined ? keyOf(opts.left, opts.channel) : undefined,
+          right: opts.right !== undefined ? keyOf(opts.right, opts.channel) : undefined,
+        };
         // both models over the same area: no viewport runs meanwhile
         return analysis.withViewportPaused(async () => {
-          await analysis.display.setCompare(true, { left: opts.left, right: opts.right });
+          await analysis.display.setCompare(true, given);
+          if (typeof opts.channel === 'string') analysis.display.setChannel(opts.channel);
           const { model: left, right } = getAnalysis();
           if (!left || !right) throw new Error('compare needs two models (left and right).');
           // workers start together; the runs go one after the other (they would share the cores)
@@ -163,6 +197,8 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
     'heatmap',
     () =>
       (opts: Partial<Omit<HeatmapSettings, 'compare' | 'groundTruth'>> = {}) => {
+        if (opts.channel !== undefined && opts.channel !== null && typeof opts.channel !== 'string')
+          throw new TypeError('channel must be a channel name');
         const style: HeatmapStyle = {};
         if (opts.colormap !== undefined) {
           if (!SEQUENTIAL_COLORMAPS.includes(opts.colormap))
@@ -188,8 +224,9 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
         if (opts.lock !== undefined) d.setLock(!!opts.lock);
         if (opts.showTruth !== undefined) d.setShowTruth(!!opts.showTruth);
         if (backend) d.setBackend(backend);
+        if (typeof opts.channel === 'string') d.setChannel(opts.channel);
         if (opts.visible !== undefined) d.setHeatmapVisible(!!opts.visible);
-        return settings();
+        return settings(d.channel());
       },
   );
 
@@ -220,6 +257,36 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
     return analysis.setTruthFromText(text, name);
   });
 
+  registerApiMethod(
+    'loadGroundTruthMask',
+    () =>
+      (
+        data: string | Uint8Array | ArrayBuffer,
+        name = 'mask.png',
+        opts: { grade?: unknown; gradeCsv?: unknown } = {},
+      ) => {
+        const bytes =
+          typeof data === 'string'
+            ? fromBase64(data)
+            : data instanceof ArrayBuffer
+              ? new Uint8Array(data)
+              : data instanceof Uint8Array
+                ? data
+                : null;
+        if (!bytes)
+          throw new TypeError('loadGroundTruthMask takes base64 text, a Uint8Array or an ArrayBuffer');
+        const grade = opts.grade;
+        if (grade !== undefined && grade !== null && grade !== 'benign' && grade !== 'malignant')
+          throw new RangeError("grade must be 'benign' or 'malignant'");
+        if (opts.gradeCsv !== undefined && typeof opts.gradeCsv !== 'string')
+          throw new TypeError('gradeCsv must be the text of a Grade.csv');
+        return analysis.setTruthFromMask(bytes, name, {
+          grade: grade ?? null,
+          gradeCsv: (opts.gradeCsv as string | undefined) ?? null,
+        });
+      },
+  );
+
   registerApiMethod('analysisInfo', () => () => ({
     jobs: getAnalysis().jobs,
     runtimes: getAnalysis().runtimes,
@@ -237,6 +304,6 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
 
   registerApiMethod(
     'backendInfo',
-    () => (model?: string) => getAnalysis().runtimes[modelOrShown(model)] ?? null,
+    () => (model?: string) => getAnalysis().runtimes[modelOrShown(model).split('#')[0]] ?? null,
   );
 }

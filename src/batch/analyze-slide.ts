@@ -11,6 +11,7 @@
 
 import { groundTruthFromAnnotations } from '../analysis/ground-truth';
 import { type Predictor, runAnalysis } from '../analysis/scheduler';
+import { tissueForRule } from '../analysis/tissue-rule';
 import { wholeSlideSetup } from '../analysis/whole-slide';
 import { parseAnnotations } from '../annotations/parse-annotations';
 import { segmentationMetrics } from '../heatmap/metrics';
@@ -20,7 +21,6 @@ import { slideFingerprint } from '../heatmap/result-persistence';
 import { type AnalysisSummary, buildSummary } from '../heatmap/summary';
 import type { LoadedModel } from '../inference/model-loader';
 import type { SlideSource } from '../slide/slide-types';
-import { detectTissue } from '../tissue/tissue-detection';
 
 /** Regions below this area are dropped, as in the viewer's GeoJSON export. */
 export const MIN_REGION_UM2 = 100;
@@ -58,13 +58,15 @@ export async function analyzeSlide(o: SlideAnalysisOptions): Promise<SlideAnalys
     throw new Error(`${meta.name} does not say its resolution (µm per pixel); the batch cannot analyse it.`);
   const geometry = o.model.geometry;
   const started = performance.now();
-  const tissue = await detectTissue(o.source, { signal: o.signal });
+  // tissue detection as the card says ('off': every patch, for images that are tissue edge to edge)
+  const tissue = await tissueForRule(o.source, o.model.card.tissueDetection, { signal: o.signal });
   const { plan, store, contextCache } = wholeSlideSetup({
     source: o.source,
     slideMpp,
     geometry,
     modelId: o.model.card.id,
-    tissue,
+    tissue: tissue.mask,
+    minTissue: tissue.minFraction,
   });
   const result = await runAnalysis({
     source: o.source,

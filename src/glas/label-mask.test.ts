@@ -27,3 +27,18 @@ describe('label-mask ground truth', () => {
     ).toThrow(/x\.png: not a PNG/);
   });
 });
+
+describe('label masks as TIFF', () => {
+  it('reads a TIFF mask like a PNG one; other bytes are refused naming the file', async () => {
+    const { writeArrayBuffer } = await import('geotiff');
+    const values = new Uint8Array([0, 5, 0, 0, 0, 0, 7, 0]);
+    const buf = await writeArrayBuffer(values, { width: 4, height: 2 } as never);
+    const { parseLabelMask } = await import('./label-mask');
+    const grid = await parseLabelMask(new Uint8Array(buf), 'm.tif', { width: 4, height: 2 });
+    expect([...grid.data]).toEqual([0, 1, 0, 0, 0, 0, 1, 0]);
+    expect(grid.positives).toBe(2);
+    await expect(parseLabelMask(new Uint8Array(16), 'x.bin', { width: 4, height: 2 })).rejects.toThrow(
+      'x.bin: not a PNG or TIFF label mask',
+    );
+  });
+});

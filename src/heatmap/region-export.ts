@@ -21,6 +21,8 @@ export interface RegionFeature {
     name: string;
     classification: { name: string; color: [number, number, number] };
     isLocked: boolean;
+    /** the model output channel the region outlines ('tumour' by default; 'gland' on GlaS models) */
+    channel?: string;
     /** µm², holes subtracted */
     areaUm2: number;
     meanProbability?: number;
@@ -40,6 +42,8 @@ export interface RegionOptions {
   minAreaUm2?: number;
   className?: string;
   color?: [number, number, number];
+  /** the output channel the regions outline (in each feature's properties; default 'tumour') */
+  channel?: string;
 }
 
 /** Signed shoelace area (px²). */
@@ -52,6 +56,10 @@ export function ringArea(ring: Ring): number {
 
 export function tumourRegions(store: ProbabilityStore, options: RegionOptions = {}): RegionCollection {
   const threshold = options.threshold ?? 0.5;
+  // a channel other than the tumour one is named after it (QuPath class 'Gland')
+  const ch = options.channel;
+  const label =
+    options.className ?? (ch && ch !== 'tumour' ? ch.charAt(0).toUpperCase() + ch.slice(1) : 'Tumor');
   const b = store.cellBounds;
   if (!b) return { type: 'FeatureCollection', features: [] };
   const k = store.keep;
@@ -95,9 +103,10 @@ export function tumourRegions(store: ProbabilityStore, options: RegionOptions = 
       geometry: { type: 'Polygon', coordinates: rings },
       properties: {
         objectType: 'annotation',
-        name: `Tumor ${features.length + 1}`,
-        classification: { name: options.className ?? 'Tumor', color: options.color ?? [200, 0, 0] },
+        name: `${label} ${features.length + 1}`,
+        classification: { name: label, color: options.color ?? [200, 0, 0] },
         isLocked: false,
+        channel: options.channel ?? 'tumour',
         areaUm2: Math.round(areaUm2),
       },
     });

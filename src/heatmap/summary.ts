@@ -17,7 +17,8 @@ import { renderTile, storeSampler, type TileStyle } from './tile-renderer';
 
 export interface AnalysisSummary {
   slide: { name: string; width: number; height: number; mpp: number; fingerprint: string | null };
-  model: { id: string; name: string; targetMpp: number };
+  /** `channel`: the output channel the summary refers to (the tumour channel by default) */
+  model: { id: string; name: string; targetMpp: number; channel: string };
   backend: string;
   threshold: number;
   patches: number;
@@ -36,6 +37,8 @@ export interface SummaryInput {
   store: ProbabilityStore;
   slide: SlideMetadata;
   modelName?: string;
+  /** the output channel summarised (default 'tumour') */
+  channel?: string;
   backend: string;
   elapsedMs: number;
   /** patches computed (cached ones included) */
@@ -64,6 +67,7 @@ export function buildSummary(input: SummaryInput): AnalysisSummary {
       id: store.info.modelId,
       name: input.modelName ?? store.info.modelId,
       targetMpp: store.info.targetMpp,
+      channel: input.channel ?? 'tumour',
     },
     backend: input.backend,
     threshold,

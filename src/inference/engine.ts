@@ -95,9 +95,10 @@ export interface Engine {
   ): Promise<BackendDecision>;
   /**
    * Runs `count` patches. `inputs[name]` holds count (or batchSize) patches NHWC float32.
-   * Returns count × outputSize² probabilities of the selected output channel. Throws BackendLostError on device loss.
+   * Returns count × outputSize² probabilities of output channel `channel` (index into the card's
+   * channels; default the tumour channel). Throws BackendLostError on device loss.
    */
-  predict(inputs: Record<string, Float32Array>, count: number): Promise<Float32Array>;
+  predict(inputs: Record<string, Float32Array>, count: number, channel?: number): Promise<Float32Array>;
   /** After a BackendLostError: moves to the next working backend in order and reloads the model. */
   fallback(): Promise<BackendName>;
   dispose(): void;
@@ -156,7 +157,7 @@ export function createEngine(options: EngineOptions): Engine {
     return feeds;
   };
 
-  const runBatch = async (feeds: Record<string, Float32Array>): Promise<Float32Array> => {
+  const runBatch = async (feeds: Record<string, Float32Array>, channel?: number): Promise<Float32Array> => {
     const m = model!;
     const s = spec!;
     const out = tf.tidy(() => {
@@ -181,8 +182,8 @@ export function createEngine(options: EngineOptions): Engine {
       // a graph emitting logits: the card says which activation the viewer applies
       if (s.output.activation === 'softmax') y = tf.softmax(y, -1);
       else if (s.output.activation === 'sigmoid') y = tf.sigmoid(y);
-      // several named channels: return the selected (tumour) one
-      if (s.output.channels > 1) y = tf.slice(y, [0, 0, 0, s.output.select ?? 0], [-1, -1, -1, 1]);
+      // several named channels: return the one asked for (default the tumour channel)
+      if (s.output.channels > 1) y = tf.slice(y, [0, 0, 0, channel ?? s.output.select ?? 0], [-1, -1, -1, 1]);
       return y;
     });
     try {
@@ -361,9 +362,14 @@ export function createEngine(options: EngineOptions): Engine {
       return decision;
     },
 
-    async predict(inputs, count) {
+    async predict(inputs, count, channel) {
       if (!model || !spec || !backend) throw new Error('no model loaded');
       if (!(count >= 1 && count <= batchSize)) throw new Error(`count ${count} outside 1..${batchSize}`);
+      if (
+        channel !== undefined &&
+        !(Number.isInteger(channel) && channel >= 0 && channel < spec.output.channels)
+      )
+        throw new RangeError(`output channel ${channel} outside 0..${spec.output.channels - 1}`);
       if (lostReason) throw new BackendLostError(backend, lostReason);
       const feeds: Record<string, Float32Array> = {};
       for (const input of spec.inputs) {
@@ -381,7 +387,7 @@ export function createEngine(options: EngineOptions): Engine {
       }
       let out: Float32Array;
       try {
-        out = await runBatch(feeds);
+        out = await runBatch(feeds, channel);
       } catch (error) {
         if (lostReason || looksLikeDeviceLoss(error)) {
           throw new BackendLostError(backend, lostReason ?? String(error), error);

@@ -32,7 +32,8 @@ export interface InferenceHandle {
   readonly card: ModelCard;
   readonly spec: EngineModelSpec;
   readonly geometry: PatchGeometry;
-  predict(inputs: Record<string, Float32Array>, count: number): Promise<Float32Array>;
+  /** `channel`: index into the card's output channels (default the tumour channel) */
+  predict(inputs: Record<string, Float32Array>, count: number, channel?: number): Promise<Float32Array>;
   fallback(): Promise<string>;
   /** TF.js's live tensors and bytes in the worker (leak checks). */
   memory(): Promise<{ numTensors: number; numBytes: number; backend: string }>;
@@ -173,10 +174,10 @@ export async function startInference(url: string, options: InferenceOptions): Pr
       spec: loaded.spec,
       geometry: loaded.geometry,
       decision,
-      async predict(inputs, count) {
+      async predict(inputs, count, channel) {
         try {
           // copied, not transferred: the scheduler retries the same batch after a fallback
-          return await remote.predict(inputs, count);
+          return await remote.predict(inputs, count, channel);
         } catch (error) {
           if (error instanceof Error && error.name === 'BackendLostError') {
             throw new BackendLostError(decision.chosen, error.message, error);

@@ -50,9 +50,13 @@ const api = {
     return engine.commit(name, requested, timings, { remembered });
   },
 
-  async predict(inputs: Record<string, Float32Array>, count: number): Promise<Float32Array> {
+  async predict(
+    inputs: Record<string, Float32Array>,
+    count: number,
+    channel?: number,
+  ): Promise<Float32Array> {
     if (!engine) throw new Error('no model loaded');
-    const out = await engine.predict(inputs, count);
+    const out = await engine.predict(inputs, count, channel);
     return transfer(out, [out.buffer]);
   },
 

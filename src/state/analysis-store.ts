@@ -45,7 +45,18 @@ export interface AnalysisState {
   runtimes: Record<string, RuntimeInfo>;
   jobs: Record<string, JobInfo>;
   stats: Record<string, HeatmapStats>;
-  groundTruth: { name: string; regions: number } | null;
+  groundTruth: TruthInfo | null;
+}
+
+/** What ground truth is loaded (annotation file or label mask) and which output channels it is truth for. */
+export interface TruthInfo {
+  name: string;
+  /** annotation regions (0 for a label mask) */
+  regions: number;
+  /** the output channels it is truth for: 'tumour' (annotations), 'gland' and 'tumour' (a graded mask) */
+  channels: ('tumour' | 'gland')[];
+  /** a label mask's grade (null: unknown, so no tumour truth); absent for annotation files */
+  grade?: 'benign' | 'malignant' | null;
 }
 
 export const initialAnalysisState: AnalysisState = {

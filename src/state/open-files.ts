@@ -1,5 +1,6 @@
 // Opens what was dropped or picked together (files, whole folders): sorted by kind first
-// (src/slide/file-kinds.ts), then one slide opens and its annotation becomes its ground truth.
+// (src/slide/file-kinds.ts), then one slide opens and its annotation, or its label mask (with the
+// grade from a Grade.csv given beside it), becomes its ground truth.
 // Two different slides open nothing and say so. An .onnx file goes to the ONNX import (with a
 // card.json dropped beside it); other model files and batch outputs are named, not opened.
 
@@ -9,6 +10,9 @@ import type { SlideSession } from './slide-session';
 
 type TruthLoader = (text: string, name: string) => unknown;
 let truthLoader: TruthLoader | null = null;
+
+type MaskLoader = (bytes: Uint8Array, name: string, gradeCsv: string | null) => Promise<unknown>;
+let maskLoader: MaskLoader | null = null;
 
 /** Wired by main.tsx: how an annotation file becomes the open slide's ground truth. */
 export function setTruthLoader(load: TruthLoader): void {
@@ -24,6 +28,11 @@ export function setModelImporter(importer: ModelImporter): void {
 }
 
 export const isOnnxFile = (f: File) => /\.onnx$/i.test(f.name);
+
+/** Wired by main.tsx: how a label-mask image (+ Grade.csv text) becomes the open slide's ground truth. */
+export function setMaskLoader(load: MaskLoader): void {
+  maskLoader = load;
+}
 
 export interface OpenFilesResult {
   state: AppState;
@@ -60,7 +69,7 @@ export async function openFiles(session: SlideSession, files: File[]): Promise<O
   }
   if (sorted.slide.length === 0) {
     const message =
-      sorted.annotations.length && getState().metadata
+      (sorted.annotations.length || sorted.masks.length) && getState().metadata
         ? null
         : `No slide among ${files.length === 1 ? files[0].name : `these ${files.length} files`}.`;
     if (message) {
@@ -80,6 +89,16 @@ export async function openFiles(session: SlideSession, files: File[]): Promise<O
       truth = annotation.name;
     } catch (e) {
       notes.push(`${annotation.name} could not be used as ground truth: ${(e as Error).message}`);
+    }
+  }
+  const mask = sorted.masks[0];
+  if (!truth && mask && state.status === 'ready' && maskLoader) {
+    try {
+      const csv = sorted.grades[0] ? await sorted.grades[0].text() : null;
+      await maskLoader(new Uint8Array(await mask.arrayBuffer()), mask.name, csv);
+      truth = mask.name;
+    } catch (e) {
+      notes.push(`${mask.name} could not be used as ground truth: ${(e as Error).message}`);
     }
   }
   if (notes.length) setState({ notice: { kind: 'warning', message: notes.join(' ') } });

@@ -2,6 +2,7 @@
 // One method per user action; each writes its setting and makes exactly the follow-ups it needs
 // (redraw, restart viewport runs, restart workers), instead of a diff of the store afterwards.
 
+import { heatmapKey, modelOfKey, splitHeatmapKey } from '../../analysis/heatmap-key';
 import type { SequentialColormap } from '../../heatmap/colormap';
 import type { BackendChoice } from '../../inference/backend-types';
 import type { SlideViewer } from '../../viewer/viewer-controller';
@@ -49,6 +50,32 @@ export class AnalysisDisplay {
 
   setRightModel(model: string): void {
     this.switchModel('right', model);
+  }
+
+  /**
+   * Shows output channel `channel` of the shown model(s) (both sides in the split view, each that
+   * has it); throws naming the channels when the main model has no such channel.
+   */
+  setChannel(channel: string): void {
+    const a = getAnalysis();
+    if (!a.model) throw new Error('No model chosen; pick a model first.');
+    const left = heatmapKey(a.model, channel, this.cardOf(a.model));
+    this.switchModel('model', left, false);
+    const right = a.right;
+    const rightCard = right ? this.cardOf(right) : null;
+    if (right && rightCard?.output.channels.some((c) => c.name === channel))
+      this.switchModel('right', heatmapKey(right, channel, rightCard), false);
+  }
+
+  /** The channel the main side shows (null when no model). */
+  channel(): string | null {
+    const a = getAnalysis();
+    if (!a.model) return null;
+    return splitHeatmapKey(a.model).channel ?? this.cardOf(a.model)?.output.tumourChannel ?? null;
+  }
+
+  private cardOf(key: string) {
+    return getAnalysis().models.find((m) => m.id === modelOfKey(key))?.card ?? null;
   }
 
   setStyle(style: HeatmapStyle): void {
@@ -141,8 +168,21 @@ export class AnalysisDisplay {
     return out;
   }
 
-  private switchModel(side: 'model' | 'right', model: string): void {
+  private switchModel(side: 'model' | 'right', given: string, keepChannel = true): void {
     const prev = getAnalysis()[side];
+    // another model, named by its id: it keeps the channel shown when it has one of that name
+    let model = given;
+    const prevChannel = prev ? splitHeatmapKey(prev).channel : null;
+    const card = this.cardOf(given);
+    const other = prev !== null && modelOfKey(prev) !== given;
+    if (
+      keepChannel &&
+      other &&
+      prevChannel &&
+      modelOfKey(given) === given &&
+      card?.output.channels.some((c) => c.name === prevChannel)
+    )
+      model = heatmapKey(given, prevChannel, card);
     if (prev === model) return;
     if (prev) this.p.runs.cancelViewport(prev);
     setAnalysis({ [side]: model });

@@ -3,6 +3,7 @@
 // a summary is built, for analyze() results and for exports alike.
 
 import type { GroundTruth } from '../../analysis/ground-truth';
+import { splitHeatmapKey } from '../../analysis/heatmap-key';
 import { type HeatmapStats, heatmapStats } from '../../analysis/heatmap-stats';
 import { segmentationMetrics } from '../../heatmap/metrics';
 import type { ProbabilityStore } from '../../heatmap/probability-store';
@@ -25,8 +26,16 @@ export interface ExportDeps {
   context(): SlideContext;
   /** the open slide's stores (null when none) */
   stores(): ReadonlyMap<string, ProbabilityStore> | null;
-  truth(): GroundTruth | null;
+  /** the truth for an output channel ('tumour' for annotation files; a label mask also has 'gland') */
+  truth(channel: string): GroundTruth | null;
   models: Pick<ModelRuntimes, 'backendOf' | 'entry'>;
+}
+
+/** The output channel a heatmap key shows: the one it names, else the model's tumour channel. */
+export function channelOfKey(key: string): string {
+  const { model, channel } = splitHeatmapKey(key);
+  if (channel) return channel;
+  return getAnalysis().models.find((m) => m.id === model)?.card?.output.tumourChannel ?? 'tumour';
 }
 
 export class AnalysisExports {
@@ -37,10 +46,12 @@ export class AnalysisExports {
   stats(modelId: string): HeatmapStats | null {
     const store = this.deps.stores()?.get(modelId);
     if (!store) return null;
+    const channel = channelOfKey(modelId);
     return heatmapStats(store, {
       threshold: getAnalysis().threshold,
       backend: this.deps.models.backendOf(modelId),
-      truth: this.deps.truth()?.truth ?? null,
+      truth: this.deps.truth(channel)?.truth ?? null,
+      channel,
     });
   }
 
@@ -69,7 +80,11 @@ export class AnalysisExports {
   }
 
   regions(modelId: string): RegionCollection {
-    return tumourRegions(this.requireStore(modelId), { threshold: getAnalysis().threshold, minAreaUm2: 100 });
+    return tumourRegions(this.requireStore(modelId), {
+      threshold: getAnalysis().threshold,
+      minAreaUm2: 100,
+      channel: channelOfKey(modelId),
+    });
   }
 
   heatmapPng(modelId: string, maxSize = 2048): Uint8Array {
@@ -91,8 +106,10 @@ export class AnalysisExports {
   ): Promise<AnalysisSummary> {
     const ctx = this.deps.context();
     const threshold = getAnalysis().threshold;
-    const truth = this.deps.truth();
+    const channel = channelOfKey(modelId);
+    const truth = this.deps.truth(channel);
     return buildSummary({
+      channel,
       store,
       slide: ctx.metadata,
       modelName: (await this.deps.models.entry(modelId)).card?.name ?? modelId,

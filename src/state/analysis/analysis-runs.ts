@@ -3,6 +3,7 @@
 // runs (API, whole slide) are one per model; live viewport runs keep only the latest per model
 // (LatestRunner) and wait while an explicit run of that model is active.
 
+import { keyChannel, modelOfKey } from '../../analysis/heatmap-key';
 import type { HeatmapStats } from '../../analysis/heatmap-stats';
 import { LatestRunner, type Progress, runAnalysis } from '../../analysis/scheduler';
 import {
@@ -109,11 +110,16 @@ export class AnalysisRuns<V> {
     }
   }
 
-  /** Stops the model's runs (explicit and viewport). */
-  cancelModel(modelId: string): void {
-    this.explicit.get(modelId)?.abort(cancelled());
-    this.explicit.delete(modelId);
-    this.viewportRunners.get(modelId)?.cancel();
+  /** Stops the runs (explicit and viewport) of a heatmap key, or of every channel of a model id. */
+  cancelModel(key: string): void {
+    const all = modelOfKey(key) === key;
+    const keys = new Set([...this.explicit.keys(), ...this.viewportRunners.keys()]);
+    for (const k of keys) {
+      if (k !== key && !(all && modelOfKey(k) === key)) continue;
+      this.explicit.get(k)?.abort(cancelled());
+      this.explicit.delete(k);
+      this.viewportRunners.get(k)?.cancel();
+    }
   }
 
   /** Stops the model's live viewport run only (it is no longer shown). */
@@ -185,8 +191,20 @@ export class AnalysisRuns<V> {
   ): Promise<AnalyzeResult> {
     const h = this.hooks;
     const ctx = h.context();
-    // the worker starts while the thumbnail is read for tissue detection
-    const [handle, tissue] = await Promise.all([h.models.runtime(modelId), tissueOf(ctx)]);
+    // tissue detection as the card says ('off' for images that are tissue edge to edge)
+    const handle = await h.models.runtime(modelId);
+    // the heatmap's output channel (the tumour channel unless the key names another)
+    const channel = keyChannel(modelId, handle.card).index;
+    const predictor =
+      handle.spec.output.channels > 1
+        ? {
+            batchSize: handle.batchSize,
+            predict: (inputs: Record<string, Float32Array>, count: number) =>
+              handle.predict(inputs, count, channel),
+            fallback: () => handle.fallback(),
+          }
+        : handle;
+    const tissue = await tissueOf(ctx, handle.card.tissueDetection);
     const store = await h.cache.store(ctx, modelId, handle.geometry);
     if (signal.aborted) throw signal.reason;
     const plan = this.plan(
@@ -196,7 +214,8 @@ export class AnalysisRuns<V> {
         slideMpp: ctx.mpp,
         geometry: handle.geometry,
         keepMargin: store.info.margin,
-        tissue,
+        tissue: tissue.mask,
+        minTissue: tissue.minFraction,
         isCached: (c, r) => store.has(c, r),
       },
       viewer,
@@ -226,7 +245,7 @@ export class AnalysisRuns<V> {
         spec: handle.spec,
         geometry: handle.geometry,
         patches,
-        predictor: handle,
+        predictor,
         store,
         contextCache: contextCacheFor(ctx, handle.geometry),
         signal,

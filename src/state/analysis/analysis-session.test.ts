@@ -185,7 +185,7 @@ describe('AnalysisSession (fake engine and viewers, real planner, scheduler, sto
     const good = setup({ fetchSidecar: async () => ({ ok: true, text: async () => TRUTH }) });
     openInStore(good.source, '/slides/case.svs?token=1');
     const truth = await until(() => getAnalysis().groundTruth);
-    expect(truth).toEqual({ name: 'case.geojson', regions: 1 });
+    expect(truth).toEqual({ name: 'case.geojson', regions: 1, channels: ['tumour'] });
     const r = await good.session.analyze('left-model', REGION, { backend: 'wasm' });
     expect(r.metrics?.dice).toBeGreaterThanOrEqual(0);
     expect(r.stats.dice).toBeGreaterThanOrEqual(0);

@@ -24,9 +24,9 @@ import type { SlideViewer } from '../../viewer/viewer-controller';
 import { getAnalysis, setAnalysis } from '../analysis-store';
 import { appStore, getState, setState } from '../app-store';
 import { AnalysisDisplay } from './analysis-display';
-import { AnalysisExports, exportName } from './analysis-exports';
+import { AnalysisExports, channelOfKey, exportName } from './analysis-exports';
 import { type AnalysisRegion, AnalysisRuns, type AnalyzeResult } from './analysis-runs';
-import { type FetchText, GroundTruthState, type TruthInfo } from './ground-truth-state';
+import { type FetchText, GroundTruthState, type MaskOptions, type TruthInfo } from './ground-truth-state';
 import { HeatmapViews, type LayerFactory, layerContent } from './heatmap-views';
 import { browserEngine, type EngineDeps, ModelRuntimes } from './model-runtimes';
 import { notifyUser } from './notify';
@@ -94,7 +94,7 @@ export class AnalysisSession {
     this.models.setOnnxImporter((url, card) => this.onnx.importUrl(url, card));
     void this.onnx.refreshList();
     this.truth = new GroundTruthState(() => {
-      this.views.updateMainVisibility(this.truth.truth !== null);
+      this.views.updateMainVisibility(this.truth.any);
       this.views.refresh();
       for (const id of Object.keys(getAnalysis().stats)) this.exports.publishStats(id, true);
     }, o.fetchSidecar);
@@ -114,16 +114,16 @@ export class AnalysisSession {
     this.exports = new AnalysisExports({
       context: () => this.context(),
       stores: () => this.slidesCtx.current?.stores ?? null,
-      truth: () => this.truth.truth,
+      truth: (channel) => this.truth.truthFor(channel),
       models: this.models,
     });
-    const content = (side: 'left' | 'right') =>
-      layerContent(
-        side,
-        getAnalysis(),
-        this.slidesCtx.current?.stores ?? null,
-        this.truth.truth?.sampler ?? null,
-      );
+    // the outline drawn is the truth for the channel the side shows
+    const content = (side: 'left' | 'right') => {
+      const a = getAnalysis();
+      const key = side === 'left' ? a.model : a.right;
+      const truth = key ? this.truth.truthFor(channelOfKey(key)) : this.truth.truth;
+      return layerContent(side, a, this.slidesCtx.current?.stores ?? null, truth?.sampler ?? null);
+    };
     this.views = new HeatmapViews(viewer, content, o.createLayer, o.createCompareViewer);
     this.runs = new AnalysisRuns<SlideViewer>(
       {
@@ -147,7 +147,7 @@ export class AnalysisSession {
       runs: this.runs,
       views: this.views,
       exports: this.exports,
-      hasTruth: () => this.truth.truth !== null,
+      hasTruth: () => this.truth.any,
       hasSlide: () => this.slidesCtx.current !== null,
       mainViewer: viewer,
       notify: notifyUser,
@@ -232,6 +232,24 @@ export class AnalysisSession {
   /** Ground truth from an annotation file's text (ASAP XML, GeoJSON, NCRF JSON; level-0 coordinates). */
   setTruthFromText(text: string, name: string): TruthInfo {
     return this.truth.set(text, name, this.context().metadata);
+  }
+
+  /**
+   * Ground truth from a label-mask image (PNG or TIFF bytes aligned to the slide, non-zero =
+   * positive): gland truth, and tumour truth as the grade says (option, or a Grade.csv's row).
+   */
+  async setTruthFromMask(bytes: Uint8Array, name: string, options: MaskOptions = {}): Promise<TruthInfo> {
+    const meta = this.context().metadata;
+    const info = await this.truth.setMask(bytes, name, meta, {
+      slideName: getState().metadata?.name ?? meta.name,
+      ...options,
+    });
+    if (!info.grade)
+      notifyUser(
+        'warning',
+        `${name}: gland truth only; the image's grade is not known (give its Grade.csv or a grade), so there is no tumour truth.`,
+      );
+    return info;
   }
 
   clearTruth(): void {

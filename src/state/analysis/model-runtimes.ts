@@ -1,6 +1,7 @@
 // The model list and one inference worker per model, started on first use with the chosen backend.
 // The engine is injected (startInference, fetchModels) so Node tests run this with fakes.
 
+import { modelOfKey } from '../../analysis/heatmap-key';
 import { defaultComparePair, defaultModel, fetchModels, type ModelEntry } from '../../analysis/model-index';
 import type { BackendChoice } from '../../inference/backend-types';
 import { type InferenceHandle, startInference } from '../../inference/inference-client';
@@ -160,7 +161,9 @@ export class ModelRuntimes {
     });
   }
 
-  async entry(modelId: string): Promise<ModelEntry> {
+  /** The model's entry; `key` is a model id or a heatmap key (`<model>#<channel>`). */
+  async entry(key: string): Promise<ModelEntry> {
+    const modelId = modelOfKey(key);
     const models = await this.loadModels();
     const m = models.find((x) => x.id === modelId);
     if (!m) throw new Error(`No model "${modelId}"; have ${models.map((x) => x.id).join(', ') || 'none'}.`);
@@ -169,7 +172,8 @@ export class ModelRuntimes {
   }
 
   /** The model's inference worker, started on first use with the chosen backend. */
-  runtime(modelId: string, backend: BackendChoice = getAnalysis().backend): Promise<InferenceHandle> {
+  runtime(key: string, backend: BackendChoice = getAnalysis().backend): Promise<InferenceHandle> {
+    const modelId = modelOfKey(key); // one worker per model, whichever channel is shown
     const existing = this.runtimes.get(modelId);
     if (existing && existing.backend === backend) return existing.handle;
     this.stopModel(modelId);
@@ -213,8 +217,8 @@ export class ModelRuntimes {
   }
 
   /** The backend a model runs on now (null before its worker is up). */
-  backendOf(modelId: string): string | null {
-    return getAnalysis().runtimes[modelId]?.backend ?? null;
+  backendOf(key: string): string | null {
+    return getAnalysis().runtimes[modelOfKey(key)]?.backend ?? null;
   }
 
   private stopModel(modelId: string): void {

@@ -3,11 +3,17 @@
 // context: closing the slide (or a new mpp) aborts it, so tissue detection and reads stop.
 
 import { ContextCache } from '../../analysis/context-cache';
+import {
+  type TissueDetectorFn,
+  type TissuePlan,
+  type TissueRule,
+  tissueForRule,
+  tissueRuleKey,
+} from '../../analysis/tissue-rule';
 import type { PatchGeometry } from '../../geometry/patch-geometry';
 import type { ProbabilityStore } from '../../heatmap/probability-store';
 import { slideFingerprint } from '../../heatmap/result-persistence';
 import type { RegionRequest, RgbaImage, SlideMetadata, SlideSource } from '../../slide/slide-types';
-import { detectTissue, type TissueMask } from '../../tissue/tissue-detection';
 import { newAbortError } from '../../util/abort';
 import type { AppState } from '../app-store';
 
@@ -16,7 +22,7 @@ export interface SlidePixels {
   readRegion(r: RegionRequest): Promise<RgbaImage>;
 }
 
-export type TissueDetector = (source: SlideSource, options: { signal: AbortSignal }) => Promise<TissueMask>;
+export type TissueDetector = TissueDetectorFn;
 
 export interface SlideContext {
   slide: SlidePixels;
@@ -32,7 +38,8 @@ export interface SlideContext {
   pendingStores: Map<string, Promise<ProbabilityStore>>;
   contextCaches: Map<number, ContextCache>;
   fingerprint: Promise<string | null>;
-  tissue: Promise<TissueMask | null> | null;
+  /** tissue masks per card rule (tissueRuleKey), each detected once */
+  tissue: Map<string, Promise<TissuePlan>>;
   dispose(): void;
 }
 
@@ -66,18 +73,23 @@ export function createSlideContext(
     pendingStores: new Map(),
     contextCaches: new Map(),
     fingerprint: slideFingerprint(meta).catch(() => null),
-    tissue: null,
+    tissue: new Map(),
     dispose: () => controller.abort(newAbortError('slide closed')),
   };
 }
 
-/** The slide's tissue mask, detected once (null if detection failed or was aborted). */
-export function tissueOf(
-  ctx: SlideContext,
-  detect: TissueDetector = detectTissue,
-): Promise<TissueMask | null> {
-  ctx.tissue ??= detect(ctx.source, { signal: ctx.signal }).catch(() => null);
-  return ctx.tissue;
+/**
+ * The slide's tissue mask under a card's rule (card.tissueDetection: 'off', a rule, or undefined
+ * for the default), detected once per rule; mask null when the rule is 'off' or detection failed.
+ */
+export function tissueOf(ctx: SlideContext, rule?: TissueRule, detect?: TissueDetector): Promise<TissuePlan> {
+  const key = tissueRuleKey(rule);
+  let t = ctx.tissue.get(key);
+  if (!t) {
+    t = tissueForRule(ctx.source, rule, { signal: ctx.signal, detect }).catch(() => ({ mask: null }));
+    ctx.tissue.set(key, t);
+  }
+  return t;
 }
 
 /** The shared low-resolution cache for a model's context patches (null for single-input models). */

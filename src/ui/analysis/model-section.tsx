@@ -1,9 +1,12 @@
 // Heatmap on/off, compare, the model(s) with lock and difference, and the backend with its status.
 
-import { usableModels } from '../../analysis/model-index';
+import { modelOfKey } from '../../analysis/heatmap-key';
+import { groupedModels } from '../../analysis/model-index';
 import { backendLabel } from '../../inference/backend-label';
 import { BACKEND_CHOICES, type BackendChoice } from '../../inference/backend-types';
 import type { AnalysisSession } from '../../state/analysis/analysis-session';
+import { ChannelSelect } from './channel-select';
+import { MppWarning } from './mpp-warning';
 import { useAnalysisSlice, useSlideReady } from './use-analysis';
 
 function ModelSelect({
@@ -16,14 +19,23 @@ function ModelSelect({
   label: string;
 }) {
   const { models } = useAnalysisSlice((s) => ({ models: s.models }));
+  // grouped by what the models were trained on; the value is the model (its channel is picked apart)
   return (
-    <select aria-label={label} value={value ?? ''} onChange={(e) => onChange(e.target.value)}>
+    <select
+      aria-label={label}
+      value={value ? modelOfKey(value) : ''}
+      onChange={(e) => onChange(e.target.value)}
+    >
       {value === null ? <option value="">(none)</option> : null}
-      {usableModels(models).map((m) => (
-        <option key={m.id} value={m.id}>
-          {m.card!.name}
-          {m.card!.testModel ? ' [test]' : ''}
-        </option>
+      {groupedModels(models).map((g) => (
+        <optgroup key={g.group} label={g.group}>
+          {g.models.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.card!.name}
+              {m.card!.testModel ? ' [test]' : ''}
+            </option>
+          ))}
+        </optgroup>
       ))}
     </select>
   );
@@ -83,12 +95,15 @@ export function ModelSection({ analysis }: { analysis: AnalysisSession }) {
         <span>{a.compare ? 'Left model' : 'Model'}</span>
         <ModelSelect value={a.model} onChange={(v) => d.setModel(v)} label="Model" />
       </div>
+      <ChannelSelect analysis={analysis} />
+      <MppWarning side="model" />
       {a.compare ? (
         <>
           <div className="field">
             <span>Right model</span>
             <ModelSelect value={a.right} onChange={(v) => d.setRightModel(v)} label="Right model" />
           </div>
+          <MppWarning side="right" />
           <div className="row">
             <label className="check">
               <input type="checkbox" checked={a.lock} onChange={(e) => d.setLock(e.target.checked)} />

@@ -1,4 +1,5 @@
-// Ground truth: which file (or the sidecar) is loaded, loading another, showing its outline.
+// Ground truth: which file (or the sidecar) is loaded, loading another (an annotation file, or a
+// label-mask PNG/TIFF with its Grade.csv picked together), showing its outline.
 
 import { useRef } from 'react';
 import type { AnalysisSession } from '../../state/analysis/analysis-session';
@@ -15,7 +16,12 @@ export function TruthSection({ analysis }: { analysis: AnalysisSession }) {
   return (
     <div className="row">
       <span className="muted">
-        Ground truth: {groundTruth ? `${groundTruth.name} (${groundTruth.regions})` : 'none'}
+        Ground truth:{' '}
+        {groundTruth
+          ? groundTruth.regions > 0
+            ? `${groundTruth.name} (${groundTruth.regions})`
+            : `${groundTruth.name} (${groundTruth.channels.join(', ')}${groundTruth.grade ? `; ${groundTruth.grade}` : '; grade unknown'})`
+          : 'none'}
       </span>
       <button
         type="button"
@@ -30,13 +36,19 @@ export function TruthSection({ analysis }: { analysis: AnalysisSession }) {
         type="file"
         hidden
         data-testid="truth-input"
-        accept=".xml,.json,.geojson"
+        multiple
+        accept=".xml,.json,.geojson,.png,.tif,.tiff,.csv"
         onChange={async (e) => {
-          const f = e.target.files?.[0];
+          const files = [...(e.target.files ?? [])];
           e.target.value = '';
+          const csv = files.find((f) => /\.csv$/i.test(f.name));
+          const f = files.find((x) => x !== csv);
           if (!f) return;
           try {
-            analysis.setTruthFromText(await f.text(), f.name);
+            if (/\.(png|tiff?)$/i.test(f.name)) {
+              const gradeCsv = csv ? await csv.text() : null;
+              await analysis.setTruthFromMask(new Uint8Array(await f.arrayBuffer()), f.name, { gradeCsv });
+            } else analysis.setTruthFromText(await f.text(), f.name);
           } catch (err) {
             notifyUser('error', `Could not read ${f.name}: ${errorText(err)}`);
           }
