@@ -34,3 +34,29 @@ export async function benchDicomTiles(
   slide.close();
   return { source: Array.isArray(input) ? `${input.length} files` : 'DICOMweb', ...t };
 }
+
+/**
+ * The bad DICOM corpus in the browser: each file opened in the slide worker and a tile read,
+ * timed until the error it ends with (or none, for a sparse level's missing frame: background).
+ */
+export async function benchBadDicom(urls: string[]): Promise<{ file: string; ms: number; code: string }[]> {
+  const out = [];
+  for (const u of urls) {
+    const file = new File([await (await fetch(u)).blob()], u.split('/').pop()!);
+    const t0 = performance.now();
+    let code = 'ok';
+    try {
+      const slide = await openSlideInWorker([file], new AbortController().signal, { tileFormat: 'rgba' });
+      try {
+        await slide.getTile({ level: 0, x: 0, y: 0 });
+        await slide.readRegion({ x: 0, y: 0, width: 64, height: 64, downsample: 1 });
+      } finally {
+        slide.close();
+      }
+    } catch (e) {
+      code = (e as { code?: string }).code ?? `untyped: ${(e as Error).message}`;
+    }
+    out.push({ file: file.name, ms: +(performance.now() - t0).toFixed(1), code });
+  }
+  return out;
+}

@@ -2,8 +2,10 @@
 // by the app from files and over DICOMweb from a real Orthanc (proxied onto the app's origin by
 // MRN_DICOMWEB_PROXY), beside the SVS they came from: tiles/s and the first complete viewport.
 
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
+import { DICOM_BAD_FIXTURES } from '../scripts/fixtures/dicom-bad-fixtures';
 import { DICOM_CACHE, DICOM_FIXTURES, dicomFixture } from '../scripts/fixtures/dicom-fixtures';
 import { haveOrthanc, startOrthanc } from '../scripts/fixtures/orthanc';
 import { startSlideServer } from '../scripts/serve-slides';
@@ -25,6 +27,10 @@ export async function benchDicom(
   if (files.length === 0 || !haveOrthanc())
     return { skipped: 'needs ../shared, OrthancWSIDicomizer and Orthanc' };
   const orthanc = await startOrthanc({ httpPort: BENCH_ORTHANC_PORT, dicomPort: BENCH_ORTHANC_PORT + 1 });
+  const badDir = path.join(DICOM_CACHE, '..', 'bench-bad-dicom');
+  mkdirSync(badDir, { recursive: true });
+  for (const f of DICOM_BAD_FIXTURES) writeFileSync(path.join(badDir, f.file), await f.make());
+  const badServer = await startSlideServer(badDir);
   const server = await startSlideServer(path.dirname(files[0]));
   const svsServer = await startSlideServer(path.dirname(svsPath));
   try {
@@ -42,6 +48,13 @@ export async function benchDicom(
     const svsTiles = await tiles([`${svsServer.url}/${path.basename(svsPath)}`]);
     const fromFiles = await tiles(fileUrls);
     const overDicomWeb = await tiles(`${new URL(page.url()).origin}${series}`);
+    const badFiles = await page.evaluate(
+      async ([urls, moduleUrl]) => {
+        const mod: typeof import('./dicom-tiles-page') = await import(/* @vite-ignore */ moduleUrl);
+        return mod.benchBadDicom(urls);
+      },
+      [DICOM_BAD_FIXTURES.map((f) => `${badServer.url}/${f.file}`), '/bench/dicom-tiles-page.ts'] as const,
+    );
 
     const firstView = async (open: (p: Page) => Promise<void>) => {
       const ms: number[] = [];
@@ -78,6 +91,8 @@ export async function benchDicom(
         dicomFiles: round(fromFiles),
         dicomWeb: round(overDicomWeb),
       },
+      // open + a tile + a region until the file's error (the worker's start included), in Chromium
+      badFiles: { note: 'ms until refused; should stay under 2000', files: badFiles },
       firstViewport: {
         svs: await firstView(viaInput([svsPath])),
         dicomFiles: await firstView(viaInput(files)),
@@ -89,6 +104,7 @@ export async function benchDicom(
     };
   } finally {
     await server.close();
+    await badServer.close();
     await svsServer.close();
     await orthanc.stop();
   }

@@ -14,7 +14,7 @@ import { MemorySource } from '../src/slide/byte-source';
 import { DEFAULT_LIMITS } from '../src/slide/slide-limits';
 import { parseTiff } from '../src/slide/tiff-parser';
 import { sharedPath } from '../src/util/node/shared-data';
-import { DICOM_SEEDS } from './fixtures/dicom-bad-fixtures';
+import { DICOM_BAD_FIXTURES, DICOM_SEEDS } from './fixtures/dicom-bad-fixtures';
 import { DICOM_FIXTURES, dicomFixture } from './fixtures/dicom-fixtures';
 import type { FuzzRequest, FuzzResult } from './fixtures/fuzz-worker';
 import { GOOD_FIXTURES } from './fixtures/good-fixtures';
@@ -228,6 +228,7 @@ async function main(): Promise<void> {
   const tally = new Map<string, number>();
   const failures: string[] = [];
   const outDir = join(process.cwd(), '.cache', 'fuzz-failures');
+  failures.push(...(await badDicomCorpus(runner)));
   const t0 = performance.now();
   const times: number[] = [];
   let slowest = { ms: 0, what: '' };
@@ -282,6 +283,33 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log('no hangs, crashes or untyped errors');
+}
+
+/** should a bad file take longer than this to be refused, the run says so (and fails) */
+const BAD_FILE_MS = 2000;
+
+/**
+ * The bad DICOM corpus, each file once, timed: open it and read a little of everything, as a fuzz
+ * case does. Each must end with its own error (or, for a sparse level's missing frame, none).
+ */
+async function badDicomCorpus(runner: Runner): Promise<string[]> {
+  const failures: string[] = [];
+  // the child's start (tsx, decoders) is not the first file's time
+  await runner.run({ id: -1, bytes: await DICOM_SEEDS[0].make() });
+  console.log('bad DICOM corpus (open + tiles + regions, one child process):');
+  for (const [k, f] of DICOM_BAD_FIXTURES.entries()) {
+    const bytes = await f.make();
+    const t = performance.now();
+    const res = await runner.run({ id: -2 - k, bytes });
+    const ms = performance.now() - t;
+    const got = res.outcome === 'slide-error' ? (res as FuzzResult).code : res.outcome;
+    const want = f.code ?? 'ok';
+    console.log(`  ${f.file.padEnd(26)} ${String(got).padEnd(14)} ${ms.toFixed(0).padStart(5)} ms`);
+    if (got !== want) failures.push(`bad corpus ${f.file}: ${got}, expected ${want} (${res.message ?? ''})`);
+    if (ms > BAD_FILE_MS) failures.push(`bad corpus ${f.file}: ${ms.toFixed(0)} ms, over ${BAD_FILE_MS} ms`);
+  }
+  for (const line of failures) console.log(line);
+  return failures;
 }
 
 main().catch((e: unknown) => {
