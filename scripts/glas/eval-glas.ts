@@ -220,6 +220,8 @@ for (const m of modelDirs) {
     detections: { tp: om.tp, fp: om.fp, fn: om.fn },
     gradeShareThreshold: gradeRule.fraction,
     seconds: Math.round(seconds),
+    // per image, so runs of one model each can be paired afterwards (training/glas_bootstrap.py)
+    perImage: images.map((i) => ({ name: i.name, grade: i.grade, tumour: i.tumour, share: round(i.share) })),
     ...(values.sweep
       ? {
           sweep: settings.map((o, k) => {
