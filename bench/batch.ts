@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Queue, Worker } from 'bullmq';
@@ -153,6 +153,7 @@ export async function run(argv: string[]) {
   const model = values.model;
   const files = await slides(Number(values.slides));
   log(`batch bench: ${files.length} slides of 1 mm², model ${model}, ${cpus().length} CPU cores`);
+  const loadBefore = loadavg().map((l) => Math.round(l * 10) / 10);
   const work = await mkdtemp(join(tmpdir(), 'mrn-bench-batch-'));
   const redis = await startRedis({ port: Number(values.port), dir: join(work, 'redis') });
   try {
@@ -165,6 +166,9 @@ export async function run(argv: string[]) {
         seconds: Math.round(seconds * 10) / 10,
         slidesPerHour: Math.round((files.length / seconds) * 3600),
         tissueMm2PerSecond: Math.round((mm2 / seconds) * 1000) / 1000,
+        // each worker (and analyze) runs inference on one thread: one core each, up to the cores there are
+        slidesPerHourPerCore: Math.round((files.length / seconds / Math.min(workers, cpus().length)) * 3600),
+        loadAverage1m: Math.round(loadavg()[0] * 10) / 10,
         ...extra,
       };
       log(`  ${JSON.stringify(r)}`);
@@ -197,6 +201,8 @@ export async function run(argv: string[]) {
       sizeMm: 1,
       model,
       cpuCores: cpus().length,
+      // the machine is shared: the load average (1, 5, 15 min) before and after says how loaded it was
+      loadAverage: { before: loadBefore, after: loadavg().map((l) => Math.round(l * 10) / 10) },
       runs: rows,
       redisOverhead: overhead,
     };

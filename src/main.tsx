@@ -50,7 +50,7 @@ async function start(): Promise<void> {
     drawer,
   );
   const session = new SlideSession(viewer, opener);
-  void session.openFromUrl();
+  const deepLink = session.openFromUrl();
 
   const [
     { StrictMode, createElement },
@@ -59,7 +59,7 @@ async function start(): Promise<void> {
     { App },
     { bindBodyClasses },
     { AnalysisSession },
-    { setMaskLoader, setModelImporter, setTruthLoader },
+    { setMaskLoader, setModelImporter, setResultsLoader, setTruthLoader },
     { registerAnalysisApi },
     { installApi },
     { registerOnnxImportApi },
@@ -88,6 +88,9 @@ async function start(): Promise<void> {
   setTruthLoader((text, name) => a.setTruthFromText(text, name));
   setModelImporter((onnx, card) => a.onnx.importFile(onnx, card));
   setMaskLoader((bytes, name, gradeCsv) => a.setTruthFromMask(bytes, name, { gradeCsv }));
+  setResultsLoader((files) => a.openResults(files));
+  // the deep link's batch results (&results=) once its slide is open
+  void deepLink?.then(() => a.openResultsFromUrl());
   // rendered (effects included: the keyboard handlers) before the API says the app is there
   const root = createRoot(document.getElementById('root')!);
   flushSync(() => root.render(createElement(StrictMode, null, createElement(App, { session, analysis }))));

@@ -33,6 +33,12 @@
  * await mrnViewer.addModel('https://host/m/model.json', cardJsonText);  // → id; or a directory URL,
  * //   or an .onnx URL: converted in the page and kept (see onnx-import-api.ts)
  * mrnViewer.backendInfo('unet');       // {status, backend, decision: {chosen, timings, adapter, lost}}
+ * await mrnViewer.openResults('https://host/out/slide-1/');   // or [File, …] of result folders
+ * //   batch results (`npm run batch`, DIR/<slide-name>/ or one DIR/<slide-name>/<model-id>/) over
+ * //   the open slide: the stored heatmaps become the models' layers, nothing is recomputed
+ * //   → [{model, modelName, slide, from, tumourAreaMm2, analysedAreaMm2, patches, backend,
+ * //       elapsedMs, threshold, regions, dice, iou, createdAt}] (the stored summaries)
+ * mrnViewer.batchResults();            // the same, for the results open now ({model: {...}})
  * ```
  *
  * Models are the folders of models/ with a card.json (served at /models/, listed in
@@ -301,6 +307,15 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
   });
 
   registerApiMethod('clearHeatmap', () => (model?: string) => analysis.clearResults(modelOrShown(model)));
+
+  registerApiMethod('openResults', () => (input: string | File[]) => {
+    const files = Array.isArray(input) && input.every((f) => f instanceof File);
+    if (typeof input !== 'string' && !files)
+      throw new TypeError("openResults takes a results URL or the result folders' files (File[])");
+    return analysis.openResults(input);
+  });
+
+  registerApiMethod('batchResults', () => () => getAnalysis().batchResults);
 
   registerApiMethod(
     'backendInfo',

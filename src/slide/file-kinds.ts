@@ -19,8 +19,10 @@ export interface SortedFiles {
   /** a Grade.csv (name, patient_id, grade_glas): the grade of a label mask's image */
   grades: File[];
   models: File[];
-  /** top-level folders holding batch results (manifest.json with a heatmap) */
+  /** folders holding batch results (manifest.json with heatmap.bin.gz; '' for loose files) */
   batchOutputs: string[];
+  /** the result files of those folders, for the viewer to open over the slide */
+  batchFiles: File[];
   ignored: File[];
   /** a sentence when the files hold more than one slide; nothing should open then */
   conflict: string | null;
@@ -31,7 +33,8 @@ const MASK_NAME = /((^|\/)masks?\/[^/]+|[._-](mask|anno|labels?))\.(png|tiff?)$/
 const GRADES_NAME = /(^|\/)grades?[^/]*\.csv$/i;
 const ANNOTATION_EXT = /\.(xml|geojson|json)$/i;
 const MODEL_NAMES = /(^|\/)(model\.json|card\.json|group\d+-shard\d+of\d+(\.bin)?|[^/]+\.onnx)$/i;
-const BATCH_FILES = /(^|\/)(manifest\.json|summary\.json|heatmap\.bin\.gz|regions\.geojson|heatmap\.png)$/i;
+/** the files of a batch result folder (src/heatmap/batch-result.ts FILE_NAMES) */
+const BATCH_FILES = /^(manifest\.json|summary\.json|heatmap\.bin\.gz|regions\.geojson|heatmap\.png)$/i;
 
 /** The path within a dropped folder, or the bare name. */
 export function pathOf(f: File): string {
@@ -56,10 +59,16 @@ async function isTiff(f: File): Promise<boolean> {
   return (b[0] === 0x49 && b[1] === 0x49) || (b[0] === 0x4d && b[1] === 0x4d);
 }
 
+const dirOf = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
+const baseOf = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+
+/** A result file in a folder (or among loose files) that holds a manifest and a heatmap. */
+const isBatchFile = (p: string, batchDirs: Set<string>) =>
+  batchDirs.has(dirOf(p)) && BATCH_FILES.test(baseOf(p));
+
 export async function classify(f: File, batchDirs: Set<string>): Promise<FileKind> {
   const p = pathOf(f);
-  const dir = p.includes('/') ? p.slice(0, p.indexOf('/')) : '';
-  if (dir && batchDirs.has(dir)) return 'batch-output';
+  if (isBatchFile(p, batchDirs)) return 'batch-output';
   if (MODEL_NAMES.test(p)) return 'model';
   if (GRADES_NAME.test(p)) return 'grades';
   if (MASK_NAME.test(p)) return 'mask';
@@ -71,21 +80,17 @@ export async function classify(f: File, batchDirs: Set<string>): Promise<FileKin
 }
 
 export async function sortFiles(files: File[]): Promise<SortedFiles> {
-  // a folder (first path segment) is a batch output when it holds a manifest and a heatmap
-  const byDir = new Map<string, string[]>();
+  // a folder (or the loose files) is a batch output when it holds a manifest and a heatmap file;
+  // only its result files are results: a slide beside them is still the slide
+  const byDir = new Map<string, Set<string>>();
   for (const f of files) {
     const p = pathOf(f);
-    if (!p.includes('/')) continue;
-    const d = p.slice(0, p.indexOf('/'));
-    byDir.set(d, [...(byDir.get(d) ?? []), p]);
+    const d = dirOf(p);
+    byDir.set(d, (byDir.get(d) ?? new Set()).add(baseOf(p).toLowerCase()));
   }
   const batchDirs = new Set(
     [...byDir]
-      .filter(
-        ([, ps]) =>
-          ps.some((p) => /manifest\.json$/i.test(p)) &&
-          ps.some((p) => BATCH_FILES.test(p) && /heatmap/i.test(p)),
-      )
+      .filter(([, names]) => names.has('manifest.json') && names.has('heatmap.bin.gz'))
       .map(([d]) => d),
   );
   const out: SortedFiles = {
@@ -94,7 +99,8 @@ export async function sortFiles(files: File[]): Promise<SortedFiles> {
     masks: [],
     grades: [],
     models: [],
-    batchOutputs: [...batchDirs],
+    batchOutputs: [...batchDirs].sort(),
+    batchFiles: [],
     ignored: [],
     conflict: null,
   };
@@ -107,6 +113,7 @@ export async function sortFiles(files: File[]): Promise<SortedFiles> {
     else if (k === 'mask') out.masks.push(f);
     else if (k === 'grades') out.grades.push(f);
     else if (k === 'model') out.models.push(f);
+    else if (k === 'batch-output') out.batchFiles.push(f);
     else if (k === 'other') out.ignored.push(f);
   });
   // beside another image, a greyscale PNG is its label mask

@@ -24,6 +24,26 @@ export interface JobInfo extends Progress {
   running: boolean;
 }
 
+/** A batch result opened over the slide: its stored summary, as the batch wrote it. */
+export interface StoredResultInfo {
+  model: string;
+  modelName: string;
+  slide: string;
+  /** folder or URL it was read from */
+  from: string;
+  tumourAreaMm2: number;
+  analysedAreaMm2: number;
+  patches: number;
+  backend: string;
+  elapsedMs: number;
+  threshold: number;
+  /** tumour regions in its regions.geojson */
+  regions: number;
+  dice: number | null;
+  iou: number | null;
+  createdAt: string;
+}
+
 export interface AnalysisState {
   models: ModelEntry[];
   modelsError: string | null;
@@ -46,6 +66,8 @@ export interface AnalysisState {
   jobs: Record<string, JobInfo>;
   stats: Record<string, HeatmapStats>;
   groundTruth: TruthInfo | null;
+  /** batch results opened over the open slide, per model */
+  batchResults: Record<string, StoredResultInfo>;
 }
 
 /** What ground truth is loaded (annotation file or label mask) and which output channels it is truth for. */
@@ -79,6 +101,7 @@ export const initialAnalysisState: AnalysisState = {
   jobs: {},
   stats: {},
   groundTruth: null,
+  batchResults: {},
 };
 
 export const analysisStore = createStore<AnalysisState>()(() => ({ ...initialAnalysisState }));

@@ -2,7 +2,8 @@
 // (src/slide/file-kinds.ts), then one slide opens and its annotation, or its label mask (with the
 // grade from a Grade.csv given beside it), becomes its ground truth.
 // Two different slides open nothing and say so. An .onnx file goes to the ONNX import (with a
-// card.json dropped beside it); other model files and batch outputs are named, not opened.
+// card.json dropped beside it); batch result folders open over the slide (their stored heatmaps
+// become its layers); other model files are named, not opened.
 
 import { pathOf, sortFiles } from '../slide/file-kinds';
 import { type AppState, getState, setState } from './app-store';
@@ -10,6 +11,8 @@ import type { SlideSession } from './slide-session';
 
 type TruthLoader = (text: string, name: string) => unknown;
 let truthLoader: TruthLoader | null = null;
+type ResultsLoader = (files: File[]) => Promise<unknown>;
+let resultsLoader: ResultsLoader | null = null;
 
 type MaskLoader = (bytes: Uint8Array, name: string, gradeCsv: string | null) => Promise<unknown>;
 let maskLoader: MaskLoader | null = null;
@@ -34,10 +37,17 @@ export function setMaskLoader(load: MaskLoader): void {
   maskLoader = load;
 }
 
+/** Wired by main.tsx: how batch result files open over the open slide (AnalysisSession.openResults). */
+export function setResultsLoader(load: ResultsLoader): void {
+  resultsLoader = load;
+}
+
 export interface OpenFilesResult {
   state: AppState;
   /** the annotation loaded as ground truth, if one came along */
   truth: string | null;
+  /** batch result folders opened over the slide */
+  results: string[];
   notes: string[];
 }
 
@@ -50,14 +60,12 @@ export async function openFiles(session: SlideSession, files: File[]): Promise<O
     modelImporter(onnx, card);
     const rest = sorted.models.filter((f) => f !== onnx && f !== card);
     if (rest.length) notes.push(`${rest.length} other model file(s) left alone: one .onnx file at a time.`);
-    if (sorted.slide.length === 0 && sorted.annotations.length === 0) {
+    if (sorted.slide.length === 0 && sorted.annotations.length === 0 && sorted.batchFiles.length === 0) {
       if (notes.length) setState({ notice: { kind: 'warning', message: notes.join(' ') } });
-      return { state: getState(), truth: null, notes };
+      return { state: getState(), truth: null, results: [], notes };
     }
   } else if (sorted.models.length)
     notes.push(`${sorted.models.length} model file(s) left alone: add models in the Analysis panel.`);
-  if (sorted.batchOutputs.length)
-    notes.push(`Batch output folder(s) ${sorted.batchOutputs.join(', ')} left alone.`);
   if (sorted.conflict) {
     const open = getState().metadata !== null;
     setState({
@@ -65,16 +73,16 @@ export async function openFiles(session: SlideSession, files: File[]): Promise<O
       status: open ? getState().status : 'error',
       notice: { kind: 'error', message: sorted.conflict },
     });
-    return { state: getState(), truth: null, notes };
+    return { state: getState(), truth: null, results: [], notes };
   }
   if (sorted.slide.length === 0) {
     const message =
-      (sorted.annotations.length || sorted.masks.length) && getState().metadata
+      (sorted.annotations.length || sorted.masks.length || sorted.batchFiles.length) && getState().metadata
         ? null
         : `No slide among ${files.length === 1 ? files[0].name : `these ${files.length} files`}.`;
     if (message) {
       setState({ notice: { kind: 'error', message } });
-      return { state: getState(), truth: null, notes };
+      return { state: getState(), truth: null, results: [], notes };
     }
   }
   const state =
@@ -101,6 +109,18 @@ export async function openFiles(session: SlideSession, files: File[]): Promise<O
       notes.push(`${mask.name} could not be used as ground truth: ${(e as Error).message}`);
     }
   }
+  let results: string[] = [];
+  if (sorted.batchFiles.length && state.status === 'ready') {
+    if (!resultsLoader)
+      notes.push(`Batch results (${sorted.batchOutputs.join(', ')}) cannot be opened here.`);
+    else
+      try {
+        await resultsLoader(sorted.batchFiles);
+        results = sorted.batchOutputs;
+      } catch (e) {
+        notes.push(`The batch results could not be opened: ${(e as Error).message}`);
+      }
+  }
   if (notes.length) setState({ notice: { kind: 'warning', message: notes.join(' ') } });
-  return { state: getState(), truth, notes };
+  return { state: getState(), truth, results, notes };
 }

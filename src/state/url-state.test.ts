@@ -5,6 +5,7 @@ describe('parseUrlState', () => {
   it('reads the deep link: slide, view and drawer', () => {
     expect(parseUrlState('?slide=/demo/demo.tiff&x=10&y=20&zoom=0.5&drawer=webgl')).toEqual({
       slide: '/demo/demo.tiff',
+      results: null,
       view: { x: 10, y: 20, zoom: 0.5 },
       drawer: 'webgl',
       coalesce: true,
@@ -12,10 +13,22 @@ describe('parseUrlState', () => {
     expect(parseUrlState('?slide=a.svs&coalesce=0').coalesce).toBe(false);
   });
 
+  it('reads batch results opened over the slide', () => {
+    const q = `?slide=${encodeURIComponent('http://h/s/a.tiff')}&results=${encodeURIComponent('http://h/out/a/')}`;
+    expect(parseUrlState(q)).toMatchObject({ slide: 'http://h/s/a.tiff', results: 'http://h/out/a/' });
+  });
+
   it('leaves out what is missing or malformed', () => {
-    expect(parseUrlState('')).toEqual({ slide: null, view: null, drawer: null, coalesce: true });
-    expect(parseUrlState('?slide=&x=1&y=2')).toEqual({
+    expect(parseUrlState('')).toEqual({
       slide: null,
+      results: null,
+      view: null,
+      drawer: null,
+      coalesce: true,
+    });
+    expect(parseUrlState('?slide=&x=1&y=2&results=')).toEqual({
+      slide: null,
+      results: null,
       view: null,
       drawer: null,
       coalesce: true,

@@ -1,5 +1,7 @@
-// The address bar, read and written here only: `?slide=<url>&x=&y=&zoom=&drawer=&coalesce=0`. Deep links open
-// a slide at a view; the open slide and the view are written back (replaceState, no history).
+// The address bar, read and written here only:
+// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0`. Deep links open a slide at a view,
+// with batch results over it (`results`: the slide's batch output folder, DIR/<slide-name>/); the
+// open slide and the view are written back (replaceState, no history).
 //
 //   const { slide, view, drawer } = readUrlState();
 //   writeSlideParam('/demo/demo.tiff', false);   // a File/Blob: null (removes ?slide=)
@@ -10,6 +12,8 @@ import { parseViewParams, type ViewState, writeViewParams } from '../viewer/view
 export interface UrlState {
   /** the slide URL to open */
   slide: string | null;
+  /** batch results to open over it: DIR/<slide-name>/ or one model's folder */
+  results: string | null;
   view: ViewState | null;
   /** OpenSeadragon drawer asked for (see viewer-controller.ts parseDrawer) */
   drawer: string | null;
@@ -21,6 +25,7 @@ export function parseUrlState(search: string): UrlState {
   const params = new URLSearchParams(search);
   return {
     slide: params.get('slide') || null,
+    results: params.get('results') || null,
     view: parseViewParams(params),
     drawer: params.get('drawer'),
     coalesce: params.get('coalesce') !== '0',
@@ -37,12 +42,24 @@ function rewrite(edit: (params: URLSearchParams) => void): void {
   window.history.replaceState(null, '', url);
 }
 
-/** Records the open slide's URL (null for a File or Blob); drops the view unless `keepView`. */
+/**
+ * Records the open slide's URL (null for a File or Blob); drops the view unless `keepView`, and
+ * the results unless the slide is the same.
+ */
 export function writeSlideParam(slideUrl: string | null, keepView: boolean): void {
   rewrite((p) => {
+    if (!slideUrl || p.get('slide') !== slideUrl) p.delete('results');
     if (slideUrl) p.set('slide', slideUrl);
     else p.delete('slide');
     if (!keepView) for (const k of ['x', 'y', 'zoom']) p.delete(k);
+  });
+}
+
+/** Records the batch results opened over the slide by URL (null: none, or not by URL). */
+export function writeResultsParam(resultsUrl: string | null): void {
+  rewrite((p) => {
+    if (resultsUrl) p.set('results', resultsUrl);
+    else p.delete('results');
   });
 }
 

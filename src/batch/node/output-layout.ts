@@ -6,6 +6,7 @@
 //   heatmap.bin.gz    the probability store, gzip'd (src/heatmap/heatmap-file.ts); the viewer's layer
 //   heatmap.png       a colour overview, at most 2048 px a side
 //   manifest.json     written last: slide and model identity, job key, store geometry, file names
+// and DIR/<slide-name>/index.json, the model folders done (src/heatmap/batch-result.ts reads it).
 // A folder whose manifest carries the current job key is done (same slide bytes, same model files).
 //
 // Usage:
@@ -16,30 +17,17 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { StoreInfo } from '../../heatmap/probability-store';
-import type { ModelIdentity, SlideIdentity } from './job-key';
+import {
+  type BatchIndex,
+  type BatchManifest,
+  FILE_NAMES,
+  INDEX_FORMAT,
+  INDEX_NAME,
+  MANIFEST_FORMAT,
+} from '../../heatmap/batch-result';
 
-export const MANIFEST_FORMAT = 'mrn-batch-result';
-
-export interface BatchManifest {
-  format: typeof MANIFEST_FORMAT;
-  version: 1;
-  jobKey: string;
-  slide: SlideIdentity & {
-    name: string;
-    fingerprint: string | null;
-    width: number;
-    height: number;
-    mpp: number;
-  };
-  model: ModelIdentity & { name: string; exportedAt: string | null; targetMpp: number };
-  threshold: number;
-  store: StoreInfo & { cells: number };
-  files: { summary: string; regions: string; heatmap: string; overview: string };
-  createdAt: string;
-  /** host:pid that wrote it */
-  writer: string;
-}
+// the folder's description is shared with the viewer, which reads it back
+export { type BatchManifest, FILE_NAMES, MANIFEST_FORMAT };
 
 export interface OutputPaths {
   dir: string;
@@ -49,14 +37,6 @@ export interface OutputPaths {
   overview: string;
   manifest: string;
 }
-
-export const FILE_NAMES = {
-  summary: 'summary.json',
-  regions: 'regions.geojson',
-  heatmap: 'heatmap.bin.gz',
-  overview: 'heatmap.png',
-  manifest: 'manifest.json',
-} as const;
 
 export function outputPaths(outDir: string, slideName: string, modelId: string): OutputPaths {
   const dir = join(resolve(outDir), slideName, modelId);
@@ -107,4 +87,43 @@ export function nameOwners(outDir: string): Map<string, string> {
     }
   }
   return owners;
+}
+
+/** The model folders of one slide's output that hold a finished manifest, sorted. */
+export function finishedModels(slideDir: string): string[] {
+  if (!existsSync(slideDir)) return [];
+  return readdirSync(slideDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .filter((d) => {
+      try {
+        const m = JSON.parse(readFileSync(join(slideDir, d.name, FILE_NAMES.manifest), 'utf8'));
+        return m?.format === MANIFEST_FORMAT;
+      } catch {
+        return false;
+      }
+    })
+    .map((d) => d.name)
+    .sort();
+}
+
+/**
+ * Rewrites DIR/<slide-name>/index.json (the model folders done), which the viewer reads to open a
+ * slide's results by URL (a server lists no folders). Two workers finishing two models of one
+ * slide at once may each list before the other's manifest lands: each lists again after writing
+ * and rewrites while the listing changed, so the last writer's index names both.
+ */
+export async function writeIndex(
+  slideDir: string,
+  slideName: string,
+  write: (path: string, text: string) => Promise<void>,
+): Promise<string[]> {
+  let models = finishedModels(slideDir);
+  for (let i = 0; i < 5; i++) {
+    const index: BatchIndex = { format: INDEX_FORMAT, slide: slideName, models };
+    await write(join(slideDir, INDEX_NAME), `${JSON.stringify(index, null, 2)}\n`);
+    const again = finishedModels(slideDir);
+    if (again.join('\n') === models.join('\n')) break;
+    models = again;
+  }
+  return models;
 }

@@ -8,6 +8,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Predictor } from '../../analysis/scheduler';
 import { encodeHeatmapFile } from '../../heatmap/heatmap-file';
@@ -25,6 +26,7 @@ import {
   MANIFEST_FORMAT,
   outputPaths,
   readManifest,
+  writeIndex,
 } from './output-layout';
 import type { SlideInput } from './slide-inputs';
 
@@ -163,4 +165,5 @@ export async function writeOutputs(job: SlideJob, key: string, a: SlideAnalysis)
     writer: `${hostname()}:${process.pid}`,
   };
   await writeFileAtomic(paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`, { onWritten });
+  await writeIndex(dirname(paths.dir), job.slide.name, (p, text) => writeFileAtomic(p, text));
 }

@@ -14,6 +14,7 @@
 // ground-truth-state (truth, sidecar), analysis-exports (stats, files).
 
 import type { Rect } from '../../geometry/patch-geometry';
+import { type BatchResult, readBatchFiles, readBatchResultsUrl } from '../../heatmap/batch-result';
 import type { BackendChoice } from '../../inference/backend-types';
 import { workerConverter } from '../../inference/onnx-import/convert-client';
 import { type ConvertedStore, convertedStore } from '../../inference/onnx-import/converted-store';
@@ -21,15 +22,17 @@ import type { OnnxConverter } from '../../inference/onnx-import/onnx-converter';
 import type { RegionRequest, RgbaImage } from '../../slide/slide-types';
 import type { ViewState } from '../../viewer/view-math';
 import type { SlideViewer } from '../../viewer/viewer-controller';
-import { getAnalysis, setAnalysis } from '../analysis-store';
+import { getAnalysis, type StoredResultInfo, setAnalysis } from '../analysis-store';
 import { appStore, getState, setState } from '../app-store';
+import { readUrlState, writeResultsParam } from '../url-state';
 import { AnalysisDisplay } from './analysis-display';
 import { AnalysisExports, channelOfKey, exportName } from './analysis-exports';
 import { type AnalysisRegion, AnalysisRuns, type AnalyzeResult } from './analysis-runs';
+import { BatchResults, resultsForSlide } from './batch-results';
 import { type FetchText, GroundTruthState, type MaskOptions, type TruthInfo } from './ground-truth-state';
 import { HeatmapViews, type LayerFactory, layerContent } from './heatmap-views';
 import { browserEngine, type EngineDeps, ModelRuntimes } from './model-runtimes';
-import { notifyUser } from './notify';
+import { errorText, notifyUser } from './notify';
 import { OnnxImport } from './onnx-import';
 import { ResultCache } from './result-cache';
 import { type ContextCacheStats, contextCacheStats, type SlideContext, SlideContexts } from './slide-context';
@@ -68,6 +71,7 @@ export class AnalysisSession {
   /** aborted by dispose(): the model list fetch and the workers' loading */
   private readonly lifetime = new AbortController();
   private readonly slidesCtx: SlideContexts;
+  private readonly batch: BatchResults;
 
   constructor(
     readonly slides: { readonly viewer: SlideViewer },
@@ -111,11 +115,27 @@ export class AnalysisSession {
       () => this.onSlideClosed(),
       (ctx) => this.onSlideOpened(ctx),
     );
+    this.batch = new BatchResults({
+      context: () => this.context(),
+      cancelModel: (id) => this.runs.cancelModel(id),
+      show: (id) => {
+        setAnalysis({ model: id, heatmapVisible: true });
+        this.display.reshow();
+      },
+      changed: (id) => {
+        this.views.refresh(id);
+        this.exports.publishStats(id, true);
+      },
+    });
     this.exports = new AnalysisExports({
       context: () => this.context(),
       stores: () => this.slidesCtx.current?.stores ?? null,
       truth: (channel) => this.truth.truthFor(channel),
-      models: this.models,
+      models: {
+        // a batch store's stats name the backend the batch ran on
+        backendOf: (id) => this.batch.backendOf(this.slidesCtx.current, id) ?? this.models.backendOf(id),
+        entry: (id) => this.models.entry(id),
+      },
     });
     // the outline drawn is the truth for the channel the side shows
     const content = (side: 'left' | 'right') => {
@@ -132,7 +152,9 @@ export class AnalysisSession {
         cache: this.cache,
         exports: this.exports,
         viewRect: o.viewRect,
-        shown: () => this.display.shown(),
+        // a model showing a batch result is not recomputed as the view moves
+        shown: () =>
+          this.display.shown().filter((s) => !this.batch.isStored(this.slidesCtx.current, s.model)),
         onLanded: (id, final) => {
           this.views.refresh(id);
           this.exports.publishStats(id, final);
@@ -198,13 +220,53 @@ export class AnalysisSession {
     this.runs.cancelAll();
   }
 
-  /** Forgets a model's results for this slide (memory and IndexedDB). */
+  /** Forgets a model's results for this slide (memory and IndexedDB; a batch result too). */
   async clearResults(modelId: string): Promise<void> {
     const ctx = this.context();
     this.runs.cancelModel(modelId);
+    this.batch.forget(ctx, modelId);
     await this.cache.clear(ctx, modelId);
     this.exports.publishStats(modelId, true);
     this.views.refresh();
+  }
+
+  // ------------------------------------------------ batch results
+
+  /**
+   * Opens batch results over the open slide: a results URL (…/<slide-name>/ or one model's folder)
+   * or dropped files (their result folders). Shows the stored heatmaps; nothing is recomputed.
+   */
+  async openResults(
+    input: string | File[] | BatchResult[],
+    signal?: AbortSignal,
+  ): Promise<StoredResultInfo[]> {
+    const ctx = this.context();
+    let results: BatchResult[];
+    if (typeof input === 'string') {
+      const knownModels = (await this.models.loadModels().catch(() => [])).map((m) => m.id);
+      results = await readBatchResultsUrl(input, { knownModels, signal });
+    } else if (input.length > 0 && input[0] instanceof File) results = await readBatchFiles(input as File[]);
+    else results = input as BatchResult[];
+    if (ctx !== this.slidesCtx.current) throw new Error('The slide changed while its results were read.');
+    const { shown, notes } = await this.batch.load(resultsForSlide(results, ctx.metadata));
+    if (notes.length) notifyUser('warning', notes.join(' '));
+    return shown;
+  }
+
+  /** The deep link's `&results=` over the slide it opened (errors go to the notice); null without one. */
+  openResultsFromUrl(): Promise<StoredResultInfo[] | null> | null {
+    const url = readUrlState().results;
+    if (!url || getState().status !== 'ready') return null;
+    return this.openResults(url).then(
+      (shown) => {
+        writeResultsParam(url);
+        return shown;
+      },
+      (e) => {
+        notifyUser('error', `The batch results at ${url} could not be opened: ${errorText(e)}`);
+        return null;
+      },
+    );
   }
 
   // ------------------------------------------------ viewers (wired in main.tsx)
@@ -284,7 +346,7 @@ export class AnalysisSession {
   private onSlideClosed(): void {
     this.runs.cancelAll();
     this.truth.clear();
-    setAnalysis({ jobs: {}, stats: {} });
+    setAnalysis({ jobs: {}, stats: {}, batchResults: {} });
     this.views.updateMainVisibility(false);
     this.views.refresh();
   }

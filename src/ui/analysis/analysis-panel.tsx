@@ -4,6 +4,7 @@
 
 import type { AnalysisSession } from '../../state/analysis/analysis-session';
 import { AddModelSection } from './add-model-section';
+import { BatchResultsSection } from './batch-results-section';
 import { ConvertedModelsSection } from './converted-models-section';
 import { ExportsSection } from './exports-section';
 import { JobsSection } from './jobs-section';
@@ -39,6 +40,7 @@ export function AnalysisPanel({ analysis }: { analysis: AnalysisSession }) {
       <AddModelSection analysis={analysis} />
       <ConvertedModelsSection analysis={analysis} />
       <StatsSection />
+      <BatchResultsSection />
       <JobsSection analysis={analysis} />
       <ExportsSection analysis={analysis} />
     </aside>

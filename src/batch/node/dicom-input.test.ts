@@ -1,0 +1,92 @@
+// A DICOM folder as a batch input: a generated 1 mm² slide converted by a real third-party writer
+// (OrthancWSIDicomizer, Debian orthanc-wsi; skipped when it is absent), found as one slide named
+// after its folder, read in place from its files, and analysed to the same result as the TIFF it
+// came from (the writer copies the JPEG tiles, so the pixels are the same).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { haveDicomizer } from '../../../scripts/fixtures/dicom-fixtures';
+import { createEngine } from '../../inference/engine';
+import { writeSyntheticSlide } from '../../synth/node/write-synthetic-slide';
+import { loadBatchModel, resolveModel } from './batch-models';
+import { openInput } from './open-input';
+import { outputPaths } from './output-layout';
+import { expandInputs } from './slide-inputs';
+import { type LoadedPredictor, runSlideJob } from './slide-job';
+
+const HAVE = haveDicomizer();
+if (!HAVE) console.warn('dicom-input.test: OrthancWSIDicomizer is not installed; skipped');
+
+let dir: string;
+let tiff: string;
+let folder: string;
+
+beforeAll(async () => {
+  if (!HAVE) return;
+  setWasmPaths(`${resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
+  dir = await mkdtemp(join(tmpdir(), 'dicom-input-'));
+  tiff = (await writeSyntheticSlide({ seed: 3101, sizeMm: 1, outDir: dir, name: 'one' })).tiff;
+  folder = join(dir, 'cohort', 'case-7');
+  mkdirSync(folder, { recursive: true });
+  // 2000 px at 0.5 µm = 1 mm each way; PixelSpacing comes from the imaged size
+  execFileSync(
+    'OrthancWSIDicomizer',
+    [
+      `--folder=${folder}`,
+      '--compression=jpeg',
+      '--max-size=1',
+      '--threads=1',
+      '--imaged-width=1',
+      '--imaged-height=1',
+      tiff,
+    ],
+    { stdio: 'ignore' },
+  );
+}, 120_000);
+
+async function predictorFor(): Promise<LoadedPredictor> {
+  const model = await loadBatchModel(resolve('models/test-tiny-unet'));
+  const engine = createEngine({ backend: 'wasm', candidates: ['wasm'] });
+  const d = await engine.load(model.artifacts, model.spec);
+  return { model, predictor: engine, backend: d.chosen };
+}
+
+describe.skipIf(!HAVE)('a DICOM folder as a batch input', () => {
+  it('is one slide named after its folder, with a folder identity', async () => {
+    const inputs = await expandInputs([join(dir, 'cohort')]);
+    expect(inputs).toHaveLength(1);
+    expect(inputs[0]).toMatchObject({ kind: 'dicom-folder', name: 'case-7', source: folder });
+    expect(inputs[0].identity.size).toBeGreaterThan(100_000);
+    const reader = await openInput(inputs[0]);
+    try {
+      expect(reader.metadata.format).toMatch(/dicom/i);
+      expect(reader.metadata.width).toBe(2000);
+      expect(reader.metadata.mpp).toBeCloseTo(0.5, 6);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('analyses to the same tumour area, patches and heatmap as the TIFF it was made from', async () => {
+    const model = await resolveModel('test-tiny-unet');
+    const out = join(dir, 'out');
+    const [dicom] = await expandInputs([folder]);
+    const [plain] = await expandInputs([tiff]);
+    const base = { model, out, threshold: 0.5, force: false };
+    const a = await runSlideJob({ ...base, slide: dicom }, { predictorFor });
+    const b = await runSlideJob({ ...base, slide: plain }, { predictorFor });
+    expect(a.out).toBe(outputPaths(out, 'case-7', 'test-tiny-unet').dir);
+    expect(a.patches).toBeGreaterThan(50);
+    expect(a.patches).toBe(b.patches);
+    expect(a.tumourAreaMm2).toBeCloseTo(b.tumourAreaMm2, 9);
+    const heat = (p: string) => readFileSync(join(p, 'heatmap.bin.gz'));
+    expect(heat(a.out).equals(heat(b.out))).toBe(true);
+    const index = JSON.parse(readFileSync(join(out, 'case-7', 'index.json'), 'utf8'));
+    expect(index).toEqual({ format: 'mrn-batch-index', slide: 'case-7', models: ['test-tiny-unet'] });
+    // two whole-slide runs: minutes when the machine is shared
+  }, 900_000);
+});

@@ -1,0 +1,131 @@
+// Batch results opened over a slide in the analysis session (fake engine and viewers; real
+// planner, scheduler, stores and files): the stored store is shown with no recomputation, its
+// stats are the stored numbers, and after clearing it the session's own analysis agrees.
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { batchFolderFiles, manifestFor } from '../../heatmap/batch-result.fixture';
+import { openResultsDb } from '../../heatmap/result-persistence';
+import { getAnalysis, setAnalysis } from '../analysis-store';
+import {
+  asViewer,
+  fakeEngine,
+  fakeLayers,
+  fakeViewer,
+  openInStore,
+  patternEntry,
+  resetStores,
+  slideSource,
+} from './analysis-fakes.fixture';
+import { AnalysisSession } from './analysis-session';
+
+const REGION = { x: 300, y: 250, width: 240, height: 160 };
+let sessions: AnalysisSession[] = [];
+afterEach(() => {
+  for (const s of sessions) s.dispose();
+  sessions = [];
+});
+
+function setup() {
+  const source = slideSource();
+  const engine = fakeEngine([patternEntry('left-model'), patternEntry('right-model')]);
+  const layers = fakeLayers();
+  const session = new AnalysisSession(
+    { viewer: asViewer(fakeViewer(source)) },
+    {
+      engine,
+      createLayer: layers.create,
+      viewRect: () => ({ x: 380, y: 300, width: 240, height: 200 }),
+      openDb: () => openResultsDb(`db-${Math.random()}`),
+      fetchSidecar: async () => ({ ok: false, text: async () => '' }),
+    },
+  );
+  sessions.push(session);
+  return { session, source, engine, layers };
+}
+
+/** A "batch" run: the same session code on the same slide, written out as a result folder. */
+async function batchFolder(dir: string) {
+  const { session, source } = setup();
+  openInStore(source);
+  const r = await session.analyze('left-model', REGION, { backend: 'wasm' });
+  const store = (await import('../../heatmap/heatmap-file')).decodeHeatmapFile(
+    (await import('../../heatmap/heatmap-file')).encodeHeatmapFile(
+      // the store the session filled
+      (
+        session as unknown as { slidesCtx: { current: { stores: Map<string, never> } } }
+      ).slidesCtx.current.stores.get('left-model')!,
+    ),
+  );
+  const summary = await session.exports.summary('left-model');
+  const regions = session.exports.regions('left-model');
+  const samples = [
+    [400, 300],
+    [450, 330],
+    [10, 10],
+  ].map(([x, y]) => session.exports.sample('left-model', x, y));
+  session.dispose();
+  sessions = [];
+  resetStores();
+  const files = batchFolderFiles(dir, {
+    store,
+    summary: { ...summary, backend: 'wasm-node' },
+    regions,
+    manifest: manifestFor(store, source.metadata, 'synthetic'),
+  });
+  return { files, r, summary, samples };
+}
+
+describe('batch results in the analysis session', () => {
+  beforeEach(resetStores);
+
+  it('shows the stored heatmap with no recomputation; stats and samples are the stored ones', async () => {
+    const b = await batchFolder('out/synthetic/left-model');
+    const { session, source, engine, layers } = setup();
+    openInStore(source);
+    const shown = await session.openResults(b.files);
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatchObject({ model: 'left-model', patches: b.r.patches, backend: 'wasm-node' });
+    expect(shown[0].tumourAreaMm2).toBe(b.summary.tumourAreaMm2);
+    expect(getAnalysis()).toMatchObject({ model: 'left-model', heatmapVisible: true });
+    expect(getAnalysis().batchResults['left-model'].from).toBe('out/synthetic/left-model');
+    const stats = session.exports.stats('left-model')!;
+    expect(stats.patches).toBe(b.r.patches);
+    expect(stats.tumourAreaMm2).toBeCloseTo(b.summary.tumourAreaMm2, 12);
+    expect(stats.backend).toBe('wasm-node');
+    expect(getAnalysis().stats['left-model'].patches).toBe(b.r.patches);
+    expect(
+      [
+        [400, 300],
+        [450, 330],
+        [10, 10],
+      ].map(([x, y]) => session.exports.sample('left-model', x, y)),
+    ).toEqual(b.samples);
+    expect(layers.layers[0].refreshes).toBeGreaterThan(0);
+    // the view moves: a live run would start after the debounce; none does for a stored result
+    session.onMainView({ x: 500, y: 400, zoom: 1 });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(engine.started).toEqual([]);
+    expect(engine.predicted).toBe(0);
+
+    // cleared, the session's own analysis of the same region gives the same numbers
+    await session.clearResults('left-model');
+    expect(getAnalysis().batchResults).toEqual({});
+    const own = await session.analyze('left-model', REGION, { backend: 'wasm' });
+    expect(own.patches).toBe(b.r.patches);
+    expect(own.tumourAreaMm2).toBeCloseTo(b.summary.tumourAreaMm2, 12);
+  });
+
+  it('refuses results of a slide of another size, and forgets them when the slide closes', async () => {
+    const b = await batchFolder('');
+    const { session, source } = setup();
+    openInStore({ ...source, metadata: { ...source.metadata, width: 999 } } as typeof source);
+    await expect(session.openResults(b.files)).rejects.toThrow(/999×800 px/);
+    resetStores();
+    openInStore(source);
+    await session.openResults(b.files);
+    expect(Object.keys(getAnalysis().batchResults)).toEqual(['left-model']);
+    setAnalysis({});
+    (await import('../app-store')).appStore.setState({ status: 'idle', metadata: null });
+    expect(getAnalysis().batchResults).toEqual({});
+  });
+});
