@@ -11,7 +11,9 @@ import { pathToFileURL } from 'node:url';
 
 const SUITES = ['tiles', 'models', 'inference', 'batch', 'deeplink', 'scale'] as const;
 
-const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// suite names are the bare words that are not an option's value (`batch --slides 20`)
+const argv = process.argv.slice(2);
+const asked = argv.filter((a, i) => !a.startsWith('-') && !(i > 0 && /^--[^=]+$/.test(argv[i - 1])));
 const suites = asked.length > 0 ? asked : [...SUITES];
 for (const name of suites) {
   const file = path.join(import.meta.dirname, `${name}.ts`);

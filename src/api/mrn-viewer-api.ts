@@ -3,7 +3,8 @@
  *
  * ```js
  * await mrnViewer.open('https://example.org/slide.svs'); // or a File / Blob, or [File, ...] (a DICOM
- *                                   // series, a folder's files, a slide plus its annotation)
+ *                                   // series, a folder's files, a slide plus its annotation, a slide
+ *                                   // plus its batch result folders: see openResults in analysis-api.ts)
  * await mrnViewer.ready();            // open and the first view fully drawn
  * mrnViewer.state();                  // {status, error, format, width, height, levels, mpp, name, vendor, objective,
  *                                   //  compression, associated: [{kind, width, height}] (DICOM label/overview)}

@@ -12,51 +12,14 @@
 // blinks (nor doubles its opacity) while patches stream in.
 
 import type OpenSeadragon from 'openseadragon';
-import { renderTile, type Sampler, type TileRegion, type TileStyle } from '../heatmap/tile-renderer';
-import type { RgbaImage } from '../slide/slide-types';
 import { HeatmapTileSource } from './heatmap-tile-source';
+import { type LayerContent, renderLayerTile } from './layer-tile';
 import type { SlideViewer } from './viewer-controller';
 
-export interface LayerContent {
-  sampler: Sampler | null;
-  style: TileStyle;
-  /** ground truth, 1 inside / 0 outside: drawn as an outline */
-  truth: Sampler | null;
-  truthColor?: [number, number, number];
-}
+export type { LayerContent };
 
 const REFRESH_MS = 250;
 const SWAP_TIMEOUT_MS = 1500;
-
-/** Heatmap tile with the ground-truth outline drawn over it. */
-export function renderLayerTile(content: LayerContent, region: TileRegion): RgbaImage {
-  const tile = content.sampler
-    ? renderTile(content.sampler, region, content.style)
-    : {
-        width: region.width,
-        height: region.height,
-        data: new Uint8ClampedArray(region.width * region.height * 4),
-      };
-  if (content.truth) {
-    const outline = renderTile(content.truth, region, {
-      colormap: 'viridis',
-      opacity: 0,
-      threshold: 0.5,
-      outlineColor: content.truthColor ?? [80, 255, 80],
-    });
-    const d = tile.data;
-    const o = outline.data;
-    for (let k = 3; k < o.length; k += 4) {
-      if (o[k] === 255) {
-        d[k - 3] = o[k - 3];
-        d[k - 2] = o[k - 2];
-        d[k - 1] = o[k - 1];
-        d[k] = 255;
-      }
-    }
-  }
-  return tile;
-}
 
 export class HeatmapLayer {
   /** tiled images this layer added, oldest first; all but the newest drawn one are on their way out */

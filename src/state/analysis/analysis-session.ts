@@ -142,7 +142,9 @@ export class AnalysisSession {
       const a = getAnalysis();
       const key = side === 'left' ? a.model : a.right;
       const truth = key ? this.truth.truthFor(channelOfKey(key)) : this.truth.truth;
-      return layerContent(side, a, this.slidesCtx.current?.stores ?? null, truth?.sampler ?? null);
+      return layerContent(side, a, this.slidesCtx.current?.stores ?? null, truth?.sampler ?? null, (id) =>
+        this.batch.regionsOf(this.slidesCtx.current, id),
+      );
     };
     this.views = new HeatmapViews(viewer, content, o.createLayer, o.createCompareViewer);
     this.runs = new AnalysisRuns<SlideViewer>(

@@ -115,6 +115,54 @@ describe('batch results in the analysis session', () => {
     expect(own.tumourAreaMm2).toBeCloseTo(b.summary.tumourAreaMm2, 12);
   });
 
+  it('draws the stored regions as an outline over the stored heatmap', async () => {
+    const b = await batchFolder('');
+    const square = {
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          properties: { objectType: 'annotation', classification: { name: 'Tumor' } },
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [320, 260],
+                [480, 260],
+                [480, 380],
+                [320, 380],
+                [320, 260],
+              ],
+            ],
+          },
+        },
+      ],
+    };
+    const files = await Promise.all(
+      b.files.map(async (f) =>
+        f.name === 'regions.geojson' ? new File([JSON.stringify(square)], f.name) : f,
+      ),
+    );
+    const { session, source, layers } = setup();
+    openInStore(source);
+    const [shown] = await session.openResults(files);
+    expect(shown.regions).toBe(1);
+    const content = layers.layers[0].content()!;
+    expect(content.sampler).not.toBeNull();
+    expect(content.regions?.(400, 300)).toBe(1);
+    expect(content.regions?.(600, 300)).toBe(0);
+    const { renderLayerTile, REGIONS_COLOR } = await import('../../viewer/layer-tile');
+    // a tile across the square's left edge at x = 320: the edge is drawn in the regions' colour
+    const tile = renderLayerTile(content, { x: 300, y: 300, width: 40, height: 1, downsample: 1 });
+    const px = (i: number) => [...tile.data.slice(i * 4, i * 4 + 3)];
+    expect(Array.from({ length: 40 }, (_, i) => px(i)).some((p) => p.join() === REGIONS_COLOR.join())).toBe(
+      true,
+    );
+    // cleared, the outline goes with the stored result
+    await session.clearResults('left-model');
+    expect(layers.layers[0].content()?.regions ?? null).toBeNull();
+  });
+
   it('refuses results of a slide of another size, and forgets them when the slide closes', async () => {
     const b = await batchFolder('');
     const { session, source } = setup();

@@ -1,10 +1,14 @@
 // Batch results (`npm run batch`) opened over the open slide: each model's stored probability store
 // becomes that model's store for the slide, shown as its heatmap layer, with no recomputation:
 // live viewport runs skip a model whose store came from a batch, and its stats name the batch's
-// backend. The stored summary's numbers go to analysisStore.batchResults for the panel and the API.
+// backend; its stored regions (regions.geojson) are drawn as an outline over it. The stored
+// summary's numbers go to analysisStore.batchResults for the panel and the API.
 // Clearing the model's heatmap forgets the batch store, so the viewer's own analysis starts afresh.
 
+import { groundTruthFromAnnotations } from '../../analysis/ground-truth';
+import { parseAnnotations } from '../../annotations/parse-annotations';
 import type { BatchResult } from '../../heatmap/batch-result';
+import type { Sampler } from '../../heatmap/tile-renderer';
 import type { SlideMetadata } from '../../slide/slide-types';
 import { getAnalysis, type StoredResultInfo, setAnalysis } from '../analysis-store';
 import type { SlideContext } from './slide-context';
@@ -60,6 +64,19 @@ export function resultsForSlide(results: BatchResult[], meta: SlideMetadata): Ba
   return pick;
 }
 
+/** regions.geojson rasterised over the slide by the one rasteriser (as ground truth is). */
+function regionsSampler(r: BatchResult, ctx: SlideContext, notes: string[]): Sampler | null {
+  if (r.regions.features.length === 0) return null;
+  try {
+    const name = `${r.manifest.slide.name} ${r.manifest.model.id} regions`;
+    const set = parseAnnotations(JSON.stringify(r.regions), 'regions.geojson');
+    return set.regions.length ? groundTruthFromAnnotations(set, ctx.metadata, name).sampler : null;
+  } catch (e) {
+    notes.push(`The stored regions of ${r.manifest.model.id} could not be drawn: ${(e as Error).message}`);
+    return null;
+  }
+}
+
 export function storedInfo(r: BatchResult): StoredResultInfo {
   const s = r.summary;
   return {
@@ -83,6 +100,8 @@ export function storedInfo(r: BatchResult): StoredResultInfo {
 export class BatchResults {
   /** per slide context: the models whose store came from a batch */
   private readonly stored = new WeakMap<SlideContext, Map<string, BatchResult>>();
+  /** per slide context: the stored regions of each model, rasterised for the outline */
+  private readonly regions = new WeakMap<SlideContext, Map<string, Sampler | null>>();
 
   constructor(private readonly hooks: BatchResultHooks) {}
 
@@ -96,6 +115,8 @@ export class BatchResults {
     const notes = results.flatMap((r) => checkSlide(r, ctx));
     const mine = this.stored.get(ctx) ?? new Map<string, BatchResult>();
     this.stored.set(ctx, mine);
+    const outlines = this.regions.get(ctx) ?? new Map<string, Sampler | null>();
+    this.regions.set(ctx, outlines);
     const infos = { ...getAnalysis().batchResults };
     for (const r of results) {
       const id = r.manifest.model.id;
@@ -105,6 +126,7 @@ export class BatchResults {
       ctx.pendingStores.delete(id);
       ctx.stores.set(id, r.store);
       mine.set(id, r);
+      outlines.set(id, regionsSampler(r, ctx, notes));
       infos[id] = storedInfo(r);
     }
     setAnalysis({ batchResults: infos });
@@ -118,6 +140,11 @@ export class BatchResults {
     return !!ctx && (this.stored.get(ctx)?.has(modelId) ?? false);
   }
 
+  /** The model's stored regions as a sampler (1 inside), for the outline; null when none. */
+  regionsOf(ctx: SlideContext | null, modelId: string): Sampler | null {
+    return (ctx && this.regions.get(ctx)?.get(modelId)) ?? null;
+  }
+
   /** The backend the batch ran on, for the model's stats. */
   backendOf(ctx: SlideContext | null, modelId: string): string | null {
     return (ctx && this.stored.get(ctx)?.get(modelId)?.summary.backend) ?? null;
@@ -126,6 +153,7 @@ export class BatchResults {
   /** Forgets the model's batch store (its heatmap is cleared): the next run starts a fresh store. */
   forget(ctx: SlideContext, modelId: string): void {
     if (!this.stored.get(ctx)?.delete(modelId)) return;
+    this.regions.get(ctx)?.delete(modelId);
     ctx.stores.delete(modelId);
     const infos = { ...getAnalysis().batchResults };
     delete infos[modelId];

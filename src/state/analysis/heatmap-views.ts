@@ -1,6 +1,7 @@
 // The heatmap overlays and the split view: the main viewer's layer, the compare viewer (made on
 // first use) with its layer, and the pan/zoom lock between them. What each layer draws is
-// layerContent(): the shown model's store (or the right − left difference) plus the truth outline.
+// layerContent(): the shown model's store (or the right − left difference) plus the truth outline
+// and, for a batch result, its stored regions' outline.
 
 import type { ProbabilityStore } from '../../heatmap/probability-store';
 import { differenceSampler, type Sampler, storeSampler, type TileStyle } from '../../heatmap/tile-renderer';
@@ -28,9 +29,12 @@ export function layerContent(
   a: AnalysisState,
   stores: ReadonlyMap<string, ProbabilityStore> | null,
   truth: Sampler | null,
+  /** a model's stored tumour regions (batch results), drawn as an outline with its heatmap */
+  regionsOf: (modelId: string) => Sampler | null = () => null,
 ): LayerContent | null {
   const shownTruth = a.showTruth ? truth : null;
   let sampler: Sampler | null = null;
+  let regions: Sampler | null = null;
   let style: TileStyle = {
     colormap: a.colormap,
     opacity: a.opacity,
@@ -40,6 +44,7 @@ export function layerContent(
     if (side === 'left' && (a.heatmapVisible || a.compare) && a.model) {
       const s = stores.get(a.model);
       if (s) sampler = storeSampler(s);
+      regions = regionsOf(a.model);
     } else if (side === 'right' && a.right) {
       const r = stores.get(a.right);
       const l = a.model ? stores.get(a.model) : undefined;
@@ -47,10 +52,13 @@ export function layerContent(
         // MRN (right) − U-Net (left): red where the right model says tumour more
         sampler = differenceSampler(r, l);
         style = { colormap: 'RdBu', opacity: Math.max(a.opacity, 0.7), domain: [-1, 1], hideBelow: -2 };
-      } else if (r) sampler = storeSampler(r);
+      } else if (r) {
+        sampler = storeSampler(r);
+        regions = regionsOf(a.right);
+      }
     }
   }
-  return sampler || shownTruth ? { sampler, style, truth: shownTruth } : null;
+  return sampler || shownTruth || regions ? { sampler, style, truth: shownTruth, regions } : null;
 }
 
 export class HeatmapViews<V extends ViewerPort> {
