@@ -14,9 +14,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from '@playwright/test';
-import { build, preview } from 'vite';
 import config from '../playwright.config';
 import { startSlideServer } from '../scripts/serve-slides';
+import { BENCH_DIST, buildApp, previewApp } from './built-app';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SHARED_SLIDES = path.resolve(ROOT, '../shared/slides');
@@ -100,18 +100,12 @@ export function bundleSizes(dist: string) {
 export async function run(args: string[]) {
   const runs = Number(args.find((a) => a.startsWith('--runs='))?.split('=')[1] ?? 5);
   const distArg = args.find((a) => a.startsWith('--dist='))?.split('=')[1];
-  const outDir = distArg ? path.resolve(distArg) : path.join(ROOT, '.cache/bench-dist');
+  const outDir = distArg ? path.resolve(distArg) : BENCH_DIST;
   if (!distArg) {
     log('building the app');
-    await build({ root: ROOT, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    await buildApp(outDir);
   }
-  const prod = await preview({
-    root: ROOT,
-    logLevel: 'error',
-    build: { outDir },
-    preview: { port: 0, host: '127.0.0.1' },
-  });
-  const app = prod.resolvedUrls!.local[0];
+  const { server: prod, url: app } = await previewApp(outDir);
   const slides: { name: string; dir: string; file: string }[] = [];
   if (existsSync(path.join(SHARED_SLIDES, SVS))) slides.push({ name: SVS, dir: SHARED_SLIDES, file: SVS });
   if (existsSync(path.join(ROOT, 'public/demo/demo.tiff')))
@@ -163,12 +157,7 @@ export async function run(args: string[]) {
     const compareDir = args.find((a) => a.startsWith('--compare='))?.split('=')[1];
     let compare = null;
     if (compareDir && slides[0]?.name === SVS) {
-      const other = await preview({
-        root: ROOT,
-        logLevel: 'error',
-        build: { outDir: path.resolve(compareDir) },
-        preview: { port: 0, host: '127.0.0.1' },
-      });
+      const { server: other, url: otherApp } = await previewApp(path.resolve(compareDir));
       const server = await startSlideServer(slides[0].dir);
       servers.push(server);
       const q = `?slide=${encodeURIComponent(`${server.url}/${SVS}`)}`;
@@ -177,7 +166,7 @@ export async function run(args: string[]) {
       try {
         for (let i = 0; i < runs; i++) {
           mine.push(await deepLink(browser, `${app}${q}`));
-          theirs.push(await deepLink(browser, `${other.resolvedUrls!.local[0]}${q}`));
+          theirs.push(await deepLink(browser, `${otherApp}${q}`));
         }
       } finally {
         await other.close();

@@ -10,9 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
-import { build, preview } from 'vite';
 import config from '../playwright.config';
 import { startSlideServer } from '../scripts/serve-slides';
+import { buildApp, previewApp } from './built-app';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SVS = path.resolve(ROOT, '../shared/slides/cmu-1-small-region.svs');
@@ -71,15 +71,8 @@ async function measure(page: Page) {
 export async function run(args: string[]) {
   const slide = makeSlide(args.includes('--rebuild'));
   log(`${slide.file}: ${(slide.bytes / 2 ** 30).toFixed(2)} GB`);
-  const outDir = path.join(ROOT, '.cache/bench-dist');
-  await build({ root: ROOT, logLevel: 'error', build: { outDir, emptyOutDir: true } });
-  const prod = await preview({
-    root: ROOT,
-    logLevel: 'error',
-    build: { outDir },
-    preview: { port: 0, host: '127.0.0.1' },
-  });
-  const app = prod.resolvedUrls!.local[0];
+  await buildApp();
+  const { server: prod, url: app } = await previewApp();
   const server = await startSlideServer(DIR);
   const browser = await chromium.launch(config.use?.launchOptions);
   try {

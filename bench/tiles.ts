@@ -17,11 +17,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import sharp from 'sharp';
-import { build, createServer, preview } from 'vite';
+import { createServer } from 'vite';
 import config from '../playwright.config';
 import { codedPattern } from '../scripts/fixtures/pattern';
 import { startSlideServer } from '../scripts/serve-slides';
 import { missingShared, sharedPath, sharedSkipReason } from '../src/util/node/shared-data';
+import { buildApp, previewApp } from './built-app';
 import { BENCH_ORTHANC_PORT, benchDicom } from './dicom-tiles';
 import { benchNdpi } from './tiles-ndpi';
 import type { TileBenchResult } from './tiles-page';
@@ -57,15 +58,8 @@ export async function run(args: string[]) {
   const vite = await createServer({ root: ROOT, server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
   await vite.listen();
   const appUrl = vite.resolvedUrls!.local[0];
-  const outDir = path.join(ROOT, '.cache/bench-dist');
-  await build({ root: ROOT, logLevel: 'error', build: { outDir, emptyOutDir: true } });
-  const prod = await preview({
-    root: ROOT,
-    logLevel: 'error',
-    build: { outDir },
-    preview: { port: 0, host: '127.0.0.1' },
-  });
-  const prodUrl = prod.resolvedUrls!.local[0];
+  await buildApp();
+  const { server: prod, url: prodUrl } = await previewApp();
   const servers = new Map<string, Awaited<ReturnType<typeof startSlideServer>>>();
   for (const s of slides) if (!servers.has(s.dir)) servers.set(s.dir, await startSlideServer(s.dir));
   const browser = await chromium.launch(config.use?.launchOptions);
