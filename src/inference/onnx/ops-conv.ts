@@ -18,6 +18,21 @@ function addBias(c: Ctx, y: Val, bias: tf.Tensor | undefined): Val {
   );
 }
 
+/** Joins per-group convolution outputs along channels (NHWC axis 3). */
+function concatGroups(c: Ctx, outs: Val[]): Val {
+  return c.op(
+    'concat_groups',
+    'ConcatV2',
+    [...outs.map((o) => o.ref!), c.constNode(tf.scalar(3, 'int32'), 'axis')],
+    { ...FLOAT_T, N: { i: String(outs.length) }, Tidx: { type: 'DT_INT32' } },
+    tf.concat(
+      outs.map((o) => o.t),
+      3,
+    ),
+    true,
+  );
+}
+
 function conv(c: Ctx, xIn: Val): Val {
   const x = c.toNhwc(xIn.dyn ? xIn : c.constAsDyn(xIn));
   if (x.t.rank !== 4) c.fail('only 2-D convolutions are supported');
@@ -89,17 +104,7 @@ function conv(c: Ctx, xIn: Val): Val {
         true,
       );
     });
-    y = c.op(
-      'concat_groups',
-      'ConcatV2',
-      [...outs.map((o) => o.ref!), c.constNode(tf.scalar(3, 'int32'), 'axis')],
-      { ...FLOAT_T, N: { i: String(g) }, Tidx: { type: 'DT_INT32' } },
-      tf.concat(
-        outs.map((o) => o.t),
-        3,
-      ),
-      true,
-    );
+    y = concatGroups(c, outs);
   }
   return addBias(c, y, bias);
 }
@@ -159,17 +164,7 @@ function convTranspose(c: Ctx, xIn: Val): Val {
         `conv_transpose_g${k}`,
       ),
     );
-    y = c.op(
-      'concat_groups',
-      'ConcatV2',
-      [...outs.map((o) => o.ref!), c.constNode(tf.scalar(3, 'int32'), 'axis')],
-      { ...FLOAT_T, N: { i: String(g) }, Tidx: { type: 'DT_INT32' } },
-      tf.concat(
-        outs.map((o) => o.t),
-        3,
-      ),
-      true,
-    );
+    y = concatGroups(c, outs);
   }
   // crop the pads, then extend by output_padding past the full size with zeros
   const extra = [Math.max(0, p[0] + out[0] - full[0]), Math.max(0, p[1] + out[1] - full[1])];
