@@ -52,8 +52,8 @@ async function batchFolder(dir: string) {
     (await import('../../heatmap/heatmap-file')).encodeHeatmapFile(
       // the store the session filled
       (
-        session as unknown as { slidesCtx: { current: { stores: Map<string, never> } } }
-      ).slidesCtx.current.stores.get('left-model')!,
+        session as unknown as { p: { slidesCtx: { current: { stores: Map<string, never> } } } }
+      ).p.slidesCtx.current.stores.get('left-model')!,
     ),
   );
   const summary = await session.exports.summary('left-model');

@@ -7,14 +7,22 @@
 
 import { groundTruthFromAnnotations } from '../../analysis/ground-truth';
 import { parseAnnotations } from '../../annotations/parse-annotations';
-import type { BatchResult } from '../../heatmap/batch-result';
+import { type BatchResult, readBatchFiles, readBatchResultsUrl } from '../../heatmap/batch-result';
 import type { Sampler } from '../../heatmap/tile-renderer';
 import type { SlideMetadata } from '../../slide/slide-types';
 import { getAnalysis, type StoredResultInfo, setAnalysis } from '../analysis-store';
+import { getState } from '../app-store';
+import { readUrlState, writeResultsParam } from '../url-state';
+import { errorText, type Notify } from './notify';
 import type { SlideContext } from './slide-context';
 
 export interface BatchResultHooks {
   context(): SlideContext;
+  /** the open slide's context, null when none (to see that the slide changed meanwhile) */
+  current(): SlideContext | null;
+  /** model ids the app knows (a results URL may be one model's folder) */
+  knownModels(): Promise<string[]>;
+  notify: Notify;
   /** stops the model's runs before its store is replaced */
   cancelModel(modelId: string): void;
   /** shows the model's heatmap in the main viewer */
@@ -104,6 +112,40 @@ export class BatchResults {
   private readonly regions = new WeakMap<SlideContext, Map<string, Sampler | null>>();
 
   constructor(private readonly hooks: BatchResultHooks) {}
+
+  /**
+   * Opens batch results over the open slide: a results URL (…/<slide-name>/ or one model's folder)
+   * or dropped files (their result folders). Shows the stored heatmaps; nothing is recomputed.
+   */
+  async open(input: string | File[] | BatchResult[], signal?: AbortSignal): Promise<StoredResultInfo[]> {
+    const ctx = this.hooks.context();
+    let results: BatchResult[];
+    if (typeof input === 'string') {
+      const knownModels = await this.hooks.knownModels();
+      results = await readBatchResultsUrl(input, { knownModels, signal });
+    } else if (input.length > 0 && input[0] instanceof File) results = await readBatchFiles(input as File[]);
+    else results = input as BatchResult[];
+    if (ctx !== this.hooks.current()) throw new Error('The slide changed while its results were read.');
+    const { shown, notes } = await this.load(resultsForSlide(results, ctx.metadata));
+    if (notes.length) this.hooks.notify('warning', notes.join(' '));
+    return shown;
+  }
+
+  /** The deep link's `&results=` over the slide it opened (errors go to the notice); null without one. */
+  openFromUrl(): Promise<StoredResultInfo[] | null> | null {
+    const url = readUrlState().results;
+    if (!url || getState().status !== 'ready') return null;
+    return this.open(url).then(
+      (shown) => {
+        writeResultsParam(url);
+        return shown;
+      },
+      (e) => {
+        this.hooks.notify('error', `The batch results at ${url} could not be opened: ${errorText(e)}`);
+        return null;
+      },
+    );
+  }
 
   /** Puts the results' stores in place of the models' stores and shows the first. Returns notes. */
   async load(results: BatchResult[]): Promise<{ shown: StoredResultInfo[]; notes: string[] }> {

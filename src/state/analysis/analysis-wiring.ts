@@ -1,0 +1,208 @@
+// How the analysis pieces are wired to each other: each one gets only the hooks it needs from the
+// others (see each piece's hooks interface). AnalysisSession (analysis-session.ts) is the facade
+// over what this returns; nothing else builds the pieces.
+
+import type { Rect } from '../../geometry/patch-geometry';
+import { workerConverter } from '../../inference/onnx-import/convert-client';
+import { type ConvertedStore, convertedStore } from '../../inference/onnx-import/converted-store';
+import type { OnnxConverter } from '../../inference/onnx-import/onnx-converter';
+import type { SlideViewer } from '../../viewer/viewer-controller';
+import { getAnalysis, setAnalysis } from '../analysis-store';
+import { appStore, getState, setState } from '../app-store';
+import { AnalysisDisplay } from './analysis-display';
+import { AnalysisExports, channelOfKey } from './analysis-exports';
+import { AnalysisRuns } from './analysis-runs';
+import { BatchResults } from './batch-results';
+import { type FetchText, GroundTruthState } from './ground-truth-state';
+import { HeatmapViews, type LayerFactory, layerContent } from './heatmap-views';
+import { browserEngine, type EngineDeps, ModelRuntimes } from './model-runtimes';
+import { notifyUser } from './notify';
+import { OnnxImport } from './onnx-import';
+import { ResultCache } from './result-cache';
+import { type SlideContext, SlideContexts } from './slide-context';
+
+export interface AnalysisSessionOptions {
+  /** builds the right-hand viewer of the split view (called once, on first compare) */
+  createCompareViewer?: () => SlideViewer;
+  modelsBase?: string;
+  /** viewport runs analyse at most this many patches, nearest the centre first */
+  maxViewportPatches?: number;
+  /** the overlay on a viewer (HeatmapLayer; given by main.tsx so this layer needs no OpenSeadragon) */
+  createLayer: LayerFactory<SlideViewer>;
+  /** level-0 rectangle a viewer shows (viewerImageRect) */
+  viewRect: (viewer: SlideViewer) => Rect | null;
+  /** seams for tests: the engine, storage, the sidecar fetch */
+  engine?: EngineDeps;
+  openDb?: ConstructorParameters<typeof ResultCache>[2];
+  fetchSidecar?: FetchText;
+  /** ONNX import seams: the converter (a worker in the page) and where converted models are kept */
+  onnxConverter?: () => OnnxConverter;
+  convertedStore?: ConvertedStore;
+}
+
+export interface AnalysisParts {
+  models: ModelRuntimes;
+  onnx: OnnxImport;
+  runs: AnalysisRuns<SlideViewer>;
+  views: HeatmapViews<SlideViewer>;
+  cache: ResultCache;
+  truth: GroundTruthState;
+  slidesCtx: SlideContexts;
+  batch: BatchResults;
+  exports: AnalysisExports;
+  display: AnalysisDisplay;
+  /** the open slide's context; throws without one */
+  context(): SlideContext;
+  /** stops following the app, aborts the model list fetch and the workers' loading, closes the slide */
+  dispose(): void;
+}
+
+/** Builds the pieces over the main viewer and starts following the app's open slide. */
+export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): AnalysisParts {
+  const lifetime = new AbortController();
+  const context = () => slidesCtx.require(getState());
+  const current = () => slidesCtx.current;
+
+  const models = new ModelRuntimes(
+    o.engine ?? browserEngine,
+    o.modelsBase ?? '/models/',
+    notifyUser,
+    (id) => runs.cancelModel(id),
+    lifetime.signal,
+  );
+  const onnx = new OnnxImport({
+    converter: o.onnxConverter ?? workerConverter,
+    store: o.convertedStore ?? convertedStore(),
+    models,
+    fetch: (url, init) => fetch(url, init),
+    signal: lifetime.signal,
+  });
+  models.setOnnxImporter((url, card) => onnx.importUrl(url, card));
+  void onnx.refreshList();
+
+  const truth = new GroundTruthState(() => {
+    views.updateMainVisibility(truth.any);
+    views.refresh();
+    for (const id of Object.keys(getAnalysis().stats)) exports.publishStats(id, true);
+  }, o.fetchSidecar);
+  const cache = new ResultCache(
+    async (id) => (await models.entry(id)).card?.exportedAt ?? '',
+    notifyUser,
+    o.openDb,
+  );
+
+  const onSlideOpened = (ctx: SlideContext) => {
+    void truth.loadSidecar(ctx, () => ctx === slidesCtx.current, notifyUser);
+    if (views.rightViewer) void views.openCompareSlide().then(() => runs.scheduleViewport());
+    views.refresh();
+    runs.scheduleViewport();
+  };
+  const onSlideClosed = () => {
+    runs.cancelAll();
+    truth.clear();
+    setAnalysis({ jobs: {}, stats: {}, batchResults: {} });
+    views.updateMainVisibility(false);
+    views.refresh();
+  };
+  const slidesCtx = new SlideContexts(
+    {
+      shownSlide: () => viewer.slide,
+      askForMpp: (m) => {
+        setState({ mppPromptOpen: true });
+        notifyUser('warning', m);
+      },
+    },
+    onSlideClosed,
+    onSlideOpened,
+  );
+
+  const batch = new BatchResults({
+    context,
+    current,
+    knownModels: async () => (await models.loadModels().catch(() => [])).map((m) => m.id),
+    notify: notifyUser,
+    cancelModel: (id) => runs.cancelModel(id),
+    show: (id) => {
+      setAnalysis({ model: id, heatmapVisible: true });
+      display.reshow();
+    },
+    changed: (id) => {
+      views.refresh(id);
+      exports.publishStats(id, true);
+    },
+  });
+  const exports = new AnalysisExports({
+    context,
+    stores: () => slidesCtx.current?.stores ?? null,
+    truth: (channel) => truth.truthFor(channel),
+    models: {
+      // a batch store's stats name the backend the batch ran on
+      backendOf: (id) => batch.backendOf(slidesCtx.current, id) ?? models.backendOf(id),
+      entry: (id) => models.entry(id),
+    },
+  });
+
+  // the outline drawn is the truth for the channel the side shows
+  const content = (side: 'left' | 'right') => {
+    const a = getAnalysis();
+    const key = side === 'left' ? a.model : a.right;
+    const t = key ? truth.truthFor(channelOfKey(key)) : truth.truth;
+    return layerContent(side, a, slidesCtx.current?.stores ?? null, t?.sampler ?? null, (id) =>
+      batch.regionsOf(slidesCtx.current, id),
+    );
+  };
+  const views = new HeatmapViews(viewer, content, o.createLayer, o.createCompareViewer);
+
+  const runs: AnalysisRuns<SlideViewer> = new AnalysisRuns<SlideViewer>(
+    {
+      context,
+      models,
+      cache,
+      exports,
+      viewRect: o.viewRect,
+      // a model showing a batch result is not recomputed as the view moves
+      shown: () => display.shown().filter((s) => !batch.isStored(slidesCtx.current, s.model)),
+      onLanded: (id, final) => {
+        views.refresh(id);
+        exports.publishStats(id, final);
+      },
+      notify: notifyUser,
+      setBackend: (b) => display.setBackend(b),
+    },
+    o.maxViewportPatches,
+  );
+  const display: AnalysisDisplay = new AnalysisDisplay({
+    models,
+    runs,
+    views,
+    exports,
+    hasTruth: () => truth.any,
+    hasSlide: () => slidesCtx.current !== null,
+    mainViewer: viewer,
+    notify: notifyUser,
+  });
+
+  const unsubscribe = appStore.subscribe((s) => slidesCtx.sync(s));
+  // the app loads the analysis after the viewer: a slide may be open already
+  slidesCtx.sync(getState());
+
+  return {
+    models,
+    onnx,
+    runs,
+    views,
+    cache,
+    truth,
+    slidesCtx,
+    batch,
+    exports,
+    display,
+    context,
+    dispose() {
+      unsubscribe();
+      lifetime.abort(new DOMException('analysis disposed', 'AbortError'));
+      slidesCtx.close();
+      models.stopAll();
+    },
+  };
+}
