@@ -81,3 +81,54 @@ test('without the pool the slide worker decodes the same pixels itself', async (
     await server.close();
   }
 });
+
+test('a damaged LZW tile is a SlideError, through the pool and without it (bounded decoder)', async ({
+  page,
+}) => {
+  // the bad corpus's lzw-damaged-code.tif: geotiff's own decoder expanded tile 0 without bound
+  const server = await startSlideServer(path.join(ROOT, '.cache/fixtures/bad'));
+  try {
+    await gotoApp(page);
+    const result = await page.evaluate(
+      async ([url, clientUrl]) => {
+        const { openSlideInWorker }: typeof import('../src/slide/slide-client') = await import(
+          /* @vite-ignore */ clientUrl
+        );
+        const blob = await (await fetch(url)).blob();
+        const out = [];
+        for (const decoderPool of [true, false]) {
+          const slide = await openSlideInWorker(blob, undefined, { tileFormat: 'rgba', decoderPool });
+          const outcome = await slide.getTile({ level: 0, x: 0, y: 0 }).then(
+            () => ({ name: 'ok', code: '', message: '' }),
+            (e: { name: string; code: string; message: string }) => ({
+              name: e.name,
+              code: e.code,
+              message: e.message,
+            }),
+          );
+          // the other tiles are whole and still decode
+          const next = (await slide.getTile({ level: 0, x: 1, y: 0 })) as { data: Uint8ClampedArray };
+          out.push({
+            decoderPool,
+            ...outcome,
+            next: next.data.length,
+            poolTiles: (await slide.stats())?.poolTiles,
+          });
+          slide.close();
+        }
+        return out;
+      },
+      [`${server.url}/lzw-damaged-code.tif`, '/src/slide/slide-client.ts'] as const,
+    );
+    console.log('damaged LZW', JSON.stringify(result));
+    for (const r of result) {
+      expect(r.name).toBe('SlideError');
+      expect(r.code).toBe('decode-failed');
+      expect(r.message).toMatch(/LZW block is damaged: code \d+ at bit \d+ is not in its table/);
+      expect(r.next).toBe(256 * 256 * 4);
+    }
+    expect(result.map((r) => r.poolTiles)).toEqual([1, 0]);
+  } finally {
+    await server.close();
+  }
+});

@@ -1,13 +1,17 @@
 // Tile decoders keyed by TIFF compression code. Each returns a tile-sized RGBA image.
 
 import { getDecoder } from 'geotiff';
-import { SlideError } from '../slide-error';
+import { isSlideError, SlideError } from '../slide-error';
 import type { RgbaImage } from '../slide-types';
 import { Compression, compressionName, describeCompression, Photometric } from '../tiff-tags';
 import { type DecoderPool, POOL_COMPRESSIONS } from './geotiff-pool';
 import { decodeJpeg2000 } from './jp2k-decoder';
 import type { JpegDecoder } from './jpeg-decoder';
 import { buildJpegStream, isJpegStart } from './jpeg-stream';
+import { installBoundedLzw } from './lzw-geotiff';
+
+// LZW decoded here (Node, or the slide worker without a pool) is bounded too.
+installBoundedLzw();
 
 export interface TileFormat {
   compression: number;
@@ -68,9 +72,11 @@ const decodeWithGeotiff: TileDecoder = async (bytes, f, env) => {
     const copy = bytes.slice().buffer; // decoders may keep or transfer the buffer
     raw = await decoder.decode(copy);
   } catch (e) {
+    if (isSlideError(e)) throw e;
+    const why = String(e instanceof Error ? e.message : e).replace(/\.$/, '');
     throw new SlideError(
       'decode-failed',
-      `A ${compressionName(f.compression)} tile could not be decoded: ${(e as Error).message}.`,
+      `A ${compressionName(f.compression)} tile could not be decoded: ${why}.`,
       { cause: e },
     );
   }

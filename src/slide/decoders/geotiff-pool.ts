@@ -6,6 +6,8 @@
 // pool, against run-to-run noise of up to 1.34× (the Deflate control), and 0.75× one tile at a
 // time. Deflate and PackBits decode fast enough that the trip does not pay (Deflate through the
 // pool measured 0.74× once), so they stay in the slide worker. The pool starts with an LZW slide.
+// Its workers are geotiff-decoder-worker.ts, not geotiff's own: they decode LZW with the bounded
+// decoder (lzw.ts), as the slide worker does without a pool.
 
 import { Pool } from 'geotiff';
 import { Compression, compressionName } from '../tiff-tags';
@@ -34,6 +36,13 @@ export function poolServes(compression: string): boolean {
   return [...POOL_COMPRESSIONS].some((code) => compressionName(code) === compression);
 }
 
+function createDecoderWorker(): Worker {
+  return new Worker(new URL('./geotiff-decoder-worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'geotiff-decoder',
+  });
+}
+
 /** A pool of `size` workers (default: one per core, at least 2), started on the first decode. */
 export function createLazyDecoderPool(size?: number): LazyDecoderPool {
   let pool: Pool | null = null;
@@ -44,10 +53,10 @@ export function createLazyDecoderPool(size?: number): LazyDecoderPool {
       return decoded;
     },
     start() {
-      pool ??= new Pool(workers);
+      pool ??= new Pool(workers, createDecoderWorker);
     },
     bindParameters(compression, parameters) {
-      pool ??= new Pool(workers);
+      pool ??= new Pool(workers, createDecoderWorker);
       const bound = pool.bindParameters(compression, parameters);
       return {
         decode: async (buffer) => {
