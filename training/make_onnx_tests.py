@@ -118,7 +118,9 @@ class TimmUNet(nn.Module):
 
     def __init__(self, name='resnet10t'):
         super().__init__()
-        import timm
+        from .timm_import import import_timm
+
+        timm = import_timm()
         self.enc = timm.create_model(name, pretrained=False, features_only=True)
         ch = self.enc.feature_info.channels()
         self.dec = nn.ModuleList([nn.Conv2d(ch[i] + ch[i - 1], ch[i - 1], 3, padding=1) for i in range(len(ch) - 1, 0, -1)])
@@ -133,7 +135,7 @@ class TimmUNet(nn.Module):
 
 
 def network_models():
-    """name -> (factory, input shapes); built only when asked for (timm imports torchvision)."""
+    """name -> (factory, input shapes); built only when asked for (timm: training/timm_import.py)."""
     return {
         'unet': (lambda: UNet(width=4, depth=4, upsample='transposed'), [(BATCH, 3, 64, 64)]),
         'mrn-bilinear': (lambda: MRN(width=3, depth=4, upsample='bilinear'), [(BATCH, 3, 64, 64), (BATCH, 3, 64, 64)]),
@@ -141,6 +143,107 @@ def network_models():
         'grouped-net': (GroupedNet, [(BATCH, 3, 32, 32)]),
         'timm-resnet10t-unet': (TimmUNet, [(BATCH, 3, 64, 64)]),
     }
+
+
+def helper_models():
+    """name -> (builder, input shapes): ONNX graphs written with onnx.helper, for attributes and
+    ops PyTorch never emits (every Resize nearest_mode and coordinate mode, opset-9 Upsample,
+    ConvTranspose dilations) and for single ops the exports fold away (Flatten, Identity, Constant,
+    Gather, reflect Pad). Exported once, as <name>.helper."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(7)
+
+    def graph(nodes, shape, out_shape=None, inits=(), opset=18):
+        x = helper.make_tensor_value_info('input', TensorProto.FLOAT, list(shape))
+        y = helper.make_tensor_value_info('output', TensorProto.FLOAT, out_shape)
+        g = helper.make_graph(nodes, 'g', [x], [y], initializer=[numpy_helper.from_array(np.asarray(a), n) for n, a in inits])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid('', opset)])
+        m.ir_version = 8
+        return m
+
+    def resize(mode, ctm, nearest=None):
+        # up (9x8 -> 13x11, not an integer factor: ties and edges) plus down (9x8 -> 4x3) brought back
+        # up by a plain nearest: an error in either shows in the output
+        kw = {'mode': mode, 'coordinate_transformation_mode': ctm}
+        if nearest:
+            kw['nearest_mode'] = nearest
+        nodes = [helper.make_node('Resize', ['input', '', '', 'up_size'], ['up'], name='resize_up', **kw),
+                 helper.make_node('Resize', ['input', '', '', 'down_size'], ['down'], name='resize_down', **kw),
+                 helper.make_node('Resize', ['down', '', '', 'up_size'], ['down_up'], name='back_up', mode='nearest',
+                                  coordinate_transformation_mode='asymmetric', nearest_mode='floor'),
+                 helper.make_node('Add', ['up', 'down_up'], ['output'])]
+        inits = [('up_size', np.array([BATCH, 2, 13, 11], np.int64)), ('down_size', np.array([BATCH, 2, 4, 3], np.int64))]
+        return lambda: graph(nodes, (BATCH, 2, 9, 8), inits=inits)
+
+    models = {}
+    for ctm in ('half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'):
+        for nm in ('round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'):
+            models[f'resize-nearest-{ctm}-{nm}'] = (resize('nearest', ctm, nm), [(BATCH, 2, 9, 8)])
+        models[f'resize-linear-{ctm}'] = (resize('linear', ctm), [(BATCH, 2, 9, 8)])
+    # Resize by scales 2.5 x 1.5 (the coordinate maps use the scales, not out/in)
+    models['resize-linear-scales'] = (lambda: graph(
+        [helper.make_node('Resize', ['input', '', 'scales'], ['output'], mode='linear', coordinate_transformation_mode='half_pixel')],
+        (BATCH, 2, 5, 6), inits=[('scales', np.array([1, 1, 2.5, 1.5], np.float32))]), [(BATCH, 2, 5, 6)])
+    for mode in ('nearest', 'linear'):
+        models[f'upsample9-{mode}'] = (lambda mode=mode: graph(
+            [helper.make_node('Upsample', ['input', 'scales'], ['output'], mode=mode)], (BATCH, 2, 5, 6),
+            inits=[('scales', np.array([1, 1, 2, 3], np.float32))], opset=9), [(BATCH, 2, 5, 6)])
+    w = rng.standard_normal((3, 4, 3, 3)).astype(np.float32) * 0.3
+    models['conv-transpose-dilated'] = (lambda: graph(
+        [helper.make_node('ConvTranspose', ['input', 'w', 'b'], ['output'], dilations=[2, 3], strides=[2, 1],
+                          pads=[1, 0, 2, 1], output_padding=[1, 0])],
+        (BATCH, 3, 6, 7), inits=[('w', w), ('b', rng.standard_normal(4).astype(np.float32))]), [(BATCH, 3, 6, 7)])
+    # Flatten (axis 2) and back, Identity, a Constant node, Gather on the Shape chain and on the
+    # channels (constant indices), reflect Pad
+    models['flatten-identity-constant'] = (lambda: graph(
+        [helper.make_node('Flatten', ['input'], ['flat'], axis=2),
+         helper.make_node('Identity', ['flat'], ['same']),
+         helper.make_node('Constant', [], ['k'], value=numpy_helper.from_array(np.linspace(-2, 1.5, 20).astype(np.float32))),
+         helper.make_node('Mul', ['same', 'k'], ['scaled']),
+         helper.make_node('Shape', ['input'], ['shape']),
+         helper.make_node('Reshape', ['scaled', 'shape'], ['output'])],
+        (BATCH, 3, 4, 5)), [(BATCH, 3, 4, 5)])
+    models['gather'] = (lambda: graph(
+        [helper.make_node('Shape', ['input'], ['shape']),
+         helper.make_node('Gather', ['shape', 'hw_idx'], ['hw'], axis=0),
+         helper.make_node('Concat', ['nc', 'hw'], ['new_shape'], axis=0),
+         helper.make_node('Gather', ['input', 'ch'], ['picked'], axis=1),
+         helper.make_node('Gather', ['picked', 'rows'], ['rowed'], axis=-2),
+         helper.make_node('Reshape', ['rowed', 'new_shape'], ['output'])],
+        (BATCH, 3, 6, 5), inits=[('hw_idx', np.array([2, -1], np.int64)), ('nc', np.array([BATCH, 4], np.int64)),
+                                 ('ch', np.array([2, 0, 0, 1], np.int64)), ('rows', np.array([5, 0, 3, -1, 2, 2], np.int64))]),
+        [(BATCH, 3, 6, 5)])
+    models['pad-reflect'] = (lambda: graph(
+        [helper.make_node('Pad', ['input', 'pads'], ['output'], mode='reflect')], (BATCH, 3, 6, 7),
+        inits=[('pads', np.array([0, 0, 2, 1, 0, 0, 1, 3], np.int64))]), [(BATCH, 3, 6, 7)])
+    return models
+
+
+def export_helper(build, shapes, path: Path, seed: int):
+    import onnx
+
+    m = onnx.shape_inference.infer_shapes(build(), strict_mode=True)
+    onnx.save(m, str(path))
+    g = torch.Generator().manual_seed(seed)
+    xs = [torch.randn(*s, generator=g).numpy() for s in shapes]
+    return run_ort(path, xs)
+
+
+def run_ort(path: Path, xs):
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+    feeds = {i.name: x for i, x in zip(sess.get_inputs(), xs)}
+    (y,) = sess.run(None, feeds)
+    files = {}
+    for k, (n, v) in enumerate(feeds.items()):
+        f = path.with_suffix(f'.in{k}.bin')
+        f.write_bytes(np.ascontiguousarray(v, dtype='<f4').tobytes())
+        files[n] = {'file': f.name, 'shape': list(v.shape)}
+    of = path.with_suffix('.out.bin')
+    of.write_bytes(np.ascontiguousarray(y, dtype='<f4').tobytes())
+    return {'onnx': path.name, 'inputs': files, 'output': {'file': of.name, 'shape': list(y.shape)}}
 
 
 def randomise_bn(model: nn.Module, seed: int):
@@ -154,8 +257,6 @@ def randomise_bn(model: nn.Module, seed: int):
 
 
 def export_one(model, shapes, path: Path, dynamo: bool, seed: int):
-    import onnxruntime as ort
-
     model.eval()
     randomise_bn(model, seed)
     g = torch.Generator().manual_seed(seed)
@@ -170,17 +271,7 @@ def export_one(model, shapes, path: Path, dynamo: bool, seed: int):
         else:
             torch.onnx.export(model, tuple(xs), str(path), input_names=names, output_names=['output'],
                               dynamo=False, opset_version=17, do_constant_folding=not keep_bn)
-    sess = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
-    feeds = {i.name: x.numpy() for i, x in zip(sess.get_inputs(), xs)}
-    (y,) = sess.run(None, feeds)
-    files = {}
-    for k, (n, v) in enumerate(feeds.items()):
-        f = path.with_suffix(f'.in{k}.bin')
-        f.write_bytes(np.ascontiguousarray(v, dtype='<f4').tobytes())
-        files[n] = {'file': f.name, 'shape': list(v.shape)}
-    of = path.with_suffix('.out.bin')
-    of.write_bytes(np.ascontiguousarray(y, dtype='<f4').tobytes())
-    return {'onnx': path.name, 'inputs': files, 'output': {'file': of.name, 'shape': list(y.shape)}}
+    return run_ort(path, [x.numpy() for x in xs])
 
 
 def main(argv=None):
@@ -195,7 +286,8 @@ def main(argv=None):
     only = set(filter(None, args.only.split(',')))
     models = {k: ((lambda m=m: m), [shape]) for k, (m, shape) in per_op_models().items()}
     models.update(network_models())
-    unknown = only - set(models)
+    helpers = helper_models()
+    unknown = only - set(models) - set(helpers)
     if unknown:
         sys.exit(f'make_onnx_tests: no test model named {", ".join(sorted(unknown))}')
     for seed, (name, (factory, shapes)) in enumerate(models.items()):
@@ -215,6 +307,17 @@ def main(argv=None):
             except Exception as e:  # reported in the manifest; the tests fail on it, they do not skip it
                 manifest[key] = {'model': name, 'exporter': exporter, 'error': f'{type(e).__name__}: {e}'[:500]}
                 print(f'FAILED {key}: {e}', file=sys.stderr)
+    for seed, (name, (build, shapes)) in enumerate(helpers.items()):
+        key = f'{name}.helper'
+        if (only and name not in only) or (key in manifest and 'error' not in manifest[key]
+                                              and (out / manifest[key]['output']['file']).exists()):
+            continue
+        try:
+            manifest[key] = {'model': name, 'exporter': 'helper', **export_helper(build, shapes, out / f'{key}.onnx', 300 + seed)}
+            print(f'built {key}', file=sys.stderr)
+        except Exception as e:
+            manifest[key] = {'model': name, 'exporter': 'helper', 'error': f'{type(e).__name__}: {e}'[:500]}
+            print(f'FAILED {key}: {e}', file=sys.stderr)
     manifest_path.write_text(json.dumps(manifest, indent=1))
 
 

@@ -33,6 +33,10 @@
  * await mrnViewer.addModel('https://host/m/model.json', cardJsonText);  // → id; or a directory URL,
  * //   or an .onnx URL: converted in the page and kept (see onnx-import-api.ts)
  * mrnViewer.backendInfo('unet');       // {status, backend, decision: {chosen, timings, adapter, lost}}
+ * await mrnViewer.predict('unet', {target: base64}, {backend: 'webgpu', channel: 'tumour', count: 2});
+ * //   the model on raw patches: each input NHWC float32 (little-endian, base64), count patches (default
+ * //   the batch) → {backend, channel, count, size, output: base64 float32 count × size² of the
+ * //   activated channel}: a converted model's outputs checked against another runtime's
  * await mrnViewer.openResults('https://host/out/slide-1/');   // or [File, …] of result folders
  * //   batch results (`npm run batch`, DIR/<slide-name>/ or one DIR/<slide-name>/<model-id>/) over
  * //   the open slide: the stored heatmaps become the models' layers, nothing is recomputed
@@ -316,6 +320,41 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
   });
 
   registerApiMethod('batchResults', () => () => getAnalysis().batchResults);
+
+  registerApiMethod(
+    'predict',
+    () =>
+      async (
+        model: string,
+        inputs: Record<string, string>,
+        opts: { backend?: unknown; channel?: unknown; count?: unknown } = {},
+      ) => {
+        const backend = checkBackend(opts.backend);
+        const card = (await analysis.models.entry(model)).card!;
+        const channel =
+          opts.channel === undefined
+            ? undefined
+            : card.output.channels.findIndex((c) => c.name === opts.channel);
+        if (channel === -1)
+          throw new RangeError(`model "${model}" has no output channel "${String(opts.channel)}"`);
+        const h = await analysis.models.runtime(model, backend);
+        const count = opts.count === undefined ? h.batchSize : Number(opts.count);
+        const feeds: Record<string, Float32Array> = {};
+        for (const [name, b64] of Object.entries(inputs)) {
+          const bytes = fromBase64(b64);
+          if (bytes.length % 4) throw new RangeError(`input "${name}" is not float32 data`);
+          feeds[name] = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+        }
+        const out = await h.predict(feeds, count, channel);
+        return {
+          backend: h.decision.chosen,
+          channel: card.output.channels[channel ?? h.spec.output.select ?? 0]?.name ?? null,
+          count,
+          size: h.spec.output.size,
+          output: toBase64(new Uint8Array(out.buffer, out.byteOffset, out.byteLength)),
+        };
+      },
+  );
 
   registerApiMethod(
     'backendInfo',
