@@ -7,6 +7,11 @@
 //   npm run eval -- [--seed 3100] [--slides 2] [--size-mm 2] [--models unet,mrn-bilinear,…]
 //                   [--backend wasm|cpu] [--margin PX (default: patch/8, as the app)] [--threshold 0.5] [--out result.json]
 //                   [--cache DIR] [--include-test-models] [--heatmaps DIR]
+//                   [--cascade] [--cascade-policy low:high:haloUm] [--cascade-sweep l:h:halo,l:h:halo,…]
+// --cascade also runs each MRN model as a cascade behind the 4 µm/px U-Net screen (src/analysis/cascade.ts)
+// with --cascade-policy (default DEFAULT_CASCADE_POLICY) and reports its IoU, the MRN patches it
+// skipped and its time beside the MRN-everywhere run; --cascade-sweep replays each listed policy
+// exactly from the two stores (scripts/eval-cascade.ts), for tuning on validation seeds.
 // --heatmaps writes each model's stitched probability map per slide as a greyscale PNG at the
 // model's target mpp (0 = not analysed, 1..255 = probability), for looking at where models fail.
 // Test seeds are ≥ 3000 (SEED_RANGES); 3001 is the demo slide. Slides are cached under --cache
@@ -22,6 +27,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import sharp from 'sharp';
+import { cascadeScreenFor, DEFAULT_CASCADE_POLICY } from '../src/analysis/cascade-policy';
 import { type Counts, type ModelResult, poolCounts, summarise } from '../src/analysis/evaluation';
 import { groundTruthFromAnnotations } from '../src/analysis/ground-truth';
 import { runAnalysis } from '../src/analysis/scheduler';
@@ -43,6 +49,7 @@ import {
   writeSyntheticSlide,
 } from '../src/synth/node/write-synthetic-slide';
 import { detectTissue } from '../src/tissue/tissue-detection';
+import { cascadeWholeSlide, parsePolicies, replayCascade, scoreStore } from './eval-cascade';
 import { SEED_RANGES } from './seed-ranges';
 
 const { values } = parseArgs({
@@ -60,6 +67,9 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'allow-dev-seeds': { type: 'boolean', default: false },
     heatmaps: { type: 'string' },
+    cascade: { type: 'boolean', default: false },
+    'cascade-policy': { type: 'string' },
+    'cascade-sweep': { type: 'string' },
   },
 });
 
@@ -86,6 +96,15 @@ if (margin !== null && (!Number.isInteger(margin) || margin < 0))
   fail('--margin takes a non-negative integer');
 if (!(threshold > 0 && threshold < 1)) fail('--threshold must lie in (0, 1)');
 if (backend !== 'wasm' && backend !== 'cpu') fail('--backend is wasm or cpu in Node');
+let cascadePolicy = DEFAULT_CASCADE_POLICY;
+let cascadeSweep: (typeof cascadePolicy)[] = [];
+try {
+  if (values['cascade-policy']) cascadePolicy = parsePolicies(values['cascade-policy'])[0];
+  if (values['cascade-sweep']) cascadeSweep = parsePolicies(values['cascade-sweep']);
+} catch (e) {
+  fail((e as Error).message);
+}
+const cascade = values.cascade || cascadeSweep.length > 0;
 
 const controller = new AbortController();
 // one listener per tile read in flight: not a leak
@@ -141,6 +160,7 @@ async function evaluateModel(
   slideMpp: number,
   slide: Awaited<ReturnType<typeof testSlide>>,
   tissue: Awaited<ReturnType<typeof detectTissue>>,
+  keepStore?: (store: ProbabilityStore) => void,
 ) {
   const engine = createEngine({
     backend: backend as 'wasm' | 'cpu',
@@ -179,6 +199,7 @@ async function evaluateModel(
       },
     });
     const seconds = (performance.now() - t0) / 1000;
+    keepStore?.(store);
     if (values.heatmaps)
       await writeHeatmap(
         store,
@@ -235,6 +256,35 @@ const picked = await chooseModels();
 const models: LoadedModel[] = [];
 for (const { dir, card } of picked)
   models.push(await loadModelWith(nodeFileHandler(join(dir, card.format.modelFile), signal), card));
+// the cascade's screen (loaded even when --models leaves it out)
+const screens = new Map<string, LoadedModel>();
+if (cascade) {
+  const cards = [...models.map((m) => m.card)];
+  const extra = await pickModels(values['models-dir'], { ids: ['unet-context'], signal }).catch(() => []);
+  for (const { dir, card } of extra) {
+    const loaded =
+      models.find((m) => m.card.id === card.id) ??
+      (await loadModelWith(nodeFileHandler(join(dir, card.format.modelFile), signal), card));
+    cards.push(loaded.card);
+    for (const m of models)
+      if (cascadeScreenFor(m.card, cards) === loaded.card.id) screens.set(m.card.id, loaded);
+  }
+  if (screens.size === 0) fail('--cascade: no MRN model with a screen (unet-context) to run');
+}
+interface CascadeSlide {
+  slide: string;
+  counts: Counts;
+  full: Counts;
+  fullPatches: number;
+  refinedPatches: number;
+  skippedPatches: number;
+  screenPatches: number;
+  seconds: number;
+  screenSeconds: number;
+  fullSeconds: number;
+  sweep: { counts: Counts; skipped: number }[];
+}
+const cascadeRows = new Map<string, CascadeSlide[]>([...screens.keys()].map((id) => [id, []]));
 log(
   `models: ${models.map((m) => m.card.id).join(', ')}; backend ${backend}; slides ${seed}..${seed + slideCount - 1} at ${sizeMm} mm`,
 );
@@ -265,10 +315,49 @@ for (let s = seed; s < seed + slideCount; s++) {
       lookalikeAreaUm2: slide.sidecar.lookalikeAreaUm2,
     });
     for (const model of models) {
-      const row = await evaluateModel(model, source, slideMpp, slide, tissue);
+      let full: ProbabilityStore | null = null;
+      const row = await evaluateModel(model, source, slideMpp, slide, tissue, (st) => {
+        full = st;
+      });
       perModel.get(model.card.id)!.push({ slide: slide.name, ...row });
       log(
         `${slide.name} ${model.card.id}: IoU ${row.iou} Dice ${row.dice} (${row.patches} patches, ${row.seconds} s, ${row.backend})`,
+      );
+      const screen = screens.get(model.card.id);
+      if (!screen || !full) continue;
+      const fullStore: ProbabilityStore = full;
+      const run = await cascadeWholeSlide({
+        fine: model,
+        screen,
+        source,
+        slideMpp,
+        tissue,
+        screenTissue: tissue,
+        policy: cascadePolicy,
+        backend: backend as 'wasm' | 'cpu',
+        margin: margin ?? undefined,
+        signal,
+      });
+      const counts = scoreStore(run.store, slide.truth, threshold);
+      const sweep = cascadeSweep.map((policy) => {
+        const r = replayCascade(fullStore, run.screenStore, run.patches, policy, slideMpp);
+        return { counts: scoreStore(r.store, slide.truth, threshold), skipped: r.skipped };
+      });
+      cascadeRows.get(model.card.id)!.push({
+        slide: slide.name,
+        counts,
+        full: row.counts,
+        fullPatches: row.patches,
+        refinedPatches: run.refinedPatches,
+        skippedPatches: run.skippedPatches,
+        screenPatches: run.screenPatches,
+        seconds: run.seconds,
+        screenSeconds: run.screenSeconds,
+        fullSeconds: row.seconds,
+        sweep,
+      });
+      log(
+        `${slide.name} ${model.card.id} cascade: IoU ${round(poolCounts([counts]).iou)} (full ${row.iou}); ${run.skippedPatches}/${row.patches} MRN patches skipped, ${run.seconds.toFixed(1)} s vs ${row.seconds} s`,
       );
     }
   } finally {
@@ -309,6 +398,43 @@ const results: (ModelResult & {
   };
 });
 
+const sumOf = (rows: CascadeSlide[], f: (r: CascadeSlide) => number) => rows.reduce((a, r) => a + f(r), 0);
+const cascadeReport = [...cascadeRows].map(([id, rows]) => {
+  const iou = poolCounts(rows.map((r) => r.counts)).iou;
+  const fullIou = poolCounts(rows.map((r) => r.full)).iou;
+  const fullPatches = sumOf(rows, (r) => r.fullPatches);
+  const seconds = sumOf(rows, (r) => r.seconds);
+  const fullSeconds = sumOf(rows, (r) => r.fullSeconds);
+  return {
+    model: id,
+    screenModel: screens.get(id)!.card.id,
+    policy: cascadePolicy,
+    iou: round(iou),
+    fullIou: round(fullIou),
+    iouDelta: round(iou - fullIou),
+    fullPatches,
+    refinedPatches: sumOf(rows, (r) => r.refinedPatches),
+    skippedPatches: sumOf(rows, (r) => r.skippedPatches),
+    skippedFraction: round(sumOf(rows, (r) => r.skippedPatches) / Math.max(1, fullPatches)),
+    screenPatches: sumOf(rows, (r) => r.screenPatches),
+    seconds: Math.round(seconds * 10) / 10,
+    screenSeconds: Math.round(sumOf(rows, (r) => r.screenSeconds) * 10) / 10,
+    fullSeconds: Math.round(fullSeconds * 10) / 10,
+    speedup: Math.round((fullSeconds / Math.max(1e-9, seconds)) * 100) / 100,
+    perSlide: rows.map(({ sweep: _s, ...r }) => ({ ...r, iou: round(poolCounts([r.counts]).iou) })),
+    sweep: cascadeSweep.map((policy, k) => {
+      const sweepIou = poolCounts(rows.map((r) => r.sweep[k].counts)).iou;
+      const skipped = sumOf(rows, (r) => r.sweep[k].skipped);
+      return {
+        policy,
+        iou: round(sweepIou),
+        iouDelta: round(sweepIou - fullIou),
+        skippedFraction: round(skipped / Math.max(1, fullPatches)),
+      };
+    }),
+  };
+});
+
 const report = {
   command: `npm run eval -- ${process.argv.slice(2).join(' ')}`.trim(),
   seeds: { from: seed, count: slideCount },
@@ -319,6 +445,7 @@ const report = {
   slides,
   models: results,
   summary: summarise(results),
+  ...(cascade ? { cascade: cascadeReport } : {}),
   seconds: Math.round((performance.now() - started) / 100) / 10,
   tfjs: tf.version.tfjs,
 };

@@ -29,6 +29,7 @@ const appChunk = Promise.all([
   import('./api/onnx-import-api'),
   import('./viewer/heatmap-layer'),
   import('./viewer/heatmap-viewport'),
+  import('./state/analysis-store'),
 ]);
 
 async function start(): Promise<void> {
@@ -65,7 +66,10 @@ async function start(): Promise<void> {
     { registerOnnxImportApi },
     { HeatmapLayer },
     { viewerImageRect },
+    { setAnalysis },
   ] = await appChunk;
+  // ?cascade=0: every model on every patch (no coarse screen first); ?cascade=1: screen first
+  if (urlState.cascade !== null) setAnalysis({ cascade: urlState.cascade });
 
   /** The right-hand viewer of the split view, made on first use. */
   function createCompareViewer() {

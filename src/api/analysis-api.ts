@@ -8,7 +8,11 @@
  * //   region: {x, y, width, height} (level-0 px) | 'viewport' (default, + 25 % margin) | 'slide'
  * //   backend: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu' (sticky; default 'auto')
  * //   channel: an output channel of a multi-channel model (GlaS: 'tumour' default, 'gland')
- * //   → summary {model, backend, patches, tumourAreaMm2, analysedAreaMm2, elapsedMs, metrics, stats, ...}
+ * //   cascade: true | false (default: the panel's setting, on unless ?cascade=0): MRN models screen
+ * //     the region with the 4 µm/px U-Net first and run only where it is unsure
+ * //   → summary {model, backend, patches, tumourAreaMm2, analysedAreaMm2, elapsedMs, metrics, stats,
+ * //     cascade: {screenModel, screenPatches, refinedPatches, skippedPatches, coarsePatches, coarseMs,
+ * //     refineMs, policy} | null, ...}
  * //     (model.channel and stats.channel name the channel)
  * mrnViewer.heatmapStats('unet');      // {model, channel, patches, analysedPixels, meanProbability,
  *                                      //  tumourAreaMm2, backend, dice?, iou?} (model defaults to the shown one)
@@ -156,12 +160,22 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
   registerApiMethod(
     'analyze',
     () =>
-      async (opts: { model?: string; region?: unknown; backend?: unknown; channel?: unknown } = {}) => {
+      async (
+        opts: {
+          model?: string;
+          region?: unknown;
+          backend?: unknown;
+          channel?: unknown;
+          cascade?: unknown;
+        } = {},
+      ) => {
         const backend = checkBackend(opts.backend);
         const region = checkRegion(opts.region);
+        if (opts.cascade !== undefined && typeof opts.cascade !== 'boolean')
+          throw new TypeError('cascade must be true or false');
         await analysis.models.loadModels();
         const model = keyOf(opts.model, opts.channel);
-        return analysis.analyze(model, region, { backend });
+        return analysis.analyze(model, region, { backend, cascade: opts.cascade });
       },
   );
 

@@ -6,6 +6,7 @@ import { createStore } from 'zustand/vanilla';
 import type { HeatmapStats } from '../analysis/heatmap-stats';
 import type { ModelEntry } from '../analysis/model-index';
 import type { Progress } from '../analysis/scheduler';
+import type { ViewportLimit } from '../analysis/viewport-limit';
 import type { SequentialColormap } from '../heatmap/colormap';
 import type { BackendChoice } from '../inference/backend-types';
 import type { BackendDecision } from '../inference/engine';
@@ -22,6 +23,8 @@ export interface JobInfo extends Progress {
   model: string;
   mode: 'viewport' | 'region' | 'slide';
   running: boolean;
+  /** a cascade run: the coarse screen first, then the model where the screen is unsure */
+  phase?: 'screen' | 'refine';
 }
 
 /** A batch result opened over the slide: its stored summary, as the batch wrote it. */
@@ -68,6 +71,10 @@ export interface AnalysisState {
   groundTruth: TruthInfo | null;
   /** batch results opened over the open slide, per model */
   batchResults: Record<string, StoredResultInfo>;
+  /** coarse-to-fine cascade for models with a screen (`?cascade=0` turns it off) */
+  cascade: boolean;
+  /** the viewport was not analysed: even its coarse screen would take too long at this zoom */
+  viewportLimit: ViewportLimit | null;
 }
 
 /** What ground truth is loaded (annotation file or label mask) and which output channels it is truth for. */
@@ -102,6 +109,8 @@ export const initialAnalysisState: AnalysisState = {
   stats: {},
   groundTruth: null,
   batchResults: {},
+  cascade: false,
+  viewportLimit: null,
 };
 
 export const analysisStore = createStore<AnalysisState>()(() => ({ ...initialAnalysisState }));

@@ -9,8 +9,11 @@ describe('parseUrlState', () => {
       view: { x: 10, y: 20, zoom: 0.5 },
       drawer: 'webgl',
       coalesce: true,
+      cascade: null,
     });
     expect(parseUrlState('?slide=a.svs&coalesce=0').coalesce).toBe(false);
+    expect(parseUrlState('?slide=a.svs&cascade=0').cascade).toBe(false);
+    expect(parseUrlState('?cascade=1').cascade).toBe(true);
   });
 
   it('reads batch results opened over the slide', () => {
@@ -25,6 +28,7 @@ describe('parseUrlState', () => {
       view: null,
       drawer: null,
       coalesce: true,
+      cascade: null,
     });
     expect(parseUrlState('?slide=&x=1&y=2&results=')).toEqual({
       slide: null,
@@ -32,6 +36,7 @@ describe('parseUrlState', () => {
       view: null,
       drawer: null,
       coalesce: true,
+      cascade: null,
     });
     expect(parseUrlState('?slide=a.svs&x=1&y=2&zoom=-1').view).toBeNull();
   });

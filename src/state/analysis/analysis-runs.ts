@@ -3,9 +3,12 @@
 // runs (API, whole slide) are one per model; live viewport runs keep only the latest per model
 // (LatestRunner) and wait while an explicit run of that model is active.
 
+import { cascadeSink, type ProvisionalCells, runCascade } from '../../analysis/cascade';
+import { DEFAULT_CASCADE_POLICY } from '../../analysis/cascade-policy';
 import { keyChannel, modelOfKey } from '../../analysis/heatmap-key';
 import type { HeatmapStats } from '../../analysis/heatmap-stats';
 import { LatestRunner, type Progress, runAnalysis } from '../../analysis/scheduler';
+import { viewportLimit } from '../../analysis/viewport-limit';
 import {
   type Plan,
   type PlanOptions,
@@ -19,6 +22,7 @@ import type { BackendChoice } from '../../inference/backend-types';
 import { isAbortError, newAbortError } from '../../util/abort';
 import { getAnalysis, type JobInfo, setAnalysis } from '../analysis-store';
 import type { AnalysisExports } from './analysis-exports';
+import { type CascadeInfo, prepareScreen, screenFor } from './cascade-run';
 import type { ModelRuntimes } from './model-runtimes';
 import { errorText, type Notify } from './notify';
 import type { ResultCache } from './result-cache';
@@ -31,6 +35,16 @@ export interface AnalyzeResult extends AnalysisSummary {
   /** patches skipped as background by tissue detection */
   background: number;
   fallbacks: string[];
+  /** the cascade's counts (null: the model ran on every patch) */
+  cascade: CascadeInfo | null;
+}
+
+export interface AnalyzeOptions<V> {
+  backend?: BackendChoice;
+  signal?: AbortSignal;
+  /** coarse-to-fine cascade (default: the analysis store's setting; only models with a screen) */
+  cascade?: boolean;
+  viewer: V;
 }
 
 /** What runs need from the rest of the session. */
@@ -57,6 +71,10 @@ export class AnalysisRuns<V> {
   /** explicit runs (API, whole slide) per model; viewport runs wait while one is active */
   private readonly explicit = new Map<string, AbortController>();
   private viewTimer: ReturnType<typeof setTimeout> | null = null;
+  /** fine-store cells holding the screen's values until refined, per store */
+  private readonly provisional = new WeakMap<object, ProvisionalCells>();
+  /** measured screen patches/s per screen model (the viewport's time estimate) */
+  private readonly screenRates = new Map<string, number>();
   /** While > 0, pan/zoom does not start viewport runs (compare() analyses one region for both). */
   viewportPaused = 0;
 
@@ -70,11 +88,7 @@ export class AnalysisRuns<V> {
    * Analyses `region` with `modelId` (an explicit run). Viewport runs of that model pause
    * meanwhile. Rejects with an AbortError when cancelled.
    */
-  async analyze(
-    modelId: string,
-    region: AnalysisRegion,
-    options: { backend?: BackendChoice; signal?: AbortSignal; viewer: V },
-  ): Promise<AnalyzeResult> {
+  async analyze(modelId: string, region: AnalysisRegion, options: AnalyzeOptions<V>): Promise<AnalyzeResult> {
     if (options.backend) this.hooks.setBackend(options.backend);
     this.cancelModel(modelId);
     const controller = new AbortController();
@@ -83,7 +97,7 @@ export class AnalysisRuns<V> {
     this.explicit.set(modelId, controller);
     try {
       const mode = region === 'slide' ? 'slide' : 'region';
-      return await this.run(modelId, region, mode, controller.signal, options.viewer);
+      return await this.run(modelId, region, mode, controller.signal, options.viewer, options.cascade);
     } catch (e) {
       if (!isAbortError(e) && !controller.signal.aborted)
         this.hooks.notify('error', `Analysis with ${modelId} failed: ${errorText(e)}`);
@@ -188,6 +202,7 @@ export class AnalysisRuns<V> {
     mode: JobInfo['mode'],
     signal: AbortSignal,
     viewer: V,
+    cascade?: boolean,
   ): Promise<AnalyzeResult> {
     const h = this.hooks;
     const ctx = h.context();
@@ -207,6 +222,14 @@ export class AnalysisRuns<V> {
     const tissue = await tissueOf(ctx, handle.card.tissueDetection);
     const store = await h.cache.store(ctx, modelId, handle.geometry);
     if (signal.aborted) throw signal.reason;
+    const screenId = screenFor(handle.card, getAnalysis().models, cascade ?? getAnalysis().cascade);
+    let provisional = this.provisional.get(store);
+    if (screenId && !provisional) {
+      provisional = new Set();
+      this.provisional.set(store, provisional);
+    }
+    // cells shown coarse but not refined yet are not analysed (their patches are planned again)
+    const sink = cascadeSink(store, provisional);
     const plan = this.plan(
       region,
       {
@@ -216,42 +239,108 @@ export class AnalysisRuns<V> {
         keepMargin: store.info.margin,
         tissue: tissue.mask,
         minTissue: tissue.minFraction,
-        isCached: (c, r) => store.has(c, r),
+        isCached: (c, r) => sink.has(c, r),
       },
       viewer,
     );
     let patches = plan.patches;
-    if (mode === 'viewport' && patches.length > this.maxViewportPatches) {
+    const area = plan.area;
+    const focus = region === 'slide' ? null : { x: area.x + area.width / 2, y: area.y + area.height / 2 };
+    const screen = screenId ? await prepareScreen(h, ctx, screenId, area, focus, signal) : null;
+    if (mode === 'viewport') {
+      const limit = screen
+        ? viewportLimit(modelId, screen.id, screen.plan.patches.length, this.screenRates.get(screen.id))
+        : null;
+      if (getAnalysis().viewportLimit?.model === modelId || limit) setAnalysis({ viewportLimit: limit });
+      if (limit) throw newAbortError('the coarse screen of this view would take too long');
+    }
+    if (!screen && mode === 'viewport' && patches.length > this.maxViewportPatches) {
       patches = patches.slice(0, this.maxViewportPatches);
       const n = this.maxViewportPatches;
       h.notify('info', `Showing the ${n} patches nearest the centre; zoom in, or run the whole slide.`);
     }
     const started = performance.now();
+    // patches counted as done before this model's own run: cached, and those the screen filled
+    let before = plan.cached;
+    let phase: JobInfo['phase'] = screen ? 'screen' : undefined;
     const onProgress = (p: Progress) =>
       this.setJob(modelId, {
         ...p,
         model: modelId,
         mode,
-        done: p.done + plan.cached,
-        total: p.total + plan.cached,
-        cached: p.cached + plan.cached,
+        done: p.done + before,
+        total: p.total + before,
+        cached: p.cached + before,
         running: true,
+        ...(phase ? { phase } : {}),
       });
+    const fineJob = {
+      source: ctx.source,
+      slideMpp: ctx.mpp,
+      spec: handle.spec,
+      geometry: handle.geometry,
+      patches,
+      predictor,
+      store: sink,
+      contextCache: contextCacheFor(ctx, handle.geometry),
+      signal,
+      onProgress,
+      onBatch: () => h.onLanded(modelId, false),
+    };
     let result: Awaited<ReturnType<typeof runAnalysis>>;
+    let cascadeInfo: CascadeInfo | null = null;
     try {
-      result = await runAnalysis({
-        source: ctx.source,
-        slideMpp: ctx.mpp,
-        spec: handle.spec,
-        geometry: handle.geometry,
-        patches,
-        predictor,
-        store,
-        contextCache: contextCacheFor(ctx, handle.geometry),
-        signal,
-        onProgress,
-        onBatch: () => h.onLanded(modelId, false),
-      });
+      if (screen) {
+        let coarse = { ms: 0, patches: 0 };
+        const policy = DEFAULT_CASCADE_POLICY;
+        const r = await runCascade({
+          screen: {
+            source: ctx.source,
+            slideMpp: ctx.mpp,
+            spec: screen.handle.spec,
+            geometry: screen.handle.geometry,
+            patches: screen.plan.patches,
+            predictor: screen.handle,
+            store: screen.store,
+            contextCache: contextCacheFor(ctx, screen.handle.geometry),
+            signal,
+            onProgress,
+          },
+          fine: { ...fineJob, store },
+          screenStore: screen.store,
+          policy,
+          umPerPx: ctx.mpp,
+          targetSize: handle.geometry.targetSize,
+          coarseAll: true,
+          provisional,
+          onCoarse: ({ skipped }) => {
+            coarse = {
+              ms: performance.now() - started,
+              patches: patches.filter((p) => store.has(p.col, p.row)).length,
+            };
+            before = plan.cached + skipped;
+            phase = 'refine';
+          },
+        });
+        if (r.screenPatches >= 8) this.screenRates.set(screen.id, r.screen.rate);
+        void h.cache.save(ctx, screen.id, mode !== 'viewport');
+        h.onLanded(screen.id, true);
+        result = {
+          ...r.fine,
+          done: r.fine.done + r.skippedPatches,
+          fallbacks: [...r.screen.fallbacks, ...r.fine.fallbacks],
+        };
+        cascadeInfo = {
+          screenModel: screen.id,
+          screenPatches: r.screenPatches,
+          refinedPatches: r.refinedPatches,
+          skippedPatches: r.skippedPatches,
+          coarsePatches: coarse.patches,
+          coarseMs: coarse.ms,
+          refineMs: r.refineMs,
+          policy,
+        };
+      } else result = await runAnalysis(fineJob);
     } finally {
       const job = getAnalysis().jobs[modelId];
       if (job) this.setJob(modelId, { ...job, running: false });
@@ -282,6 +371,7 @@ export class AnalysisRuns<V> {
       stats: h.exports.stats(modelId)!,
       background: plan.background,
       fallbacks: result.fallbacks,
+      cascade: cascadeInfo,
     };
   }
 }

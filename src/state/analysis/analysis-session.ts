@@ -60,7 +60,7 @@ export class AnalysisSession {
   analyze(
     modelId: string,
     region: AnalysisRegion = 'viewport',
-    options: { backend?: BackendChoice; signal?: AbortSignal } = {},
+    options: { backend?: BackendChoice; signal?: AbortSignal; cascade?: boolean } = {},
   ): Promise<AnalyzeResult> {
     return this.p.runs.analyze(modelId, region, { ...options, viewer: this.slides.viewer });
   }

@@ -5,6 +5,7 @@
 import type { AnalysisSession } from '../../state/analysis/analysis-session';
 import { AddModelSection } from './add-model-section';
 import { BatchResultsSection } from './batch-results-section';
+import { CascadeSection } from './cascade-section';
 import { ConvertedModelsSection } from './converted-models-section';
 import { ExportsSection } from './exports-section';
 import { JobsSection } from './jobs-section';
@@ -35,6 +36,7 @@ export function AnalysisPanel({ analysis }: { analysis: AnalysisSession }) {
       </div>
       {modelsError ? <p className="error-text">{modelsError}</p> : null}
       <ModelSection analysis={analysis} />
+      <CascadeSection analysis={analysis} />
       <StyleSection analysis={analysis} />
       <TruthSection analysis={analysis} />
       <AddModelSection analysis={analysis} />
