@@ -18,7 +18,7 @@ import { DICOM_BAD_FIXTURES, DICOM_SEEDS } from './fixtures/dicom-bad-fixtures';
 import { DICOM_FIXTURES, dicomFixture } from './fixtures/dicom-fixtures';
 import type { FuzzRequest, FuzzResult } from './fixtures/fuzz-worker';
 import { GOOD_FIXTURES } from './fixtures/good-fixtures';
-import { makeNdpi } from './fixtures/ndpi-fixtures';
+import { makeNdpi, makeNdpiWithoutMcuStarts } from './fixtures/ndpi-fixtures';
 import { makePhilipsTiff } from './fixtures/philips-fixtures';
 import { makePlainImage } from './fixtures/plain-fixtures';
 import { makeStripedTiff } from './fixtures/striped-fixtures';
@@ -209,6 +209,8 @@ async function main(): Promise<void> {
   seeds.push(await loadSeed('fixture.ndpi', await makeNdpi(), true));
   for (const kind of ['png', 'jpeg', 'bmp', 'webp'] as const)
     seeds.push(await loadSeed(`plain.${kind}`, await makePlainImage(kind), true));
+  // an NDPI without McuStarts: its segments are found by scanning for restart markers
+  seeds.push(await loadSeed('no-mcustarts.ndpi', await makeNdpiWithoutMcuStarts(), true));
   if (opts.shared) {
     for (const p of [
       sharedPath('cmuSvs'),

@@ -6,7 +6,9 @@
 //   viewer's bitmap fast path;
 // - wide segments (a segment per row, as many scanners write): a tile is 512 px of a band of
 //   segment rows; the band is decoded once and shared through an LRU under maxStripCacheBytes.
-// A level without McuStarts (or restart markers) is decoded whole, only when it is small.
+// A level without McuStarts but with restart markers finds its segments by scanning its stream
+// for them (ndpi-restart-scan.ts), once, on its first tile; one without restart markers is
+// decoded whole, only when it is small.
 
 import type { LRUCache } from 'lru-cache';
 import type { ByteSource } from './byte-source';
@@ -14,8 +16,9 @@ import { fitToTile } from './decoders/decoder-registry';
 import type { JpegDecoder } from './decoders/jpeg-decoder';
 import type { LevelTiles, TileCounters } from './level-tiles';
 import { assembleSegments, type JpegFrame, patchedHeader } from './ndpi-jpeg';
+import { scanRestartMarkers } from './ndpi-restart-scan';
 import type { NdpiLevelInfo } from './ndpi-structure';
-import { SlideError, throwIfAborted } from './slide-error';
+import { isAbortError, SlideError, throwIfAborted } from './slide-error';
 import type { SlideLimits } from './slide-limits';
 import type { RgbaImage } from './slide-types';
 
@@ -86,13 +89,17 @@ export class NdpiLevel implements LevelTiles {
   private readonly rowsPerTile: number;
   private readonly pending = new Map<string, Promise<RgbaImage>>();
   private readonly what: string;
+  /** where each restart segment starts: McuStarts, or found by the scan */
+  private starts: ArrayLike<number> | null;
+  private scan: Promise<ArrayLike<number>> | null = null;
 
   constructor(private readonly p: NdpiLevelParts) {
     const { info, frame, limits, name, index } = p;
     this.width = info.width;
     this.height = info.height;
     this.what = `${name} (Hamamatsu NDPI, level ${index})`;
-    const grid = info.mcuStarts ? segmentGrid(frame, info.width, info.height) : null;
+    const grid = segmentGrid(frame, info.width, info.height);
+    this.starts = info.mcuStarts;
     if (grid && info.mcuStarts && grid.across * grid.rows !== info.mcuStarts.length) {
       throw new SlideError(
         'corrupt',
@@ -106,7 +113,7 @@ export class NdpiLevel implements LevelTiles {
       if (bytes > limits.maxStripCacheBytes) {
         throw new SlideError(
           'allocation-limit',
-          `${this.what} has no restart segments (McuStarts) to cut tiles from, and decoding its ${info.width}×${info.height} pixels whole would need ${Math.round(bytes / 2 ** 20)} MB, more than the ${Math.round(limits.maxStripCacheBytes / 2 ** 20)} MB limit.`,
+          `${this.what} has no restart segments to cut tiles from, and decoding its ${info.width}×${info.height} pixels whole would need ${Math.round(bytes / 2 ** 20)} MB, more than the ${Math.round(limits.maxStripCacheBytes / 2 ** 20)} MB limit.`,
         );
       }
       this.mode = 'whole';
@@ -162,6 +169,43 @@ export class NdpiLevel implements LevelTiles {
   }
 
   // ---- internals ----
+
+  /** where the segments start: McuStarts, or (once, shared) the scan for restart markers */
+  private async segmentStarts(signal?: AbortSignal): Promise<ArrayLike<number>> {
+    for (;;) {
+      if (this.starts) return this.starts;
+      throwIfAborted(signal);
+      const g = this.grid as SegmentGrid;
+      this.scan ??= scanRestartMarkers({
+        source: this.p.source,
+        offset: this.p.info.offset,
+        length: this.p.info.length,
+        first: this.p.frame.header.byteLength,
+        expected: g.across * g.rows,
+        limits: this.p.limits,
+        what: this.what,
+        signal,
+        onRead: (n) => {
+          this.p.counters.bytesRead += n;
+        },
+      }).then(
+        (starts) => {
+          this.starts = starts;
+          return starts;
+        },
+        (e) => {
+          this.scan = null; // a later tile tries again
+          throw e;
+        },
+      );
+      try {
+        return await this.scan;
+      } catch (e) {
+        // the tile that started the scan gave up; one still waiting starts it again
+        if (!isAbortError(e) || signal?.aborted) throw e;
+      }
+    }
+  }
 
   /** Mode 'segments': the tile's segments as one JPEG. */
   private tileStream(x: number, y: number, signal?: AbortSignal): Promise<Uint8Array> {
@@ -238,7 +282,7 @@ export class NdpiLevel implements LevelTiles {
     signal?: AbortSignal,
   ): Promise<Uint8Array> {
     const g = this.grid as SegmentGrid;
-    const starts = this.p.info.mcuStarts as number[];
+    const starts = await this.segmentStarts(signal);
     const ends = (i: number) => (i + 1 < starts.length ? starts[i + 1] : this.p.info.length);
     // one read per segment row, or one for all of them when the unit spans the level's width
     const spans: [number, number][] = [];

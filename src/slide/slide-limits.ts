@@ -29,6 +29,8 @@ export interface SlideLimits {
   maxPlainImagePixels: number;
   /** bytes of decoded strips of a striped TIFF kept in memory; one strip must fit */
   maxStripCacheBytes: number;
+  /** most bytes of an NDPI level's JPEG scanned for restart markers when it lists no McuStarts */
+  maxRestartScanBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<SlideLimits> = Object.freeze({
@@ -46,6 +48,7 @@ export const DEFAULT_LIMITS: Readonly<SlideLimits> = Object.freeze({
   tileCacheBytes: 256 << 20,
   maxPlainImagePixels: 1 << 26,
   maxStripCacheBytes: 64 << 20,
+  maxRestartScanBytes: 512 << 20,
 });
 
 export function resolveLimits(partial?: Partial<SlideLimits>): SlideLimits {
