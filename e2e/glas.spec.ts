@@ -2,12 +2,15 @@
 // folder (img/, mask/, Grade.csv); its gland mask becomes gland and tumour truth by itself (the URL
 // sidecar); the GlaS U-Net and MRN are compared side by side over the whole image, on the tumour
 // and the gland channels, with Dice and IoU read back from the API; a screenshot of the compare
-// view goes under test-results (never committed: it shows GlaS pixels).
+// view goes under test-results (never committed: it shows GlaS pixels). A plain GlaS PNG dropped as
+// Files with its mask and Grade.csv asks for the mpp first, then the mask attaches. The model picker
+// groups models by training data (read from the DOM) and warns when the slide's mpp is far.
 // Needs ../shared/glas and the shipped GlaS models; skips without them.
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Page } from '@playwright/test';
 import { decode as decodePng } from 'fast-png';
 import type { SlideServer } from '../scripts/serve-slides';
 import { startSlideServer } from '../scripts/serve-slides';
@@ -136,4 +139,96 @@ test('a malignant GlaS image with its mask: U-Net vs MRN side by side, Dice and 
   await expect(page.locator('#viewer-compare')).toBeVisible();
   // GlaS pixels: kept with this run's results only
   await page.screenshot({ path: info.outputPath('glas-compare.png') });
+});
+
+/** Drops files on the page as the browser does: a DataTransfer of Files on a drop event. */
+async function drop(page: Page, files: { name: string; url: string }[]) {
+  await page.evaluate(async (list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([await (await fetch(f.url)).arrayBuffer()], f.name));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true, bubbles: true }));
+  }, files);
+}
+
+test('a plain GlaS PNG dropped with its mask and Grade.csv: the mpp prompt first, then the mask becomes its truth', async ({
+  page,
+}) => {
+  test.skip(!HAVE, '../shared/glas or the GlaS models are not available');
+  test.setTimeout(180_000);
+  const { malignant } = pick();
+  const mask = decodePng(readFileSync(path.join(TEST_A, 'mask', `${malignant}.png`)));
+  await gotoApp(page);
+  // dropped Files carry no sidecar: the image's mpp is unknown
+  await drop(page, [
+    { name: `${malignant}.png`, url: `${server.url}/img/${malignant}.png` },
+    { name: `${malignant}_anno.png`, url: `${server.url}/mask/${malignant}.png` },
+    { name: 'Grade.csv', url: `${server.url}/Grade.csv` },
+  ]);
+  const s = await waitSettled(page, 60_000);
+  expect(s).toMatchObject({ status: 'ready', width: mask.width, height: mask.height, mpp: null });
+  await expect(page.getByTestId('mpp-prompt')).toBeVisible();
+  // the mask waits for the prompt: no truth yet (nor an error), and it attaches once the mpp is entered
+  expect((await call<{ groundTruth: Truth | null }>(page, 'heatmap', {})).groundTruth).toBeNull();
+  await page.getByLabel('Microns per pixel').fill('0.62');
+  await page.getByTestId('mpp-prompt').getByRole('button', { name: 'Set' }).click();
+  await expect(page.getByTestId('mpp-prompt')).toBeHidden();
+  expect(await page.evaluate(() => window.mrnViewer!.state())).toMatchObject({
+    mpp: 0.62,
+    mppSource: 'user',
+  });
+  // gland and tumour truth, graded by the dropped Grade.csv; aligned: the GlaS U-Net's gland channel scores on it
+  await expect
+    .poll(async () => (await call<{ groundTruth: Truth | null }>(page, 'heatmap', {})).groundTruth, {
+      timeout: 30_000,
+    })
+    .toMatchObject({ name: `${malignant}_anno.png`, channels: ['gland', 'tumour'], grade: 'malignant' });
+  const { stats: st } = await call<{ stats: Stats }>(page, 'analyze', {
+    model: LEFT,
+    channel: 'gland',
+    region: { x: 0, y: 0, width: mask.width, height: mask.height },
+    backend: 'wasm',
+  });
+  expect(st).toMatchObject({ model: `${LEFT}#gland`, channel: 'gland' });
+  expect(st.dice!).toBeGreaterThan(0.5);
+});
+
+test('the model picker groups models by what they were trained on, and warns when the mpp is far', async ({
+  page,
+}) => {
+  test.skip(!HAVE, '../shared/glas or the GlaS models are not available');
+  const { benign } = pick();
+  await gotoApp(page);
+  await page.evaluate((url) => window.mrnViewer!.open(url), `${server.url}/img/${benign}.png`);
+  expect(await waitSettled(page, 60_000)).toMatchObject({ status: 'ready', mpp: 0.62 });
+  const models = await call<{ id: string; group: string; slideMpp: number | null }[]>(page, 'models');
+  await page.keyboard.press('m');
+  const picker = page.getByLabel('Model', { exact: true });
+  await expect(picker).toBeVisible();
+  // the picker's groups, read from the DOM: each option sits under the group its card names
+  const groups = await picker.evaluate((el) =>
+    [...el.querySelectorAll('optgroup')].map((g) => ({
+      label: g.label,
+      ids: [...g.querySelectorAll('option')].map((o) => o.value),
+    })),
+  );
+  const labels = groups.map((g) => g.label);
+  expect(labels).toEqual(expect.arrayContaining(['Synthetic lymph node', 'GlaS colon']));
+  expect(labels.indexOf('Synthetic lymph node')).toBeLessThan(labels.indexOf('GlaS colon'));
+  for (const g of groups)
+    for (const id of g.ids) expect(models.find((m) => m.id === id)?.group, id).toBe(g.label);
+  const glas = groups.find((g) => g.label === 'GlaS colon')!.ids;
+  expect(glas).toEqual(expect.arrayContaining([LEFT, RIGHT]));
+  expect(groups.find((g) => g.label === 'Synthetic lymph node')!.ids).toContain('unet');
+  // a GlaS model on a 0.62 µm/px image: no warning; on a 0.25 µm/px one (40×): warned
+  await picker.selectOption(LEFT);
+  await expect(picker).toHaveValue(LEFT);
+  await expect(page.getByTestId('mpp-warning-model')).toHaveCount(0);
+  await page.evaluate(() => window.mrnViewer!.setMpp(0.25));
+  await expect(page.getByTestId('mpp-warning-model')).toContainText(
+    'was trained on 0.62 µm/px slides; this slide is 0.25 µm/px (2.5× apart)',
+  );
+  // a synthetic model states no slide mpp (its inputs are resampled from any slide): no warning
+  expect(models.find((m) => m.id === 'unet')?.slideMpp).toBeNull();
+  await picker.selectOption('unet');
+  await expect(page.getByTestId('mpp-warning-model')).toHaveCount(0);
 });

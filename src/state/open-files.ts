@@ -1,6 +1,7 @@
 // Opens what was dropped or picked together (files, whole folders): sorted by kind first
 // (src/slide/file-kinds.ts), then one slide opens and its annotation, or its label mask (with the
-// grade from a Grade.csv given beside it), becomes its ground truth.
+// grade from a Grade.csv given beside it), becomes its ground truth; a label mask beside a slide
+// that does not say its mpp attaches once the mpp prompt is answered.
 // Two different slides open nothing and say so. An .onnx file goes to the ONNX import (with a
 // card.json dropped beside it); batch result folders open over the slide (their stored heatmaps
 // become its layers); other model files are named, not opened.
@@ -46,6 +47,8 @@ export interface OpenFilesResult {
   state: AppState;
   /** the annotation loaded as ground truth, if one came along */
   truth: string | null;
+  /** a label mask waiting for the mpp prompt: it becomes the truth once the slide's mpp is entered */
+  pendingTruth?: string;
   /** batch result folders opened over the slide */
   results: string[];
   notes: string[];
@@ -100,13 +103,22 @@ export async function openFiles(session: SlideSession, files: File[]): Promise<O
     }
   }
   const mask = sorted.masks[0];
+  let pendingTruth: string | undefined;
   if (!truth && mask && state.status === 'ready' && maskLoader) {
-    try {
-      const csv = sorted.grades[0] ? await sorted.grades[0].text() : null;
-      await maskLoader(new Uint8Array(await mask.arrayBuffer()), mask.name, csv);
-      truth = mask.name;
-    } catch (e) {
-      notes.push(`${mask.name} could not be used as ground truth: ${(e as Error).message}`);
+    const failed = (e: unknown) => `${mask.name} could not be used as ground truth: ${(e as Error).message}`;
+    const csv = sorted.grades[0] ? await sorted.grades[0].text() : null;
+    const loading = maskLoader(new Uint8Array(await mask.arrayBuffer()), mask.name, csv);
+    if (state.metadata?.mpp === null) {
+      // the mpp prompt comes first: the mask attaches once the mpp is entered (not awaited here)
+      pendingTruth = mask.name;
+      loading.catch((e) => setState({ notice: { kind: 'warning', message: failed(e) } }));
+    } else {
+      try {
+        await loading;
+        truth = mask.name;
+      } catch (e) {
+        notes.push(failed(e));
+      }
     }
   }
   let results: string[] = [];
@@ -122,5 +134,5 @@ export async function openFiles(session: SlideSession, files: File[]): Promise<O
       }
   }
   if (notes.length) setState({ notice: { kind: 'warning', message: notes.join(' ') } });
-  return { state: getState(), truth, results, notes };
+  return { state: getState(), truth, results, notes, ...(pendingTruth ? { pendingTruth } : {}) };
 }

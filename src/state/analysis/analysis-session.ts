@@ -143,7 +143,8 @@ export class AnalysisSession {
    * positive): gland truth, and tumour truth as the grade says (option, or a Grade.csv's row).
    */
   async setTruthFromMask(bytes: Uint8Array, name: string, options: MaskOptions = {}): Promise<TruthInfo> {
-    const meta = this.context().metadata;
+    // a plain image has no mpp: the mask waits for the mpp prompt, then attaches
+    const meta = (await this.p.contextForTruth()).metadata;
     const info = await this.p.truth.setMask(bytes, name, meta, {
       slideName: getState().metadata?.name ?? meta.name,
       ...options,

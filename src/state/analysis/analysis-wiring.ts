@@ -19,7 +19,8 @@ import { browserEngine, type EngineDeps, ModelRuntimes } from './model-runtimes'
 import { notifyUser } from './notify';
 import { OnnxImport } from './onnx-import';
 import { ResultCache } from './result-cache';
-import { type SlideContext, SlideContexts } from './slide-context';
+import { type SlideContext, SlideContexts, type SlidePixels } from './slide-context';
+import { TruthWaits } from './truth-waits';
 
 export interface AnalysisSessionOptions {
   /** builds the right-hand viewer of the split view (called once, on first compare) */
@@ -53,6 +54,11 @@ export interface AnalysisParts {
   display: AnalysisDisplay;
   /** the open slide's context; throws without one */
   context(): SlideContext;
+  /**
+   * The open slide's context; when the slide does not say its mpp, the one it gets once the mpp
+   * prompt is answered (truth given first waits for it; src/state/analysis/truth-waits.ts).
+   */
+  contextForTruth(): Promise<SlideContext>;
   /** stops following the app, aborts the model list fetch and the workers' loading, closes the slide */
   dispose(): void;
 }
@@ -62,6 +68,14 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
   const lifetime = new AbortController();
   const context = () => slidesCtx.require(getState());
   const current = () => slidesCtx.current;
+  const truthWaits = new TruthWaits<SlidePixels, SlideContext>();
+  const contextForTruth = (): Promise<SlideContext> => {
+    const s = getState();
+    const slide = viewer.slide;
+    if (s.status !== 'ready' || s.metadata?.mpp !== null || !slide) return Promise.resolve(context());
+    setState({ mppPromptOpen: true });
+    return truthWaits.wait(slide, lifetime.signal);
+  };
 
   const models = new ModelRuntimes(
     o.engine ?? browserEngine,
@@ -92,6 +106,7 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
   );
 
   const onSlideOpened = (ctx: SlideContext) => {
+    truthWaits.opened(ctx);
     void truth.loadSidecar(ctx, () => ctx === slidesCtx.current, notifyUser);
     if (views.rightViewer) void views.openCompareSlide().then(() => runs.scheduleViewport());
     views.refresh();
@@ -198,6 +213,7 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
     exports,
     display,
     context,
+    contextForTruth,
     dispose() {
       unsubscribe();
       lifetime.abort(new DOMException('analysis disposed', 'AbortError'));

@@ -7,7 +7,7 @@ import { openResultsDb } from '../../heatmap/result-persistence';
 import type { InferenceHandle } from '../../inference/inference-client';
 import { syntheticSource } from '../../slide/synthetic-source.fixture';
 import { getAnalysis } from '../analysis-store';
-import { getState } from '../app-store';
+import { getState, setState } from '../app-store';
 import {
   asViewer,
   fakeEngine,
@@ -158,6 +158,27 @@ describe('output channels and label-mask truth', () => {
     expect(() => session.display.setChannel('lumen')).toThrow(
       'Model "glas-like" has no output channel "lumen" (it has tumour, gland).',
     );
+  });
+
+  it('a mask given while the mpp is unknown waits for the mpp prompt, then attaches', async () => {
+    const { session, src } = setup();
+    openInStore(src, null);
+    setState({ metadata: { ...getState().metadata!, mpp: null, mppSource: null } });
+    let info: unknown = null;
+    const attached = session
+      .setTruthFromMask(maskPng(), 'mask.png', { grade: 'malignant' })
+      .then((i) => (info = i));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(getState().mppPromptOpen).toBe(true);
+    expect(info).toBeNull();
+    expect(getAnalysis().groundTruth).toBeNull();
+    // the prompt is answered (what SlideSession.setMpp writes): the context opens, the mask attaches
+    setState({ metadata: { ...getState().metadata!, mpp: 0.5, mppSource: 'user' }, mppPromptOpen: false });
+    await attached;
+    expect(info).toEqual({ name: 'mask.png', regions: 0, channels: ['gland', 'tumour'], grade: 'malignant' });
+    expect(getAnalysis().groundTruth).toMatchObject({ name: 'mask.png', channels: ['gland', 'tumour'] });
+    const gland = await session.analyze('glas-like#gland', REGION, { backend: 'wasm' });
+    expect(gland.stats.dice).toBeCloseTo(1, 6);
   });
 
   it('a mask that does not fit the slide is refused naming the file', async () => {

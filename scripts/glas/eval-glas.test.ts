@@ -1,0 +1,86 @@
+// `npm run eval:glas` on bad GlaS-style folders, as a user runs it (the CLI in a child process): a
+// mask of the wrong size, an unknown grade and a missing mask each stop it with exit code 2 and one
+// message naming the file, before any model is loaded, and nothing on stdout (no JSON document).
+
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { encode } from 'fast-png';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A GlaS-style folder: Grade.csv, img/<name>.png (RGB) and mask/<name>.png (grey labels) of the given sizes. */
+function folder(
+  csv: string,
+  images: Record<string, [number, number]>,
+  masks: Record<string, [number, number]>,
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'glas-eval-'));
+  dirs.push(dir);
+  mkdirSync(join(dir, 'img'));
+  mkdirSync(join(dir, 'mask'));
+  writeFileSync(join(dir, 'Grade.csv'), csv);
+  for (const [n, [w, h]] of Object.entries(images))
+    writeFileSync(
+      join(dir, 'img', `${n}.png`),
+      encode({ width: w, height: h, data: new Uint8Array(w * h * 3), channels: 3 }),
+    );
+  for (const [n, [w, h]] of Object.entries(masks))
+    writeFileSync(
+      join(dir, 'mask', `${n}.png`),
+      encode({ width: w, height: h, data: new Uint8Array(w * h), channels: 1 }),
+    );
+  return dir;
+}
+
+async function evalGlas(dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'scripts/glas/eval-glas.ts'), '--data', dir],
+      { cwd: ROOT, timeout: 60_000 },
+    );
+    return { code: 0, ...r };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+const HEADER = 'name,patient_id,grade_glas,grade_sirinukunwattana\n';
+
+describe('npm run eval:glas on a bad folder', () => {
+  it('names the file of a wrong-size mask, an unknown grade and a missing mask, and exits 2', async () => {
+    const wrongSize = folder(
+      `${HEADER}a,1,benign,x\nb,1,malignant,x\n`,
+      { a: [8, 6], b: [8, 6] },
+      { a: [8, 6], b: [8, 5] },
+    );
+    const badGrade = folder(
+      `${HEADER}a,1,benign,x\nb,2,adenoma,x\n`,
+      { a: [8, 6], b: [8, 6] },
+      { a: [8, 6], b: [8, 6] },
+    );
+    const noMask = folder(
+      `${HEADER}a,1,benign,x\nb,2,malignant,x\n`,
+      { a: [8, 6], b: [8, 6] },
+      { a: [8, 6] },
+    );
+    const [size, grade, missing] = await Promise.all([wrongSize, badGrade, noMask].map(evalGlas));
+    for (const r of [size, grade, missing]) {
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+    expect(size.stderr.trim()).toBe(`${join(wrongSize, 'mask', 'b.png')}: mask is 8×5 px, its image 8×6`);
+    expect(grade.stderr).toContain(join(badGrade, 'Grade.csv'));
+    expect(grade.stderr).toMatch(/line 3: unknown grade "adenoma" for b/);
+    expect(missing.stderr).toContain(`${join(noMask, 'mask', 'b.png')}: missing: b has no mask`);
+  }, 90_000);
+});
