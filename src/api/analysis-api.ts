@@ -32,8 +32,11 @@
  * mrnViewer.exportHeatmapPng('unet');  // base64 PNG of the whole-slide heatmap
  * mrnViewer.loadGroundTruth(text, 'tumours.xml');  // ASAP XML / GeoJSON / NCRF JSON → {name, regions}
  * await mrnViewer.clearHeatmap('unet'); // forgets its results for this slide (memory and IndexedDB)
- * mrnViewer.analysisInfo();           // {jobs: {model: {done, total, rate, etaMs, running}}, runtimes,
- *                                      //  contextCache: {decodedPerOutputPixel, ...}, layers}
+ * mrnViewer.analysisInfo();           // {jobs: {model: {done, total, rate, etaMs, running, phase?,
+ *                                      //  coarse?: {patches, ms}}}, runtimes, cascade (the setting),
+ *                                      //  viewportLimit: {model, screenModel, screenPatches, estimateS,
+ *                                      //  budgetS, rate} | null (the view was too large for a live
+ *                                      //  heatmap), contextCache: {decodedPerOutputPixel, ...}, layers}
  * await mrnViewer.addModel('https://host/m/model.json', cardJsonText);  // → id; or a directory URL,
  * //   or an .onnx URL: converted in the page and kept (see onnx-import-api.ts)
  * mrnViewer.backendInfo('unet');       // {status, backend, decision: {chosen, timings, adapter, lost}}
@@ -314,6 +317,8 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
   registerApiMethod('analysisInfo', () => () => ({
     jobs: getAnalysis().jobs,
     runtimes: getAnalysis().runtimes,
+    cascade: getAnalysis().cascade,
+    viewportLimit: getAnalysis().viewportLimit,
     contextCache: analysis.contextCacheStats(),
     layers: analysis.layers(),
   }));

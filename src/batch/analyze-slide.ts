@@ -8,9 +8,13 @@
 //   const r = await analyzeSlide({ source, model, predictor: engine, backend: 'wasm', threshold: 0.5,
 //                                  truth: { text, name } | null, signal, onProgress: (done, total) => {} });
 //   r.summary.tumourAreaMm2; r.regions; r.store
+//   // with the cascade: the screen (cascadeScreenFor) first, the model only where it is unsure
+//   await analyzeSlide({ ..., screen: { model: unetContext, predictor: screenEngine } });  r.cascade
 
+import { runCascade } from '../analysis/cascade';
+import { type CascadePolicy, DEFAULT_CASCADE_POLICY } from '../analysis/cascade-policy';
 import { groundTruthFromAnnotations } from '../analysis/ground-truth';
-import { type Predictor, runAnalysis } from '../analysis/scheduler';
+import { type AnalysisResult, type Predictor, runAnalysis } from '../analysis/scheduler';
 import { tissueForRule } from '../analysis/tissue-rule';
 import { wholeSlideSetup } from '../analysis/whole-slide';
 import { parseAnnotations } from '../annotations/parse-annotations';
@@ -40,6 +44,8 @@ export interface SlideAnalysisOptions {
   truth?: TruthText | null;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** coarse-to-fine cascade: this screen runs first, the model only where the screen is unsure */
+  screen?: { model: LoadedModel; predictor: Predictor; policy?: CascadePolicy } | null;
 }
 
 export interface SlideAnalysis {
@@ -48,6 +54,13 @@ export interface SlideAnalysis {
   regions: RegionCollection;
   background: number;
   fingerprint: string | null;
+  /** with a screen: its patches, and the model's patches refined and filled from the screen */
+  cascade: {
+    screenModel: string;
+    screenPatches: number;
+    refinedPatches: number;
+    skippedPatches: number;
+  } | null;
 }
 
 export async function analyzeSlide(o: SlideAnalysisOptions): Promise<SlideAnalysis> {
@@ -68,7 +81,7 @@ export async function analyzeSlide(o: SlideAnalysisOptions): Promise<SlideAnalys
     tissue: tissue.mask,
     minTissue: tissue.minFraction,
   });
-  const result = await runAnalysis({
+  const fine = {
     source: o.source,
     slideMpp,
     spec: o.model.spec,
@@ -78,8 +91,46 @@ export async function analyzeSlide(o: SlideAnalysisOptions): Promise<SlideAnalys
     store,
     contextCache,
     signal: o.signal,
-    onProgress: (p) => o.onProgress?.(p.done, p.total),
-  });
+    onProgress: (p: { done: number; total: number }) => o.onProgress?.(p.done, p.total),
+  };
+  let result: AnalysisResult;
+  let cascade: SlideAnalysis['cascade'] = null;
+  if (o.screen) {
+    const sm = o.screen.model;
+    const screenTissue = await tissueForRule(o.source, sm.card.tissueDetection, { signal: o.signal });
+    const s = wholeSlideSetup({
+      source: o.source,
+      slideMpp,
+      geometry: sm.geometry,
+      modelId: sm.card.id,
+      tissue: screenTissue.mask,
+      minTissue: screenTissue.minFraction,
+    });
+    const r = await runCascade({
+      screen: {
+        ...fine,
+        spec: sm.spec,
+        geometry: sm.geometry,
+        patches: s.plan.patches,
+        predictor: o.screen.predictor,
+        store: s.store,
+        contextCache: s.contextCache,
+        onProgress: undefined,
+      },
+      fine,
+      screenStore: s.store,
+      policy: o.screen.policy ?? DEFAULT_CASCADE_POLICY,
+      umPerPx: slideMpp,
+      targetSize: geometry.targetSize,
+    });
+    result = { ...r.fine, done: r.fine.done + r.skippedPatches };
+    cascade = {
+      screenModel: sm.card.id,
+      screenPatches: r.screenPatches,
+      refinedPatches: r.refinedPatches,
+      skippedPatches: r.skippedPatches,
+    };
+  } else result = await runAnalysis(fine);
   const elapsedMs = performance.now() - started;
   const regions = tumourRegions(store, { threshold, minAreaUm2: MIN_REGION_UM2 });
   let metrics = null;
@@ -103,5 +154,5 @@ export async function analyzeSlide(o: SlideAnalysisOptions): Promise<SlideAnalys
     metrics,
     fingerprint,
   });
-  return { store, summary, regions, background: plan.background, fingerprint };
+  return { store, summary, regions, background: plan.background, fingerprint, cascade };
 }

@@ -25,6 +25,8 @@ export interface JobInfo extends Progress {
   running: boolean;
   /** a cascade run: the coarse screen first, then the model where the screen is unsure */
   phase?: 'screen' | 'refine';
+  /** a cascade run's coarse heatmap: patches of this model it covered, ms from the start */
+  coarse?: { patches: number; ms: number };
 }
 
 /** A batch result opened over the slide: its stored summary, as the batch wrote it. */

@@ -9,6 +9,7 @@ import type { SlideSession } from '../state/slide-session';
 import { useAppStore } from '../state/use-app-store';
 import { AnalysisPanel } from './analysis/analysis-panel';
 import { CompareLabels } from './analysis/compare-labels';
+import { ViewportLimitNotice } from './analysis/viewport-limit-notice';
 import { DropZone } from './drop-zone';
 import { EmptyState } from './empty-state';
 import { HelpOverlay } from './help-overlay';
@@ -95,6 +96,7 @@ export function App({ session, analysis }: { session: SlideSession; analysis: An
       <CompareLabels />
       <div className="bottom-left">
         <MppPrompt onSet={(mpp) => session.setMpp(mpp)} />
+        <ViewportLimitNotice analysis={analysis} />
         <ScaleBar />
       </div>
       <HelpOverlay />

@@ -263,6 +263,7 @@ export class AnalysisRuns<V> {
     // patches counted as done before this model's own run: cached, and those the screen filled
     let before = plan.cached;
     let phase: JobInfo['phase'] = screen ? 'screen' : undefined;
+    let coarse: JobInfo['coarse'];
     const onProgress = (p: Progress) =>
       this.setJob(modelId, {
         ...p,
@@ -273,6 +274,7 @@ export class AnalysisRuns<V> {
         cached: p.cached + before,
         running: true,
         ...(phase ? { phase } : {}),
+        ...(coarse ? { coarse } : {}),
       });
     const fineJob = {
       source: ctx.source,
@@ -291,7 +293,6 @@ export class AnalysisRuns<V> {
     let cascadeInfo: CascadeInfo | null = null;
     try {
       if (screen) {
-        let coarse = { ms: 0, patches: 0 };
         const policy = DEFAULT_CASCADE_POLICY;
         const r = await runCascade({
           screen: {
@@ -314,10 +315,8 @@ export class AnalysisRuns<V> {
           coarseAll: true,
           provisional,
           onCoarse: ({ skipped }) => {
-            coarse = {
-              ms: performance.now() - started,
-              patches: patches.filter((p) => store.has(p.col, p.row)).length,
-            };
+            const covered = patches.filter((p) => store.has(p.col, p.row)).length;
+            coarse = { ms: performance.now() - started, patches: covered };
             before = plan.cached + skipped;
             phase = 'refine';
           },
@@ -335,8 +334,8 @@ export class AnalysisRuns<V> {
           screenPatches: r.screenPatches,
           refinedPatches: r.refinedPatches,
           skippedPatches: r.skippedPatches,
-          coarsePatches: coarse.patches,
-          coarseMs: coarse.ms,
+          coarsePatches: coarse?.patches ?? 0,
+          coarseMs: coarse?.ms ?? 0,
           refineMs: r.refineMs,
           policy,
         };

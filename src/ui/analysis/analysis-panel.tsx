@@ -36,7 +36,7 @@ export function AnalysisPanel({ analysis }: { analysis: AnalysisSession }) {
       </div>
       {modelsError ? <p className="error-text">{modelsError}</p> : null}
       <ModelSection analysis={analysis} />
-      <CascadeSection analysis={analysis} />
+      <CascadeSection />
       <StyleSection analysis={analysis} />
       <TruthSection analysis={analysis} />
       <AddModelSection analysis={analysis} />
