@@ -3,6 +3,7 @@ import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { crossOriginIsolation } from './scripts/vite/cross-origin-isolation';
+import { preloadViewer } from './scripts/vite/preload-viewer';
 import { wasmThreadFactory } from './scripts/vite/wasm-thread-factory';
 import { listModelDirs } from './src/inference/node/model-dirs';
 
@@ -82,7 +83,14 @@ const dicomWebProxy = process.env.MRN_DICOMWEB_PROXY;
 // The app is static: slides are read in the browser, nothing is uploaded.
 export default defineConfig({
   // cross-origin isolated (threaded wasm), with the threaded wasm factory kept runnable from its text
-  plugins: [react(), modelsPlugin(), crossOriginIsolation(), wasmThreadFactory()],
+  plugins: [
+    react(),
+    modelsPlugin(),
+    crossOriginIsolation(),
+    wasmThreadFactory(),
+    // a deep link's viewer chunk downloads beside the entry (src/main.tsx)
+    preloadViewer(['src/viewer/viewer-controller.ts', 'src/state/slide-session.ts']),
+  ],
   server: {
     port: 5173,
     strictPort: false,

@@ -6,10 +6,13 @@
 //  - latency: the same deep link through a slide server that holds every answer back 50 ms,
 //    tile reads coalesced into range requests (the default) and one request per tile
 //    (`&coalesce=0`), median of 3 each, and their ratio;
+//  - prefetch: the SVS deep link with its home view's tiles read before the viewer asks (the
+//    default) and without (`&prefetch=0`), runs interleaved, and their ratio;
 //  - bundle: the kB of the entry chunk and of the chunks the first view loads.
 // `--runs=N` sets the deep-link runs; `--dist=DIR` measures a build made elsewhere;
 // `--compare=DIR` adds `compare`: the SVS deep link on this build and on that one (e.g. main's
-// before a change), runs interleaved so the machine's load hits both alike.
+// before a change), served locally and through the 50 ms-latency server, runs interleaved so the
+// machine's load hits both alike.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -154,35 +157,70 @@ export async function run(args: string[]) {
         speedup: +(b.firstViewportMs / a.firstViewportMs).toFixed(2),
       });
     }
+    let prefetch = null;
+    const svs = deep.length > 0 && slides[0].name === SVS ? servers[0] : null;
+    if (svs) {
+      const link = `${app}?slide=${encodeURIComponent(`${svs.url}/${SVS}`)}`;
+      const on: DeepLinkRun[] = [];
+      const off: DeepLinkRun[] = [];
+      for (let i = 0; i < runs; i++) {
+        on.push(await deepLink(browser, link));
+        off.push(await deepLink(browser, `${link}&prefetch=0`));
+      }
+      const a = summarise(on);
+      const b = summarise(off);
+      log(`prefetch: on ${a.runs.join(' ')}, off ${b.runs.join(' ')}`);
+      prefetch = { slide: SVS, on: a, off: b, ratio: +(b.firstViewportMs / a.firstViewportMs).toFixed(2) };
+    }
     const compareDir = args.find((a) => a.startsWith('--compare='))?.split('=')[1];
     let compare = null;
     if (compareDir && slides[0]?.name === SVS) {
       const { server: other, url: otherApp } = await previewApp(path.resolve(compareDir));
       const server = await startSlideServer(slides[0].dir);
-      servers.push(server);
+      const slow = await startSlideServer(slides[0].dir, 0, { latencyMs: LATENCY_MS });
+      servers.push(server, slow);
       const q = `?slide=${encodeURIComponent(`${server.url}/${SVS}`)}`;
+      const qSlow = `?slide=${encodeURIComponent(`${slow.url}/${SVS}`)}`;
       const mine: DeepLinkRun[] = [];
       const theirs: DeepLinkRun[] = [];
+      const mineSlow: DeepLinkRun[] = [];
+      const theirsSlow: DeepLinkRun[] = [];
       try {
         for (let i = 0; i < runs; i++) {
           mine.push(await deepLink(browser, `${app}${q}`));
           theirs.push(await deepLink(browser, `${otherApp}${q}`));
+        }
+        for (let i = 0; i < 3; i++) {
+          mineSlow.push(await deepLink(browser, `${app}${qSlow}`));
+          theirsSlow.push(await deepLink(browser, `${otherApp}${qSlow}`));
         }
       } finally {
         await other.close();
       }
       const a = summarise(mine);
       const b = summarise(theirs);
+      const aSlow = summarise(mineSlow);
+      const bSlow = summarise(theirsSlow);
       log(`compare: this build ${a.runs.join(' ')}, ${compareDir} ${b.runs.join(' ')}`);
+      log(
+        `compare, ${LATENCY_MS} ms latency: this build ${aSlow.runs.join(' ')}, ${compareDir} ${bSlow.runs.join(' ')}`,
+      );
       compare = {
         slide: SVS,
         thisBuild: a,
         other: { dist: compareDir, ...b, bundle: bundleSizes(path.resolve(compareDir)) },
         ratio: +(b.firstViewportMs / a.firstViewportMs).toFixed(2),
+        latency: {
+          latencyMs: LATENCY_MS,
+          thisBuild: aSlow,
+          other: bSlow,
+          ratio: +(bSlow.firstViewportMs / aSlow.firstViewportMs).toFixed(2),
+        },
       };
     }
     return {
       compare,
+      prefetch,
       machine: `${process.platform} ${process.arch}, Chromium (software rendering), load ${(await import('node:os')).loadavg()[0].toFixed(1)}`,
       viewport: '1440x900',
       bundle: bundleSizes(outDir),

@@ -105,6 +105,33 @@ test.describe('real slides', () => {
     expect(Math.sqrt(sum2 / n - (sum / n) ** 2)).toBeGreaterThan(10);
   });
 
+  test('a deep link decodes its home view before the viewer asks; ?prefetch=0 and a view in the link do not', async ({
+    page,
+  }) => {
+    const url = `${server.url}/cmu-1-small-region.svs`;
+    const out: Record<string, { prefetched: number; hits: number; decoded: number; failed: number }> = {};
+    for (const extra of ['', '&prefetch=0', '&x=600&y=900&zoom=0.5']) {
+      await gotoApp(page, `?slide=${encodeURIComponent(url)}${extra}`);
+      expect((await waitSettled(page)).status).toBe('ready');
+      await page.evaluate(() => window.mrnViewer!.ready());
+      const stats = await page.evaluate(() => window.mrnViewer!.stats());
+      const reader = stats.cache.reader as { prefetchedTiles?: number; hits: number; decodedTiles: number };
+      out[extra] = {
+        prefetched: reader.prefetchedTiles ?? -1,
+        hits: reader.hits,
+        decoded: reader.decodedTiles,
+        failed: stats.tiles.failed,
+      };
+    }
+    console.log('prefetch', JSON.stringify(out));
+    expect(out[''].prefetched).toBeGreaterThan(0);
+    expect(out['&prefetch=0'].prefetched).toBe(0);
+    expect(out['&x=600&y=900&zoom=0.5'].prefetched).toBe(0);
+    // the tiles read ahead are the ones the viewer then asks for: no decoding is added
+    expect(out[''].decoded).toBeLessThanOrEqual(out['&prefetch=0'].decoded);
+    for (const o of Object.values(out)) expect(o.failed).toBe(0);
+  });
+
   test('keeps the view in the URL and restores it from a deep link', async ({ page }) => {
     const url = `${server.url}/cmu-1-small-region.svs`;
     await gotoApp(page, `?slide=${encodeURIComponent(url)}&x=600&y=900&zoom=0.5`);

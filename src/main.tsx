@@ -12,7 +12,11 @@ import { openEarly, viewerSlideOpener } from './viewer/open-viewer-slide';
 import './ui/app.css';
 
 const urlState = readUrlState();
-const opener = openEarly(viewerSlideOpener({ coalesce: urlState.coalesce }), urlState.slide);
+// a deep link without a view opens at home: its tiles are known, and read as soon as it is open
+const opener = openEarly(
+  viewerSlideOpener({ coalesce: urlState.coalesce, prefetchHome: urlState.prefetch && !urlState.view }),
+  urlState.slide,
+);
 
 // both chunks download at once; the viewer's is used as soon as it is there
 const viewerChunk = Promise.all([import('./viewer/viewer-controller'), import('./state/slide-session')]);

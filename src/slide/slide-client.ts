@@ -46,6 +46,8 @@ export interface OpenInWorkerOptions {
   bearerToken?: string;
   /** URLs: merge neighbouring tile reads into one range request (default true) */
   coalesce?: boolean;
+  /** the viewer's size in device pixels: the worker starts on the home view's tiles at once */
+  prefetchView?: { width: number; height: number };
   /** use this worker instead of starting slide-worker.ts */
   worker?: Worker;
 }
@@ -110,6 +112,7 @@ export async function openSlideInWorker(
           decoderPool: options.decoderPool,
           bearerToken: options.bearerToken,
           coalesce: options.coalesce,
+          prefetchView: options.prefetchView,
         },
         id,
       ),

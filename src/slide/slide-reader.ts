@@ -16,6 +16,8 @@ export interface SlideStats extends TileCacheStats {
   webCodecsTiles?: number;
   /** LZW tiles decoded in geotiff's worker pool (slide worker only) */
   poolTiles?: number;
+  /** home-view tiles decoded before the viewer asked (slide worker, WorkerOpenOptions.prefetchView) */
+  prefetchedTiles?: number;
 }
 
 export interface SlideReader extends SlideSource {

@@ -16,6 +16,9 @@ export interface WorkerOpenOptions {
   bearerToken?: string;
   /** URLs: coalesce neighbouring range reads (default true) */
   coalesce?: boolean;
+  /** the viewer's size in device pixels: its home view's tiles are read and decoded at once,
+   *  before the viewer asks (home-view-tiles.ts) */
+  prefetchView?: { width: number; height: number };
 }
 
 export interface SlideWorkerApi {

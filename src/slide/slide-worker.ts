@@ -9,6 +9,7 @@ import { createLazyDecoderPool, type LazyDecoderPool, poolServes } from './decod
 import { createNativeJpegDecoder } from './decoders/jpeg-native';
 import { createWebCodecsJpegDecoder, webCodecsCounts } from './decoders/jpeg-webcodecs';
 import { browserBitmapPlatform, createTileBitmaps } from './decoders/tile-bitmap';
+import { homeViewTiles } from './home-view-tiles';
 import { openSlide } from './open-slide';
 import { SlideError } from './slide-error';
 import type { SlideReader } from './slide-reader';
@@ -24,6 +25,9 @@ installErrorHandler();
 
 let slide: SlideReader | null = null;
 let pool: LazyDecoderPool | null = null;
+/** the home view's tiles read ahead of the viewer (WorkerOpenOptions.prefetchView) */
+let prefetch: AbortController | null = null;
+let prefetched = 0;
 const calls = new Map<number, AbortController>();
 
 async function tracked<T>(callId: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -54,6 +58,9 @@ const bitmaps =
 
 const api: SlideWorkerApi = {
   async open(input: Blob | Blob[] | string, options: WorkerOpenOptions, callId: number) {
+    prefetch?.abort();
+    prefetch = null;
+    prefetched = 0;
     slide?.close();
     slide = null;
     pool?.destroy();
@@ -72,6 +79,7 @@ const api: SlideWorkerApi = {
       }),
     );
     if (poolServes(slide.metadata.compression)) pool?.start();
+    if (options.prefetchView) readAhead(slide, options.prefetchView);
     return slide.metadata;
   },
 
@@ -103,7 +111,12 @@ const api: SlideWorkerApi = {
 
   stats() {
     if (!slide) return null;
-    return { ...slide.stats(), webCodecsTiles: webCodecsCounts.decoded, poolTiles: pool?.decoded ?? 0 };
+    return {
+      ...slide.stats(),
+      webCodecsTiles: webCodecsCounts.decoded,
+      poolTiles: pool?.decoded ?? 0,
+      prefetchedTiles: prefetched,
+    };
   },
 
   abort(callId: number) {
@@ -113,11 +126,30 @@ const api: SlideWorkerApi = {
   close() {
     for (const c of calls.values()) c.abort();
     calls.clear();
+    prefetch?.abort();
+    prefetch = null;
     slide?.close();
     slide = null;
     pool?.destroy();
     pool = null;
   },
 };
+
+/**
+ * Decodes the home view's tiles into the reader's tile cache now, so the viewer's first requests
+ * find them there (or join them in flight) instead of starting them once its code has loaded.
+ */
+function readAhead(reader: SlideReader, view: { width: number; height: number }): void {
+  const controller = new AbortController();
+  prefetch = controller;
+  for (const t of homeViewTiles(reader.metadata, view)) {
+    reader.getTile({ ...t, signal: controller.signal }).then(
+      () => {
+        if (prefetch === controller) prefetched++;
+      },
+      () => {}, // the viewer's own request reports a tile's failure
+    );
+  }
+}
 
 Comlink.expose(api);

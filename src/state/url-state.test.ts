@@ -9,9 +9,11 @@ describe('parseUrlState', () => {
       view: { x: 10, y: 20, zoom: 0.5 },
       drawer: 'webgl',
       coalesce: true,
+      prefetch: true,
       cascade: null,
     });
     expect(parseUrlState('?slide=a.svs&coalesce=0').coalesce).toBe(false);
+    expect(parseUrlState('?slide=a.svs&prefetch=0').prefetch).toBe(false);
     expect(parseUrlState('?slide=a.svs&cascade=0').cascade).toBe(false);
     expect(parseUrlState('?cascade=1').cascade).toBe(true);
   });
@@ -28,6 +30,7 @@ describe('parseUrlState', () => {
       view: null,
       drawer: null,
       coalesce: true,
+      prefetch: true,
       cascade: null,
     });
     expect(parseUrlState('?slide=&x=1&y=2&results=')).toEqual({
@@ -36,6 +39,7 @@ describe('parseUrlState', () => {
       view: null,
       drawer: null,
       coalesce: true,
+      prefetch: true,
       cascade: null,
     });
     expect(parseUrlState('?slide=a.svs&x=1&y=2&zoom=-1').view).toBeNull();

@@ -8,6 +8,18 @@ import type { SlideOpener, ViewerSlide } from './viewer-slide';
 export interface ViewerSlideOptions {
   /** URLs: merge neighbouring tile reads into one range request (default true) */
   coalesce?: boolean;
+  /** read the home view's tiles before the viewer asks (default false; the app's deep links) */
+  prefetchHome?: boolean;
+}
+
+/** The viewer element's size in device pixels (the window's before the stylesheet applies). */
+function viewerSize(): { width: number; height: number } {
+  const el = document.getElementById('viewer');
+  const dpr = window.devicePixelRatio || 1;
+  return {
+    width: Math.round((el?.clientWidth || window.innerWidth) * dpr),
+    height: Math.round((el?.clientHeight || window.innerHeight) * dpr),
+  };
 }
 
 export const viewerSlideOpener =
@@ -17,6 +29,7 @@ export const viewerSlideOpener =
       tileFormat: 'bitmap',
       bearerToken: dicomWebToken() ?? undefined,
       coalesce: o.coalesce,
+      prefetchView: o.prefetchHome ? viewerSize() : undefined,
     });
 
 export const openViewerSlide: SlideOpener = viewerSlideOpener();
