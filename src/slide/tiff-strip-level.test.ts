@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { makeStripedTiff, STRIPED_SIZE, stripedPattern } from '../../scripts/fixtures/striped-fixtures';
 import { openBytes } from './test-helpers';
+import { STRIP_TILE, stripsPerBand } from './tiff-strip-level';
 
 const { width: W, height: H } = STRIPED_SIZE;
 
@@ -41,5 +42,14 @@ describe('striped TIFFs open as virtual 512² tiles', () => {
     await s.getTile({ level: 0, x: 2, y: 0 });
     expect(s.stats().bytesRead).toBe(afterFirst);
     s.close();
+  });
+
+  it('counts the strips one row of 512² tiles crosses, which must fit the strip cap together', () => {
+    expect(STRIP_TILE).toBe(512);
+    expect(stripsPerBand({ height: 700, tileHeight: 256 })).toBe(2); // rows 0–511: strips 0, 1
+    expect(stripsPerBand({ height: 5000, tileHeight: 100 })).toBe(7); // rows 4096–4607: strips 40…46
+    expect(stripsPerBand({ height: 5000, tileHeight: 16 })).toBe(32);
+    expect(stripsPerBand({ height: 300, tileHeight: 16 })).toBe(19); // the whole image
+    expect(stripsPerBand({ height: 700, tileHeight: 4096 })).toBe(1);
   });
 });
