@@ -98,7 +98,11 @@ export async function wholeSlideRuns(
   const [legacy, off, on] = [by('legacy'), by('cascade-off'), by('cascade-on')];
   const iouDelta =
     typeof on?.iou === 'number' && typeof legacy?.iou === 'number'
-      ? { cascadeOnMinusLegacy: Math.round((on.iou - legacy.iou) * 1e4) / 1e4, allowed: -0.005 }
+      ? {
+          cascadeOnMinusLegacy: Math.round((on.iou - legacy.iou) * 1e4) / 1e4,
+          allowed: -0.005,
+          withinAllowed: on.iou - legacy.iou >= -0.005,
+        }
       : null;
   return {
     tissueMm2: slide.tissueMm2,

@@ -283,13 +283,22 @@ export async function run(args: string[]): Promise<unknown> {
         }),
       ),
   };
+  // wasm with every core reported vs one core, on the largest tile both rows ran
   const threads = modelIds.map((model) => {
-    const one = rows.find((r) => r.model === model && r.spec === 'wasm@1:256' && r.rate);
-    const many = rows.find((r) => r.model === model && r.spec === 'wasm:256' && r.rate);
-    if (!one || !many) return { model, error: 'wasm@1:256 or wasm:256 missing' };
+    const pairs = rows
+      .filter((r) => r.model === model && r.rate && /^wasm:\d+$/.test(r.spec))
+      .map((many) => ({
+        many,
+        one: rows.find((r) => r.model === model && r.rate && r.spec === `wasm@1:${many.tile.size}`),
+      }))
+      .filter((p) => p.one)
+      .sort((a, b) => b.many.tile.size - a.many.tile.size);
+    if (pairs.length === 0) return { model, error: 'no wasm@1:S and wasm:S rows at one tile size' };
+    const { one, many } = pairs[0] as { one: (typeof rows)[number]; many: (typeof rows)[number] };
     const n = many.threads as number | null;
     return {
       model,
+      tile: many.tile.size,
       reportedCores: os.cpus().length,
       threads: [one.threads, n],
       atLeastTwo: os.cpus().length >= 2 ? (n ?? 0) >= 2 : null,
