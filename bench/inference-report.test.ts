@@ -60,6 +60,7 @@ describe('inference report', () => {
       ],
       {
         torchTilesPerSecond: (_m, size) => (size === 64 ? 100 : 8),
+        torchOneThreadTilesPerSecond: (_m, size) => (size === 64 ? 40 : null),
         flopsPerTile: (_m, size) => (size === 64 ? 1e9 : 16e9),
         peakGflopPerSecond: 320,
         legacySpec: 'wasm@1:64',
@@ -72,6 +73,8 @@ describe('inference report', () => {
       vsLegacy: 1,
     });
     expect(rows[0].rate?.mm2PerSecond).toBe(0.04);
+    expect(rows[0].vsPyTorchOneThread).toBe(0.5);
+    expect(rows[1].vsPyTorchOneThread).toBeNull();
     // 2 tiles/s of 50 for 2 mm² = 0.08 mm²/s, 2× the legacy's 0.04
     expect(rows[1]).toMatchObject({
       vsPyTorch: 0.25,

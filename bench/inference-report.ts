@@ -106,8 +106,10 @@ export interface MeasuredRow {
 export interface AssembledRow extends MeasuredRow {
   rate?: Rate;
   gflopPerSecond?: number | null;
-  /** rate ÷ PyTorch's on the same tile size and batch */
+  /** rate ÷ PyTorch's on the same tile size and batch (its defaults: every core) */
   vsPyTorch?: number | null;
+  /** rate ÷ PyTorch's on one thread, same tiles */
+  vsPyTorchOneThread?: number | null;
   /** rate ÷ the hardware's best at this tile size */
   fractionOfHardware?: number | null;
   /** tissue mm²/s ÷ the model's legacy row */
@@ -122,6 +124,7 @@ export function assembleRows(
   rows: MeasuredRow[],
   lookup: {
     torchTilesPerSecond: (model: string, size: number) => number | null;
+    torchOneThreadTilesPerSecond?: (model: string, size: number) => number | null;
     flopsPerTile: (model: string, size: number) => number | null;
     peakGflopPerSecond: number | null;
     legacySpec: string;
@@ -137,6 +140,10 @@ export function assembleRows(
       rate: rate(r.tilesPerSecond, r.tile, r.plan),
       gflopPerSecond: flops ? round((r.tilesPerSecond * flops) / 1e9, 2) : null,
       vsPyTorch: ratio(r.tilesPerSecond, lookup.torchTilesPerSecond(r.model, r.tile.size)),
+      vsPyTorchOneThread: ratio(
+        r.tilesPerSecond,
+        lookup.torchOneThreadTilesPerSecond?.(r.model, r.tile.size),
+      ),
       fractionOfHardware: limit ? ratio(r.tilesPerSecond, limit.bestTilesPerSecond, 4) : null,
     };
   });

@@ -16,6 +16,8 @@ export interface TorchTile {
   tilesPerSecond: number;
   /** PyTorch's FlopCounterMode (2 per MAC), per tile */
   flopsPerTile: number;
+  /** the same tiles on one thread (torch.set_num_threads(1)), for an oversubscribed machine */
+  oneThreadTilesPerSecond?: number;
 }
 
 export interface TorchModel {

@@ -87,6 +87,20 @@ def main() -> None:
             row['tiles'].append({'size': s, 'batch': b, 'msPerBatch': round(sec * 1000, 2), 'batches': calls,
                                  'tilesPerSecond': round(b / sec, 2), 'flopsPerTile': fc.get_total_flops() / b})
         models.append(row)
+    # Beside the defaults, one thread: on a machine whose cores are oversubscribed (other processes),
+    # every parallel op waits at its barrier for a descheduled thread, and one thread can be faster.
+    if job.get('oneThread', True):
+        default_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        for m, row in zip(job['models'], models):
+            model, _ = load(m)
+            g = torch.Generator().manual_seed(0)
+            for t in row['tiles']:
+                args = [torch.rand(t['batch'], 3, t['size'], t['size'], generator=g) * 2 - 1 for _ in m['inputs']]
+                with torch.no_grad():
+                    sec, _ = timed(lambda: model(*args), job['budgetMs'])  # noqa: B023
+                t['oneThreadTilesPerSecond'] = round(t['batch'] / sec, 2)
+        torch.set_num_threads(default_threads)
     out['models'] = models
     print(json.dumps(out))
 
