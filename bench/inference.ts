@@ -312,7 +312,9 @@ export async function run(args: string[]): Promise<unknown> {
   };
   const hardware = {
     peakGflopPerSecond: peak,
-    peakSource: torch ? `measured in this run: ${torch.peak.method}, all ${torch.threads} threads` : null,
+    peakSource: torch
+      ? `measured in this run: ${torch.peak.method} (${torch.threads} threads by default)`
+      : null,
     estimate: paperPeak(),
     models: models
       .filter((m) => modelIds.includes(m.id))

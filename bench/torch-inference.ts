@@ -37,7 +37,7 @@ export interface TorchReport {
   settings: string;
   peak: {
     method: string;
-    runs: { n: number; gflopPerSecond: number; calls: number }[];
+    runs: { n: number; threads: number; gflopPerSecond: number; calls: number }[];
     gflopPerSecond: number;
   };
   models: TorchModel[];
