@@ -163,7 +163,7 @@ def helper_models():
         return m
 
     def resize(mode, ctm, nearest=None):
-        # up (9x8 -> 13x11, not an integer factor: ties and edges) plus down (9x8 -> 4x3) brought back
+        # up (9x8 -> 13x11, not an integer factor) plus down (9x8 -> 6x4: halves, so ties) brought back
         # up by a plain nearest: an error in either shows in the output
         kw = {'mode': mode, 'coordinate_transformation_mode': ctm}
         if nearest:
@@ -173,7 +173,7 @@ def helper_models():
                  helper.make_node('Resize', ['down', '', '', 'up_size'], ['down_up'], name='back_up', mode='nearest',
                                   coordinate_transformation_mode='asymmetric', nearest_mode='floor'),
                  helper.make_node('Add', ['up', 'down_up'], ['output'])]
-        inits = [('up_size', np.array([BATCH, 2, 13, 11], np.int64)), ('down_size', np.array([BATCH, 2, 4, 3], np.int64))]
+        inits = [('up_size', np.array([BATCH, 2, 13, 11], np.int64)), ('down_size', np.array([BATCH, 2, 6, 4], np.int64))]
         return lambda: graph(nodes, (BATCH, 2, 9, 8), inits=inits)
 
     models = {}

@@ -60,7 +60,7 @@ export const alwaysHandlers: Record<string, (c: Ctx) => void> = {
 
 /** Ops that only fold: on image values they have no fixed-shape meaning here. */
 export const foldOnlyHandlers: Record<string, (c: Ctx) => void> = Object.fromEntries(
-  ['Where', 'Gather', 'Equal'].map((op) => [
+  ['Where', 'Equal'].map((op) => [
     op,
     (c: Ctx) =>
       c.fail('depends on the image values, not only on shapes: it cannot be folded for a fixed-shape graph'),
@@ -85,7 +85,7 @@ export function foldConst(c: Ctx, n: OnnxNode): undefined {
       const axis = c.attr('axis', 0) as number;
       const ax = axis < 0 ? axis + x.rank : axis;
       const idx = ins[1]!.toInt();
-      const fixed = tf.where(tf.less(idx, 0), tf.add(idx, x.shape[ax]), idx);
+      const fixed = tf.where(tf.less(idx, 0), tf.add(idx, tf.scalar(x.shape[ax], 'int32')), idx);
       return f(tf.gather(x, fixed, ax));
     }
     case 'Concat': {

@@ -11,9 +11,21 @@ const cases = onnxCases('conv', [
   'conv-bn',
   'conv-transpose-outpad',
   'conv-bn-unfolded',
+  'conv-transpose-dilated',
 ]);
 
 describe.skipIf(!cases.ready)('ops-conv against onnxruntime', () => {
+  it('ConvTranspose with dilations 2 × 3, strides 2 × 1, asymmetric pads, output_padding (onnx.helper)', async () => {
+    const r = await cases.parity('conv-transpose-dilated.helper');
+    expect(r.maxDiff).toBeLessThanOrEqual(PARITY_TOLERANCE);
+    expect(cases.attrsOf(r, 'ConvTranspose')[0]).toMatchObject({
+      dilations: [2, 3],
+      strides: [2, 1],
+      pads: [1, 0, 2, 1],
+      output_padding: [1, 0],
+    });
+    expect(r.graphOps.Conv2DBackpropInput).toBe(1);
+  });
   for (const key of bothExporters('conv-asym-pad'))
     it(`${key}: asymmetric pads, stride 2`, async () => {
       const r = await cases.parity(key);

@@ -109,14 +109,28 @@ function conv(c: Ctx, xIn: Val): Val {
   return addBias(c, y, bias);
 }
 
+/** [O, I, kh, kw] → [O, I, (kh−1)·dh+1, (kw−1)·dw+1], the taps spread by the dilations. */
+function dilateKernel(w: tf.Tensor, [dh, dw]: number[]): tf.Tensor {
+  if (dh === 1 && dw === 1) return w;
+  const [o, i, kh, kw] = w.shape;
+  const src = w.dataSync();
+  const H = (kh - 1) * dh + 1;
+  const W = (kw - 1) * dw + 1;
+  const out = new Float32Array(o * i * H * W);
+  for (let a = 0; a < o * i; a++)
+    for (let y = 0; y < kh; y++)
+      for (let x = 0; x < kw; x++) out[(a * H + y * dh) * W + x * dw] = src[(a * kh + y) * kw + x];
+  return tf.tensor4d(out, [o, i, H, W]);
+}
+
 function convTranspose(c: Ctx, xIn: Val): Val {
   const x = c.toNhwc(xIn);
-  const w = c.constIn(1, 'weight')!;
+  const d = c.attr('dilations', [1, 1]) as number[];
+  // a dilated transposed conv is the plain one with zeros between the kernel taps
+  const w = dilateKernel(c.constIn(1, 'weight')!, d);
   const bias = c.in(2) ? c.constIn(2, 'bias') : undefined;
   const [Cin, Og1, kh, kw] = w.shape;
   const g = c.attr('group', 1) as number;
-  const d = c.attr('dilations', [1, 1]) as number[];
-  if (d[0] !== 1 || d[1] !== 1) c.fail('dilations are not supported');
   const Og = Og1 * g;
   const s = c.attr('strides', [1, 1]) as number[];
   const op = c.attr('output_padding', [0, 0]) as number[];

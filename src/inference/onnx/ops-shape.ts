@@ -1,5 +1,5 @@
-// Shape and layout ops: Concat, Split, Slice, Pad, Reshape, Flatten, Squeeze, Unsqueeze, Expand,
-// Transpose. Concat, Split, Slice and Pad work on NHWC storage directly (axes are mapped); the
+// Shape and layout ops: Concat, Split, Slice, Gather (constant indices), Pad, Reshape, Flatten,
+// Squeeze, Unsqueeze, Expand, Transpose. Concat, Split, Slice, Gather and Pad work on NHWC storage directly (axes are mapped); the
 // layout-bound ones (Reshape & co., Transpose) move their input back to ONNX order first.
 
 import * as tf from '@tensorflow/tfjs';
@@ -228,7 +228,36 @@ function split(c: Ctx): void {
     c.set({ t, dyn: true, nhwc: x.nhwc, ref: k === 0 ? name : `${name}:${k}` }, k);
 }
 
+/** Gather from an image value by constant indices: GatherV2 (1-D indices keep NHWC storage). */
+function gather(c: Ctx): void {
+  const idxT = c.constIn(1, 'indices')!;
+  if (idxT.rank > 1) c.fail('only scalar or 1-D constant indices are supported');
+  const x = idxT.rank === 1 ? c.in(0)! : c.toPlain(c.in(0)!);
+  const axis = c.attr('axis', 0) as number;
+  const n = c.shapeOf(x).at(axis)!;
+  const idx = Array.from(idxT.dataSync(), (i) => (i < 0 ? i + n : i));
+  if (idx.some((i) => !(i >= 0 && i < n))) c.fail(`an index is outside 0..${n - 1}`);
+  const indices = idxT.rank === 0 ? tf.scalar(idx[0], 'int32') : tf.tensor1d(idx, 'int32');
+  const stored = c.axisOf(x, axis);
+  c.set(
+    c.op(
+      'gather',
+      'GatherV2',
+      [x.ref!, c.constNode(indices, 'indices'), c.constNode(tf.scalar(stored, 'int32'), 'axis')],
+      {
+        Tparams: { type: 'DT_FLOAT' },
+        Tindices: { type: 'DT_INT32' },
+        Taxis: { type: 'DT_INT32' },
+        batch_dims: { i: '0' },
+      },
+      tf.gather(x.t, indices, stored),
+      x.nhwc,
+    ),
+  );
+}
+
 export const shapeHandlers: Record<string, (c: Ctx) => void> = {
+  Gather: gather,
   Concat: concat,
   Split: split,
   Slice: (c) => c.set(slice(c, c.in(0)!)),
