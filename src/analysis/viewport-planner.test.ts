@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PatchGeometry } from '../geometry/patch-geometry';
+import { marginOf, type PatchGeometry, tileGeometry } from '../geometry/patch-geometry';
+import { ProbabilityStore } from '../heatmap/probability-store';
 import type { TissueMask } from '../tissue/tissue-detection';
 import { planViewport, planWholeSlide } from './viewport-planner';
 
@@ -57,5 +58,36 @@ describe('viewport planner', () => {
     expect(whole.cached + whole.background + whole.patches.length).toBe(whole.total);
     const outside = planViewport({ x: 5000, y: 0, width: 500, height: 500 }, { ...o, marginFraction: 0 });
     expect(outside.patches).toEqual([]);
+  });
+
+  it('stitches 256 px tiles seamlessly: every store pixel holds the output of the slide point it covers', () => {
+    // a "model" whose output pixel is a function of the slide point it covers: a stitched map
+    // with a seam (a kept part shifted, cropped or overlapping by one pixel) would not reproduce it
+    const field = (u: number, v: number) => 0.5 + 0.45 * Math.sin(u * 0.071) * Math.cos(v * 0.053);
+    const slideMpp = 0.5;
+    for (const size of [64, 256]) {
+      const tg = tileGeometry(g, size);
+      const margin = marginOf(tg);
+      const plan = planWholeSlide({ slide, slideMpp, geometry: tg, keepMargin: margin });
+      const store = new ProbabilityStore({ modelId: 'f', targetMpp: 1, slideMpp, targetSize: size, margin });
+      const d = 1 / slideMpp; // level-0 px per output px
+      for (const p of plan.patches) {
+        const out = new Float32Array(size * size);
+        // output pixel (i, j) covers level-0 [x0 + i·d, x0 + (i+1)·d): store pixel x0/d + i
+        const u0 = Math.round((p.center.x - (size / 2) * d) / d);
+        const v0 = Math.round((p.center.y - (size / 2) * d) / d);
+        for (let j = 0; j < size; j++)
+          for (let i = 0; i < size; i++) out[j * size + i] = field(u0 + i, v0 + j);
+        store.putPatch(p, out);
+      }
+      let worst = 0;
+      for (let v = 0; v < slide.height / d; v += 3)
+        for (let u = 0; u < slide.width / d; u += 3)
+          worst = Math.max(worst, Math.abs(store.get(u, v) - field(u, v)));
+      expect(worst, `${size} px tiles`).toBeLessThanOrEqual(0.5 / 254 + 1e-9); // the store's 8-bit rounding
+      expect(plan.patches.length).toBe(
+        Math.ceil(4000 / ((size - 16) * d)) * Math.ceil(3000 / ((size - 16) * d)),
+      );
+    }
   });
 });

@@ -6,7 +6,7 @@
 //   const { margin, plan, store, contextCache } = wholeSlideSetup({ source, slideMpp, geometry, modelId, tissue });
 //   await runAnalysis({ source, slideMpp, spec, geometry, patches: plan.patches, predictor, store, contextCache });
 
-import { keepMarginFor, type PatchGeometry } from '../geometry/patch-geometry';
+import { marginOf, type PatchGeometry } from '../geometry/patch-geometry';
 import { ProbabilityStore } from '../heatmap/probability-store';
 import type { SlideSource } from '../slide/slide-types';
 import type { TissueMask } from '../tissue/tissue-detection';
@@ -21,7 +21,7 @@ export interface WholeSlideOptions {
   tissue: TissueMask | null;
   /** smallest tissue fraction of a patch (the card's tissueDetection.minFraction; default 0.05) */
   minTissue?: number;
-  /** output pixels dropped each side; default the app's keepMarginFor(targetSize) */
+  /** output pixels dropped each side; default the geometry's (marginOf: the trained patch's keepMarginFor) */
   margin?: number;
 }
 
@@ -34,7 +34,7 @@ export interface WholeSlideSetup {
 
 export function wholeSlideSetup(o: WholeSlideOptions): WholeSlideSetup {
   const { source, slideMpp, geometry } = o;
-  const margin = o.margin ?? keepMarginFor(geometry.targetSize);
+  const margin = o.margin ?? marginOf(geometry);
   const plan = planWholeSlide({
     slide: source.metadata,
     slideMpp,

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
+  centreCropBox,
   contextCropFraction,
   contextRegion,
+  keepMarginFor,
+  marginOf,
+  mrnContextCrops,
   orderCenterOut,
   type PatchGeometry,
   pixelAlignedCenter,
   planPatchGrid,
   targetRegion,
+  tileGeometry,
 } from './patch-geometry';
 
 const mrn: PatchGeometry = { targetSize: 64, targetMpp: 1, contextSize: 64, contextMpp: 4 };
@@ -58,5 +63,63 @@ describe('patch geometry', () => {
     const unet: PatchGeometry = { targetSize: 64, targetMpp: 1 };
     const u = targetRegion(pixelAlignedCenter({ x: 11.3, y: 7.9 }, unet, 0.25), unet, 0.25);
     expect([Math.abs(u.x % 4), Math.abs(u.y % 4)]).toEqual([0, 0]);
+  });
+
+  it('grows a tile with its context on the same centre, keeping the trained margin and crop fraction', () => {
+    const t = tileGeometry(mrn, 256);
+    expect(t).toEqual({ targetSize: 256, targetMpp: 1, keepMargin: 8, contextSize: 256, contextMpp: 4 });
+    expect(marginOf(t)).toBe(keepMarginFor(64));
+    expect(marginOf(mrn)).toBe(8);
+    expect(tileGeometry(mrn, 64)).toEqual(mrn);
+    expect(contextCropFraction(t)).toBe(0.25);
+    const c = { x: 5000, y: 3000 };
+    const tr = targetRegion(c, t, 0.5);
+    const k = contextRegion(c, t, 0.5);
+    expect(tr).toMatchObject({ x: 5000 - 256, width: 256, downsample: 2 });
+    expect(k).toMatchObject({ x: 5000 - 1024, width: 256, downsample: 8 });
+    expect(tileGeometry({ targetSize: 64, targetMpp: 4 }, 256)).toEqual({
+      targetSize: 256,
+      targetMpp: 4,
+      keepMargin: 8,
+    });
+    expect(() => tileGeometry(mrn, 32)).toThrow(/≥ the trained 64/);
+    expect(() => tileGeometry({ ...mrn, contextSize: 48 }, 90)).toThrow(/whole pixels/);
+  });
+
+  it("crops MRN's context features exactly at every level, as training/mrn.py does", () => {
+    // training/mrn.py centre_crop_box(size >> i, 0.25): (begin, length) at 64 and at 256 px
+    expect(mrnContextCrops(mrn, 4).map((c) => [c.size, c.begin, c.length])).toEqual([
+      [64, 24, 16],
+      [32, 12, 8],
+      [16, 6, 4],
+      [8, 3, 2],
+    ]);
+    expect(mrnContextCrops(tileGeometry(mrn, 256), 4).map((c) => [c.size, c.begin, c.length])).toEqual([
+      [256, 96, 64],
+      [128, 48, 32],
+      [64, 24, 16],
+      [32, 12, 8],
+    ]);
+    // the crop covers exactly the target's field of view at every level
+    for (const c of mrnContextCrops(tileGeometry(mrn, 128), 4)) {
+      expect(c.length / c.size).toBe(0.25);
+      expect(c.begin + c.length / 2).toBe(c.size / 2);
+    }
+    // 96 px: the deepest level (12 px) cannot centre a 3 px crop
+    expect(() => mrnContextCrops(tileGeometry(mrn, 96), 4)).toThrow(/cannot centre-crop 0.25 of 12 px/);
+    expect(centreCropBox(12, 0.5)).toEqual({ begin: 3, length: 6 });
+    expect(() => centreCropBox(10, 0.5)).toThrow(/exactly/);
+  });
+
+  it('plans 256 px tiles on the same pixel grid as 64 px patches, kept parts abutting', () => {
+    const t = tileGeometry(mrn, 256);
+    const patches = planPatchGrid({ x: 0, y: 0, width: 3000, height: 2000 }, t, 0.5, marginOf(t));
+    const step = (256 - 16) * 2;
+    for (const p of patches) {
+      expect(p.keep).toEqual({ x: 8, y: 8, width: 240, height: 240 });
+      expect(p.keepOnSlide).toEqual({ x: p.col * step, y: p.row * step, width: step, height: step });
+      // both reads start on whole pixels of their level, as training's aligned centres do
+      expect(pixelAlignedCenter(p.center, t, 0.5)).toEqual(p.center);
+    }
   });
 });

@@ -12,6 +12,11 @@ export interface PatchGeometry {
   contextSize?: number;
   /** µm per context pixel */
   contextMpp?: number;
+  /**
+   * Output pixels dropped on each side (default keepMarginFor(targetSize)). A tile larger than the
+   * patch the model was trained on keeps the trained patch's margin (tileGeometry).
+   */
+  keepMargin?: number;
 }
 
 export interface Point {
@@ -31,6 +36,73 @@ export interface Rect {
  * zeros. The viewer, the batch and the evaluation all keep the same centre.
  */
 export const keepMarginFor = (targetSize: number) => Math.max(1, Math.round(targetSize / 8));
+
+/** The margin a geometry's patches keep: its own keepMargin, else keepMarginFor(targetSize). */
+export const marginOf = (g: PatchGeometry): number => g.keepMargin ?? keepMarginFor(g.targetSize);
+
+/**
+ * The geometry of an inference tile of `tileSize` target pixels for a model trained on `trained`
+ * patches: the target tile is `tileSize` px at the target mpp and the context tile grows by the
+ * same factor at the context mpp (same centre), so the context crop fraction is unchanged; the
+ * keep margin stays the trained patch's (the border where its padded convolutions see zeros).
+ * `tileGeometry(g, g.targetSize)` is `g`.
+ */
+export function tileGeometry(trained: PatchGeometry, tileSize: number): PatchGeometry {
+  if (!Number.isInteger(tileSize) || tileSize < trained.targetSize)
+    throw new Error(
+      `tile ${tileSize} px must be a whole number ≥ the trained ${trained.targetSize} px patch`,
+    );
+  const keepMargin = marginOf(trained);
+  const scale = tileSize / trained.targetSize;
+  const out: PatchGeometry = { targetSize: tileSize, targetMpp: trained.targetMpp };
+  // explicit only where it differs from the default, so the trained size's geometry is as before
+  if (keepMargin !== keepMarginFor(tileSize)) out.keepMargin = keepMargin;
+  if (trained.contextSize !== undefined && trained.contextMpp !== undefined) {
+    const contextSize = trained.contextSize * scale;
+    if (!Number.isInteger(contextSize))
+      throw new Error(`a ${tileSize} px tile needs a ${contextSize} px context tile: not whole pixels`);
+    out.contextSize = contextSize;
+    out.contextMpp = trained.contextMpp;
+  }
+  return out;
+}
+
+/** (begin, length) of the centred crop covering `fraction` of a `size`-pixel side (training/mrn.py centre_crop_box). */
+export function centreCropBox(size: number, fraction: number): { begin: number; length: number } {
+  const length = Math.round(size * fraction);
+  if (length < 1 || Math.abs(length - size * fraction) > 1e-6 || (size - length) % 2 !== 0)
+    throw new Error(`cannot centre-crop ${fraction} of ${size} px exactly`);
+  return { begin: (size - length) / 2, length };
+}
+
+export interface ContextCrop {
+  /** encoder level (0 = full resolution; level i is 2^-i of the tile) */
+  level: number;
+  /** context feature map edge at this level */
+  size: number;
+  /** the central crop covering the target's field of view, resized back to `size` */
+  begin: number;
+  length: number;
+}
+
+/**
+ * MRN's context crop at every encoder level for a tile geometry: the central
+ * contextCropFraction(g) of each side of the context features, resized to the level's size so
+ * that context pixel and target pixel cover the same slide point. Throws when a level cannot crop
+ * exactly (whole pixels, centred); the exporter (training/export_tiles.py) checks the same.
+ */
+export function mrnContextCrops(g: PatchGeometry, depth: number): ContextCrop[] {
+  if (g.contextSize === undefined) throw new Error('this model has no context input');
+  const fraction = contextCropFraction(g);
+  const crops: ContextCrop[] = [];
+  for (let level = 0; level < depth; level++) {
+    const size = g.contextSize / 2 ** level;
+    if (!Number.isInteger(size))
+      throw new Error(`a ${g.contextSize} px context does not halve ${level} times`);
+    crops.push({ level, size, ...centreCropBox(size, fraction) });
+  }
+  return crops;
+}
 
 /** level-0 pixels per output pixel at a given mpp */
 export function downsampleFor(mpp: number, slideMpp: number): number {

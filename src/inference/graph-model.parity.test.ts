@@ -11,14 +11,25 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from './engine';
-import { type ModelCard, ModelCardError, validateModelAgainstCard, validateOutputShape } from './model-card';
-import { loadModelWith } from './model-loader';
+import {
+  type ModelCard,
+  ModelCardError,
+  parseModelCardText,
+  validateModelAgainstCard,
+  validateOutputShape,
+} from './model-card';
+import { loadModelWith, specFromCard } from './model-loader';
+import { tileOf, tileSizesOf } from './model-tiles';
 import { listModelDirs } from './node/model-dirs';
 import { ModelFileError, nodeFileHandler, readModelCard } from './node/node-model-io';
 
 interface ParityFile {
-  /** 'sinusoid-v1': inputs from a closed form; 'stored-v1': real (normalised) patches stored in `data` */
-  generator: 'sinusoid-v1' | 'stored-v1';
+  /**
+   * 'sinusoid-v1': inputs from a closed form; 'stored-v1': real (normalised) patches stored in `data`;
+   * 'mosaic-v1' (a larger inference tile): each input a mosaic of the `base` file's 64 px inputs
+   */
+  generator: 'sinusoid-v1' | 'stored-v1' | 'mosaic-v1';
+  base?: string;
   batch: number;
   inputs: { name: string; shape: [number, number, number, number]; data?: string }[];
   output: { name: string; shape: number[]; data: string };
@@ -55,6 +66,35 @@ function storedInput(inp: ParityFile['inputs'][number], batch: number): Float32A
   return out;
 }
 
+/** The 64 px inputs of a stored-v1 / sinusoid-v1 file, n patches each (not padded). */
+function baseInputs(parity: ParityFile): Float32Array[] {
+  return parity.inputs.map((inp, k) =>
+    parity.generator === 'stored-v1' ? decodeF32(inp.data ?? '') : sinusoidInput(inp.shape, k, inp.shape[0]),
+  );
+}
+
+/**
+ * training/export_tiles.py mosaic(): an S px tile whose cell (r, c) of batch row b holds base
+ * patch (r + c + b) mod n, zero rows past `shape[0]` up to the fixed batch.
+ */
+function mosaicInput(patches: Float32Array, baseShape: number[], shape: number[], batch: number) {
+  const [n, p, , ch] = baseShape;
+  const [rows, size] = shape;
+  const k = size / p;
+  const out = new Float32Array(batch * size * size * ch);
+  for (let b = 0; b < rows; b++)
+    for (let r = 0; r < k; r++)
+      for (let c = 0; c < k; c++) {
+        const src = ((r + c + b) % n) * p * p * ch;
+        for (let y = 0; y < p; y++) {
+          const from = src + y * p * ch;
+          const to = ((b * size + r * p + y) * size + c * p) * ch;
+          out.set(patches.subarray(from, from + p * ch), to);
+        }
+      }
+  return out;
+}
+
 /**
  * Fraction of reference probabilities away from 0 and 1. A trained model fed inputs unlike its
  * training data can saturate to exactly 0 everywhere, and then any graph, even a wrong one,
@@ -78,22 +118,59 @@ function modelDirs(): string[] {
   return [...new Set(dirs)].sort();
 }
 
-async function runParity(dir: string, backend: string) {
+const readParity = (dir: string, file: string) =>
+  JSON.parse(readFileSync(join(dir, file), 'utf8')) as ParityFile;
+
+/** The card as its `size` px tile's graph sees it: inputs, output, batch and files of that tile. */
+function cardAtTile(card: ModelCard, size: number): ModelCard {
+  const spec = specFromCard(card, size);
+  const tile = tileOf(card, size);
+  return {
+    ...card,
+    inputs: card.inputs.map((i) => ({ ...i, size: spec.inputs.find((s) => s.name === i.name)!.size })),
+    output: { ...card.output, size: spec.output.size },
+    batchSize: tile.batchSize,
+    format: { ...card.format, modelFile: tile.modelFile, weightFiles: tile.weightFiles },
+  };
+}
+
+/** Every (dir, tile size) to check: each model's trained graph and each larger tile its card lists. */
+function parityCases(dirs: string[]): { dir: string; tile?: number }[] {
+  return dirs.flatMap((dir) => {
+    const card = parseModelCardText(readFileSync(join(dir, 'card.json'), 'utf8'), dir);
+    const trained = tileSizesOf(card)[0];
+    return [
+      { dir },
+      ...tileSizesOf(card)
+        .filter((s) => s !== trained)
+        .map((tile) => ({ dir, tile })),
+    ];
+  });
+}
+
+async function runParity(dir: string, backend: string, tile?: number) {
   if (tf.getBackend() !== backend)
     throw new Error(`expected the ${backend} backend, have ${tf.getBackend()}`);
-  const card: ModelCard = await readModelCard(dir);
-  const parity = JSON.parse(
-    readFileSync(join(dir, card.parity?.file ?? 'parity.json'), 'utf8'),
-  ) as ParityFile;
+  const trainedCard: ModelCard = await readModelCard(dir);
+  const card = tile === undefined ? trainedCard : cardAtTile(trainedCard, tile);
+  const parityFile =
+    tile === undefined ? (card.parity?.file ?? 'parity.json') : tileOf(trainedCard, tile).parityFile;
+  if (!parityFile) throw new Error(`${card.id}: the ${tile} px tile names no parity file`);
+  const parity = readParity(dir, parityFile);
   const model = await tf.loadGraphModel(nodeFileHandler(join(dir, card.format.modelFile)));
   try {
     validateModelAgainstCard(model, card);
     const batch = card.batchSize === -1 ? parity.batch : card.batchSize;
     const feeds: Record<string, tf.Tensor> = {};
+    const base = parity.generator === 'mosaic-v1' ? readParity(dir, parity.base ?? 'parity.json') : null;
+    const mosaics = base ? baseInputs(base) : [];
     parity.inputs.forEach((inp, k) => {
       const [, h, w, c] = inp.shape;
-      const data =
-        parity.generator === 'stored-v1' ? storedInput(inp, batch) : sinusoidInput(inp.shape, k, batch);
+      const data = base
+        ? mosaicInput(mosaics[k], base.inputs[k].shape, inp.shape, batch)
+        : parity.generator === 'stored-v1'
+          ? storedInput(inp, batch)
+          : sinusoidInput(inp.shape, k, batch);
       feeds[inp.name] = tf.tensor4d(data, [batch, h, w, c]);
     });
     const y = (await model.executeAsync(feeds, card.output.name)) as tf.Tensor;
@@ -110,6 +187,8 @@ async function runParity(dir: string, backend: string) {
 }
 
 const dirs = modelDirs();
+const cases = parityCases(dirs);
+const caseName = (c: { dir: string; tile?: number }) => (c.tile ? `${c.dir} @ ${c.tile} px tile` : c.dir);
 
 describe('graph-model parity with PyTorch (cpu backend)', () => {
   beforeAll(async () => {
@@ -118,18 +197,18 @@ describe('graph-model parity with PyTorch (cpu backend)', () => {
   it('finds models to check', () => {
     expect(dirs.length).toBeGreaterThan(0);
   });
-  for (const dir of dirs) {
-    it(`${dir} matches PyTorch`, async (ctx) => {
-      const { card, parity, maxErr, n, informative } = await runParity(dir, 'cpu');
+  for (const c of cases) {
+    it(`${caseName(c)} matches PyTorch`, async (ctx) => {
+      const { card, parity, maxErr, n, informative } = await runParity(c.dir, 'cpu', c.tile);
       console.info(
-        `parity cpu ${card.id} (${parity.quantization}, ${parity.generator}): max |Δ| = ${maxErr.toExponential(2)} over ${n}, ${(informative * 100).toFixed(0)} % unsaturated`,
+        `parity cpu ${card.id}${c.tile ? ` @${c.tile}` : ''} (${parity.quantization}, ${parity.generator}): max |Δ| = ${maxErr.toExponential(2)} over ${n}, ${(informative * 100).toFixed(0)} % unsaturated`,
       );
       expect(n).toBeGreaterThan(0);
       // fp32 exports must match to 1e-4; float16 exports to the tolerance stored at export
       expect(maxErr).toBeLessThanOrEqual(parity.quantization === 'none' ? 1e-4 : parity.tolerance);
       const saturated = informative <= 0.01;
       // real stored patches must give an informative reference
-      if (parity.generator === 'stored-v1')
+      if (parity.generator === 'stored-v1' || (parity.generator === 'mosaic-v1' && !card.testModel))
         expect(saturated, `${card.id}: parity reference is saturated at 0/1`).toBe(false);
       if (saturated) {
         // An older export whose formula inputs drive the model to exactly 0: the comparison above
@@ -213,10 +292,12 @@ describe.skipIf(!wasmReady)('graph-model parity with PyTorch (wasm backend)', ()
   afterAll(async () => {
     await tf.setBackend('cpu');
   });
-  for (const dir of dirs) {
-    it(`${dir} matches PyTorch`, async () => {
-      const { card, parity, maxErr } = await runParity(dir, 'wasm');
-      console.info(`parity wasm ${card.id} (${parity.quantization}): max |Δ| = ${maxErr.toExponential(2)}`);
+  for (const c of cases) {
+    it(`${caseName(c)} matches PyTorch`, async () => {
+      const { card, parity, maxErr } = await runParity(c.dir, 'wasm', c.tile);
+      console.info(
+        `parity wasm ${card.id}${c.tile ? ` @${c.tile}` : ''} (${parity.quantization}): max |Δ| = ${maxErr.toExponential(2)}`,
+      );
       expect(maxErr).toBeLessThanOrEqual(parity.quantization === 'none' ? 1e-4 : parity.tolerance);
     });
   }

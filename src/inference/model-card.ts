@@ -31,6 +31,26 @@ const formatSchema = z.object({
   weightFiles: z.array(z.string().min(1)).min(1),
   layout: z.literal('NHWC'),
 });
+/**
+ * One inference tile size of a fully convolutional model: the same weights exported as its own
+ * graph (static shapes), e.g. `model-256.json` beside the trained `model.json`. `size` is the
+ * target tile edge; the context tile grows by the same factor (patch-geometry's tileGeometry).
+ * The card's `inputs`/`output`/`batchSize` keep describing the trained patch, whose keep margin
+ * applies at every tile size.
+ */
+export const tileSchema = z.object({
+  size: z.number().int().positive(),
+  batchSize: batchSizeSchema,
+  modelFile: z.string().min(1),
+  weightFiles: z.array(z.string().min(1)).min(1),
+  /** PyTorch's outputs on one tile of this size (training/export_tiles.py) */
+  parityFile: z.string().optional(),
+});
+export type ModelTile = z.infer<typeof tileSchema>;
+const tilesSchema = z
+  .array(tileSchema)
+  .min(1)
+  .refine((t) => new Set(t.map((x) => x.size)).size === t.length, 'tile sizes must be distinct');
 
 // ---------------------------------------------------------------- version 1 (kept as written)
 
@@ -99,6 +119,7 @@ export const modelCardV1Schema = z.object({
   intendedUse: z.string().min(1),
   parity: z.object({ file: z.string(), float16RoundTripMaxAbsError: z.number().nonnegative() }),
   exportedAt: z.string(),
+  tiles: tilesSchema.optional(),
 });
 
 // ---------------------------------------------------------------- version 2
@@ -215,6 +236,8 @@ const cardV2Object = z.object({
   parity: z.object({ file: z.string(), float16RoundTripMaxAbsError: z.number().nonnegative() }).optional(),
   exportedAt: z.string().optional(),
   source: sourceSchema.optional(),
+  /** larger inference tiles with the same weights (absent: the trained patch size only) */
+  tiles: tilesSchema.optional(),
 });
 
 type CardV2Shape = z.infer<typeof cardV2Object>;
@@ -241,6 +264,19 @@ function checkCard(card: CardV2Shape, ctx: z.RefinementCtx): void {
       ['output', 'tumourChannel'],
       `tumour channel "${card.output.tumourChannel}" is not one of the output channels (${channels.join(', ')})`,
     );
+  const trained = target?.size ?? 0;
+  for (const [k, t] of (card.tiles ?? []).entries()) {
+    if (t.size < trained || (context && !Number.isInteger((t.size * context.size) / trained)))
+      issue(
+        ['tiles', k, 'size'],
+        `tile ${t.size} px must be ≥ the trained ${trained} px and scale the context to whole pixels`,
+      );
+    if (t.size === trained && t.modelFile !== card.format.modelFile)
+      issue(
+        ['tiles', k, 'modelFile'],
+        `the ${trained} px tile is the trained graph ${card.format.modelFile}`,
+      );
+  }
   if (card.output.activation === 'softmax' && channels.length < 2)
     issue(['output', 'activation'], 'softmax needs at least two output channels');
 }
@@ -284,6 +320,7 @@ export function upgradeV1(v1: z.infer<typeof modelCardV1Schema>): z.input<typeof
     intendedUse: v1.intendedUse,
     parity: v1.parity,
     exportedAt: v1.exportedAt,
+    ...(v1.tiles ? { tiles: v1.tiles } : {}),
   };
 }
 

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from './engine';
 import { type LoadedModel, loadModelWith } from './model-loader';
+import { chooseTileSize } from './model-tiles';
+import { loadModelDir } from './node/load-model-dir';
 import { nodeFileHandler, readModelCard } from './node/node-model-io';
 
 const load = async (id: string): Promise<LoadedModel> =>
@@ -19,6 +21,28 @@ describe.skipIf(!haveModels)('exported test models through the engine', () => {
     expect(mrn.spec.batchSize).toBe(mrn.card.batchSize);
     const unet = await load('test-tiny-unet');
     expect(unet.geometry).toEqual({ targetSize: 64, targetMpp: 1 });
+    expect(unet.tile.modelFile).toBe('model.json');
+  });
+
+  it('loads a larger tile: its own graph and batch, the same weights, the trained margin', async () => {
+    const card = await readModelCard('models/test-tiny-unet');
+    const t = await loadModelDir('models/test-tiny-unet', { tileSize: 256 });
+    expect(t.tile).toMatchObject({ size: 256, modelFile: 'model-256.json', batchSize: 1 });
+    expect(t.geometry).toEqual({ targetSize: 256, targetMpp: 1, keepMargin: 8 });
+    expect(t.spec.inputs[0].size).toBe(256);
+    expect(t.spec.output.size).toBe(256);
+    expect(t.spec.batchSize).toBe(1);
+    // the default is the largest offered up to DEFAULT_TILE_SIZE; 64 is the trained graph exactly
+    expect((await loadModelDir('models/test-tiny-unet')).tile.size).toBe(chooseTileSize(card));
+    const legacy = await loadModelDir('models/test-tiny-unet', { tileSize: 64 });
+    expect(legacy.spec).toEqual((await load('test-tiny-unet')).spec);
+    await expect(loadModelDir('models/test-tiny-unet', { tileSize: 96 })).rejects.toThrow(
+      /no 96 px tile \(it offers 64, 128, 256 px\)/,
+    );
+    // the tile graph's weights are the trained graph's: the same float tensors by name
+    const names = (a: LoadedModel) =>
+      a.artifacts.weightSpecs!.filter((w) => w.dtype === 'float32').map((w) => w.name);
+    expect(names(t)).toEqual(names(legacy));
   });
 
   it('runs the tiny MRN with flat tensor count over 1,000 patches (wasm)', async () => {

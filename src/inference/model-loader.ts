@@ -5,6 +5,7 @@
 //   const model = await loadModelFromUrl('https://…/model.json', { card });      // user-given card
 //   await engine.load(model.artifacts, model.spec);
 //   model.geometry  // PatchGeometry for planPatchGrid / targetRegion / contextRegion
+//   await loadModelFromUrl('models/mrn-bilinear/', { tileSize: 256 });  // its model-256.json, same weights
 //   const model = await loadModelFromUrl('converted:my-net');  // converted in the page, from IndexedDB
 // Usage (Node): loadModelWith(nodeFileHandler('models/x/model.json'), await readModelCard('models/x'))
 //
@@ -12,56 +13,69 @@
 // switches backend.
 
 import * as tf from '@tensorflow/tfjs';
-import type { PatchGeometry } from '../geometry/patch-geometry';
+import { type PatchGeometry, tileGeometry } from '../geometry/patch-geometry';
 import {
   inputForRole,
   type ModelCard,
   ModelCardError,
+  type ModelTile,
   normalizationAffine,
   parseModelCard,
   parseModelCardText,
   tumourChannelIndex,
 } from './model-card';
 import type { EngineModelSpec } from './model-spec';
+import { chooseTileSize, tileOf, trainedTileSize } from './model-tiles';
 import { type ConvertedStore, convertedStore } from './onnx-import/converted-store';
 import { convertedIdOf } from './onnx-import/converted-url';
 import { artifactsOf } from './onnx-import/graph-artifacts';
 
 export interface LoadedModel {
+  /** the card as written (its inputs describe the trained patch) */
   card: ModelCard;
+  /** the inference tile loaded: its size, graph file and batch */
+  tile: ModelTile;
+  /** at the tile's size and batch */
   spec: EngineModelSpec;
+  /** at the tile's size, with the trained patch's keep margin */
   geometry: PatchGeometry;
   artifacts: tf.io.ModelArtifacts;
 }
 
-/** Engine spec from a card: target input first, then context. */
-export function specFromCard(card: ModelCard): EngineModelSpec {
+/**
+ * Engine spec from a card: target input first, then context; at `tileSize` target px (default the
+ * trained patch), every input and the output scaled by the same factor, the tile's batch.
+ */
+export function specFromCard(card: ModelCard, tileSize?: number): EngineModelSpec {
+  const trained = trainedTileSize(card);
+  const tile = tileOf(card, tileSize ?? trained);
+  const scale = (n: number) => (n * tile.size) / trained;
   const ordered = [...card.inputs].sort((a, b) => (a.role === b.role ? 0 : a.role === 'target' ? -1 : 1));
   return {
     id: card.id,
     inputs: ordered.map((i) => ({
       name: i.name,
       role: i.role,
-      size: i.size,
+      size: scale(i.size),
       channels: i.channels,
       mpp: i.mpp,
       normalization: normalizationAffine(i.normalization),
     })),
     output: {
       name: card.output.name,
-      size: card.output.size,
+      size: scale(card.output.size),
       channels: card.output.channels.length,
       select: tumourChannelIndex(card),
       ...(card.output.applyActivation && card.output.activation !== 'identity'
         ? { activation: card.output.activation }
         : {}),
     },
-    batchSize: card.batchSize,
+    batchSize: tile.batchSize,
   };
 }
 
-/** Patch geometry from a card (context fields only for two-input models). */
-export function geometryFromCard(card: ModelCard): PatchGeometry {
+/** Patch geometry from a card (context fields only for two-input models), at `tileSize` (default the trained patch). */
+export function geometryFromCard(card: ModelCard, tileSize?: number): PatchGeometry {
   const target = inputForRole(card, 'target');
   if (!target) throw new ModelCardError(`model "${card.id}" has no target input`);
   if (card.output.size !== target.size || Math.abs(card.output.mpp - target.mpp) > 1e-9) {
@@ -69,17 +83,37 @@ export function geometryFromCard(card: ModelCard): PatchGeometry {
     throw new ModelCardError(`model "${card.id}": output must be the target's size and mpp for stitching`);
   }
   const context = inputForRole(card, 'context');
-  return {
+  const trained: PatchGeometry = {
     targetSize: target.size,
     targetMpp: target.mpp,
     ...(context ? { contextSize: context.size, contextMpp: context.mpp } : {}),
   };
+  return tileGeometry(trained, tileOf(card, tileSize ?? target.size).size);
 }
 
-export async function loadModelWith(handler: tf.io.IOHandler, card: ModelCard): Promise<LoadedModel> {
+/** Card, tile, spec and geometry of a model at a tile size (default: chooseTileSize's). */
+function atTile(card: ModelCard, tileSize?: number | null) {
+  const size = chooseTileSize(card, tileSize);
+  return {
+    card,
+    tile: tileOf(card, size),
+    spec: specFromCard(card, size),
+    geometry: geometryFromCard(card, size),
+  };
+}
+
+/**
+ * `handler` must read the tile's graph (`tileOf(card, size).modelFile`); without `tileSize` that
+ * is the trained graph, `card.format.modelFile`, as before tiles existed.
+ */
+export async function loadModelWith(
+  handler: tf.io.IOHandler,
+  card: ModelCard,
+  tileSize?: number,
+): Promise<LoadedModel> {
   if (!handler.load) throw new Error('model handler cannot load');
   const artifacts = await handler.load();
-  return { card, spec: specFromCard(card), geometry: geometryFromCard(card), artifacts };
+  return { ...atTile(card, tileSize ?? trainedTileSize(card)), artifacts };
 }
 
 /**
@@ -94,6 +128,8 @@ export async function loadModelFromUrl(
     fetchImpl?: typeof fetch;
     /** where `converted:<id>` models live (default: this origin's IndexedDB) */
     converted?: ConvertedStore;
+    /** inference tile edge in target px (one the card offers); default chooseTileSize's */
+    tileSize?: number | null;
   } = {},
 ): Promise<LoadedModel> {
   const convertedId = convertedIdOf(url);
@@ -106,7 +142,8 @@ export async function loadModelFromUrl(
         ? parseModelCardText(options.card, 'user card')
         : (options.card ?? parseModelCard(record.card, `converted model "${convertedId}"`));
     const artifacts = artifactsOf(record.modelJson, record.weights);
-    return { card, spec: specFromCard(card), geometry: geometryFromCard(card), artifacts };
+    // a converted model has its one graph: the trained patch size
+    return { ...atTile(card, trainedTileSize(card)), artifacts };
   }
   const fetchImpl = options.fetchImpl ?? fetch;
   const base = new URL(url, globalThis.location?.href ?? 'http://localhost/');
@@ -124,6 +161,11 @@ export async function loadModelFromUrl(
   }
   const fetchFunc = ((input: RequestInfo | URL, init?: RequestInit) =>
     fetchImpl(input, { ...init, signal: options.signal })) as typeof fetch;
-  const handler = tf.io.http(modelUrl.href, { fetchFunc });
-  return loadModelWith(handler, card);
+  const model = atTile(card, options.tileSize);
+  // a tile other than the trained one lives beside model.json, in the same directory
+  const graphUrl =
+    model.tile.modelFile === card.format.modelFile ? modelUrl : new URL(model.tile.modelFile, modelUrl);
+  const handler = tf.io.http(graphUrl.href, { fetchFunc });
+  if (!handler.load) throw new Error('model handler cannot load');
+  return { ...model, artifacts: await handler.load() };
 }

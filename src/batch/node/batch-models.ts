@@ -10,8 +10,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ModelCard } from '../../inference/model-card';
-import { type LoadedModel, loadModelWith } from '../../inference/model-loader';
-import { nodeFileHandler, readModelCard, readModelJson } from '../../inference/node/node-model-io';
+import type { LoadedModel } from '../../inference/model-loader';
+import { loadModelDir } from '../../inference/node/load-model-dir';
+import { readModelCard, readModelJson } from '../../inference/node/node-model-io';
 import { sha256 } from './job-key';
 
 export interface ModelRef {
@@ -55,7 +56,7 @@ export async function resolveModel(arg: string, modelsDir?: string): Promise<Mod
   };
 }
 
+/** The model at the app's default inference tile (model-tiles.ts chooseTileSize), as the viewer runs it. */
 export async function loadBatchModel(dir: string, signal?: AbortSignal): Promise<LoadedModel> {
-  const card = await readModelCard(dir, signal);
-  return loadModelWith(nodeFileHandler(join(dir, card.format.modelFile), signal), card);
+  return loadModelDir(dir, { signal });
 }

@@ -2,7 +2,7 @@
 // else new; saved back (debounced during viewport runs, at once after explicit ones). All storage
 // goes through heatmap/result-persistence.ts.
 
-import { keepMarginFor, type PatchGeometry } from '../../geometry/patch-geometry';
+import { marginOf, type PatchGeometry } from '../../geometry/patch-geometry';
 import { ProbabilityStore, type StoreInfo } from '../../heatmap/probability-store';
 import {
   deleteResult,
@@ -40,7 +40,7 @@ export class ResultCache {
           targetMpp: g.targetMpp,
           slideMpp: ctx.mpp,
           targetSize: g.targetSize,
-          margin: keepMarginFor(g.targetSize),
+          margin: marginOf(g),
         };
         const store = (await this.restore(ctx, modelId, info)) ?? new ProbabilityStore(info);
         if (!ctx.signal.aborted) ctx.stores.set(modelId, store);
