@@ -8,6 +8,9 @@
 //                   [--backend wasm|cpu] [--margin PX (default: patch/8, as the app)] [--threshold 0.5] [--out result.json]
 //                   [--cache DIR] [--include-test-models] [--heatmaps DIR]
 //                   [--cascade] [--cascade-policy low:high:haloUm] [--cascade-sweep l:h:halo,l:h:halo,…]
+//                   [--tile 64|128|256 (default: the app's, model-tiles.ts chooseTileSize)]
+// --tile runs every model on inference tiles of that many target px (its card's tile graphs, the same
+// weights); 64 is the trained patch, as before tiles existed. The margin stays the trained patch's.
 // --cascade also runs each MRN model as a cascade behind the 4 µm/px U-Net screen (src/analysis/cascade.ts)
 // with --cascade-policy (default DEFAULT_CASCADE_POLICY) and reports its IoU, the MRN patches it
 // skipped and its time beside the MRN-everywhere run; --cascade-sweep replays each listed policy
@@ -36,9 +39,9 @@ import { parseAnnotations } from '../src/annotations/parse-annotations';
 import { segmentationMetrics } from '../src/heatmap/metrics';
 import type { ProbabilityStore } from '../src/heatmap/probability-store';
 import { createEngine } from '../src/inference/engine';
-import { type LoadedModel, loadModelWith } from '../src/inference/model-loader';
+import type { LoadedModel } from '../src/inference/model-loader';
+import { loadModelDir } from '../src/inference/node/load-model-dir';
 import { pickModels } from '../src/inference/node/model-dirs';
-import { nodeFileHandler } from '../src/inference/node/node-model-io';
 import { createSharpJpegDecoder } from '../src/slide/decoders/node/jpeg-sharp';
 import { openSlide } from '../src/slide/open-slide';
 import type { SlideReader } from '../src/slide/slide-reader';
@@ -62,6 +65,7 @@ const { values } = parseArgs({
     'include-test-models': { type: 'boolean', default: false },
     backend: { type: 'string', default: 'wasm' },
     margin: { type: 'string' },
+    tile: { type: 'string' },
     threshold: { type: 'string', default: '0.5' },
     cache: { type: 'string', default: join(tmpdir(), 'mrn-eval-slides') },
     out: { type: 'string' },
@@ -83,6 +87,8 @@ const seed = Number(values.seed);
 const slideCount = Number(values.slides);
 const sizeMm = Number(values['size-mm']);
 const margin = values.margin === undefined ? null : Number(values.margin);
+const tileSize = values.tile === undefined ? null : Number(values.tile);
+if (tileSize !== null && !Number.isInteger(tileSize)) fail('--tile takes an integer (px)');
 const threshold = Number(values.threshold);
 const backend = values.backend;
 if (!Number.isInteger(seed) || !Number.isInteger(slideCount) || slideCount < 1)
@@ -254,8 +260,7 @@ const started = performance.now();
 if (backend === 'wasm') setWasmPaths(`${resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
 const picked = await chooseModels();
 const models: LoadedModel[] = [];
-for (const { dir, card } of picked)
-  models.push(await loadModelWith(nodeFileHandler(join(dir, card.format.modelFile), signal), card));
+for (const { dir, card } of picked) models.push(await loadModelDir(dir, { card, tileSize, signal }));
 // the cascade's screen (loaded even when --models leaves it out)
 const screens = new Map<string, LoadedModel>();
 if (cascade) {
@@ -263,8 +268,7 @@ if (cascade) {
   const extra = await pickModels(values['models-dir'], { ids: ['unet-context'], signal }).catch(() => []);
   for (const { dir, card } of extra) {
     const loaded =
-      models.find((m) => m.card.id === card.id) ??
-      (await loadModelWith(nodeFileHandler(join(dir, card.format.modelFile), signal), card));
+      models.find((m) => m.card.id === card.id) ?? (await loadModelDir(dir, { card, tileSize, signal }));
     cards.push(loaded.card);
     for (const m of models)
       if (cascadeScreenFor(m.card, cards) === loaded.card.id) screens.set(m.card.id, loaded);
@@ -366,17 +370,20 @@ for (let s = seed; s < seed + slideCount; s++) {
 }
 
 const results: (ModelResult & {
+  tileSize: number;
   params: number;
   fieldOfViewUm: Record<string, number>;
   seconds: number;
   perSlide: SlideRow[];
 })[] = models.map((m) => {
   const rows = perModel.get(m.card.id)!;
-  const target = m.spec.inputs.find((i) => i.role === 'target')!;
-  const context = m.spec.inputs.find((i) => i.role === 'context');
+  // the trained patch's field of view (the card's inputs), whatever the tile
+  const target = m.card.inputs.find((i) => i.role === 'target')!;
+  const context = m.card.inputs.find((i) => i.role === 'context');
   const pooled = poolCounts(rows.map((r) => r.counts));
   return {
     id: m.card.id,
+    tileSize: m.tile.size,
     architecture: m.card.architecture,
     upsampling: m.card.upsampling ?? 'none',
     targetMpp: target.mpp,

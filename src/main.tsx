@@ -74,6 +74,8 @@ async function start(): Promise<void> {
   ] = await appChunk;
   // ?cascade=0: every model on every patch (no coarse screen first); ?cascade=1: screen first
   if (urlState.cascade !== null) setAnalysis({ cascade: urlState.cascade });
+  // ?tile=64: inference tiles of the trained 64 px patch (as before bigger tiles), ?tile=256: bigger
+  if (urlState.tile !== null) setAnalysis({ tileSize: urlState.tile });
 
   /** The right-hand viewer of the split view, made on first use. */
   function createCompareViewer() {

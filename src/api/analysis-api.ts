@@ -3,13 +3,16 @@
  *
  * ```js
  * await mrnViewer.models();            // [{id, name, architecture, testModel, params, error,
- *                                      //   channels, tumourChannel, group, slideMpp}]
+ *                                      //   channels, tumourChannel, group, slideMpp, tileSizes}]
  * await mrnViewer.analyze({model: 'mrn-bilinear', region: 'viewport', backend: 'wasm'});
  * //   region: {x, y, width, height} (level-0 px) | 'viewport' (default, + 25 % margin) | 'slide'
  * //   backend: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu' (sticky; default 'auto')
  * //   channel: an output channel of a multi-channel model (GlaS: 'tumour' default, 'gland')
  * //   cascade: true | false (default: the panel's setting, on unless ?cascade=0): MRN models screen
  * //     the region with the 4 µm/px U-Net first and run only where it is unsure
+ * //   tileSize: inference tile edge in target px, e.g. 64 (the trained patch, as before bigger
+ * //     tiles) or 256; each model runs the largest tile its card offers up to it (sticky, like
+ * //     backend; null: the default, ?tile= in the address); → summary.tileSize is what ran
  * //   → summary {model, backend, patches, tumourAreaMm2, analysedAreaMm2, elapsedMs, metrics, stats,
  * //     cascade: {screenModel, screenPatches, refinedPatches, skippedPatches, coarsePatches, coarseMs,
  * //     refineMs, policy} | null, ...}
@@ -61,6 +64,7 @@ import type { HeatmapStats } from '../analysis/heatmap-stats';
 import { modelGroup, trainingSlideMpp } from '../analysis/model-index';
 import { SEQUENTIAL_COLORMAPS, type SequentialColormap } from '../heatmap/colormap';
 import { BACKEND_CHOICES, type BackendChoice } from '../inference/backend-types';
+import { tileSizesOf } from '../inference/model-tiles';
 import type { HeatmapStyle } from '../state/analysis/analysis-display';
 import type { AnalysisRegion, AnalysisSession } from '../state/analysis/analysis-session';
 import { type AnalysisState, getAnalysis } from '../state/analysis-store';
@@ -72,6 +76,14 @@ function checkBackend(b: unknown): BackendChoice | undefined {
   if (!BACKEND_CHOICES.includes(b as BackendChoice))
     throw new RangeError(`backend must be one of ${BACKEND_CHOICES.join(', ')}`);
   return b as BackendChoice;
+}
+
+/** undefined: keep the setting; null: each model's default; else a whole number of px ≥ 8. */
+function checkTileSize(t: unknown): number | null | undefined {
+  if (t === undefined || t === null) return t;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 8 || t > 4096)
+    throw new RangeError('tileSize must be a whole number of px (e.g. 64 or 256) or null');
+  return t;
 }
 
 function checkRegion(r: unknown): AnalysisRegion {
@@ -157,6 +169,7 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
         tumourChannel: m.card?.output.tumourChannel ?? null,
         group: m.card ? modelGroup(m.card) : null,
         slideMpp: m.card ? trainingSlideMpp(m.card) : null,
+        tileSizes: m.card ? tileSizesOf(m.card) : [],
       })),
   );
 
@@ -170,15 +183,17 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
           backend?: unknown;
           channel?: unknown;
           cascade?: unknown;
+          tileSize?: unknown;
         } = {},
       ) => {
         const backend = checkBackend(opts.backend);
+        const tileSize = checkTileSize(opts.tileSize);
         const region = checkRegion(opts.region);
         if (opts.cascade !== undefined && typeof opts.cascade !== 'boolean')
           throw new TypeError('cascade must be true or false');
         await analysis.models.loadModels();
         const model = keyOf(opts.model, opts.channel);
-        return analysis.analyze(model, region, { backend, cascade: opts.cascade });
+        return analysis.analyze(model, region, { backend, cascade: opts.cascade, tileSize });
       },
   );
 

@@ -1,29 +1,32 @@
 // Leak check: TF.js's live tensor count and bytes stay flat over 1,000 patches, on every backend Node
 // has, and a dispose gives every tensor back: the shipped models on wasm, the tiny test models (same
 // kinds of ops) on the plain-JS cpu backend (the tiny U-Net; the tiny MRN's 1,000 on wasm are in model-loader.test.ts), where a shipped model would take many minutes.
+// The 256 px inference tiles too: the tiny U-Net over 1,000 tiles, the shipped models over 63 tiles
+// (the input pixels of 1,008 patches of 64 px; 1,000 of their tiles would take many minutes here).
 
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from './engine';
-import { loadModelWith } from './model-loader';
 import { patchLength } from './model-spec';
-import { nodeFileHandler, readModelCard } from './node/node-model-io';
+import { loadModelDir } from './node/load-model-dir';
 
-const RUNS = [
-  ['unet', 'wasm'],
-  ['mrn-bilinear', 'wasm'],
-  ['test-tiny-unet', 'cpu'],
-].filter(([m]) => existsSync(`models/${m}/card.json`)) as [string, 'wasm' | 'cpu'][];
-const PATCHES = 1000;
+const RUNS = (
+  [
+    ['unet', 'wasm', 64, 1000],
+    ['mrn-bilinear', 'wasm', 64, 1000],
+    ['test-tiny-unet', 'cpu', 64, 1000],
+    ['test-tiny-unet', 'wasm', 256, 1000],
+    ['unet', 'wasm', 256, 63],
+    ['mrn-bilinear', 'wasm', 256, 63],
+  ] as const
+).filter(([m]) => existsSync(`models/${m}/card.json`));
 
 describe.skipIf(RUNS.length === 0)('no tensor leaks over 1,000 patches', () => {
-  for (const [id, backend] of RUNS) {
-    it(`${id} on ${backend}`, { timeout: 300_000 }, async () => {
-      const model = await loadModelWith(
-        nodeFileHandler(`models/${id}/model.json`),
-        await readModelCard(`models/${id}`),
-      );
+  for (const [id, backend, tileSize, PATCHES] of RUNS) {
+    it(`${id} on ${backend}, ${tileSize} px tiles × ${PATCHES}`, { timeout: 300_000 }, async () => {
+      const model = await loadModelDir(`models/${id}`, { tileSize });
+      expect(model.tile.size).toBe(tileSize);
       await tf.setBackend(backend);
       const before = tf.memory().numTensors;
       const engine = createEngine({ backend, candidates: [backend], batchSize: 16 });

@@ -47,6 +47,8 @@ export interface InferenceOptions {
   signal?: AbortSignal;
   /** wasm threads; default one per core the page reports (1 when not cross-origin isolated) */
   threads?: number;
+  /** inference tile edge (target px; model-tiles.ts chooseTileSize): null/absent the default, 64 the trained patch */
+  tileSize?: number | null;
   /** ms a GPU backend's `auto` trial may take; default 1000 */
   trialBudgetMs?: number;
   /** remember/recall the `auto` choice here; default localStorage, null for neither */
@@ -77,7 +79,12 @@ export async function startInference(url: string, options: InferenceOptions): Pr
     const worker = new Worker(new URL('./inference-worker.ts', import.meta.url), { type: 'module' });
     const remote: Remote<InferenceWorkerApi> = wrap<InferenceWorkerApi>(worker);
     try {
-      const loaded = await remote.init(url, { batchSize: options.batchSize, card: options.card, threads });
+      const loaded = await remote.init(url, {
+        batchSize: options.batchSize,
+        card: options.card,
+        threads,
+        tileSize: options.tileSize,
+      });
       return { worker, remote, loaded };
     } catch (error) {
       worker.terminate();

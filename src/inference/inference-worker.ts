@@ -19,7 +19,10 @@ let controller: AbortController | null = null;
 
 const api = {
   /** Loads a model (directory URL or model.json URL, optional user card); no backend chosen yet. */
-  async init(url: string, options: { batchSize?: number; card?: ModelCard | string; threads?: number }) {
+  async init(
+    url: string,
+    options: { batchSize?: number; card?: ModelCard | string; threads?: number; tileSize?: number | null },
+  ) {
     configureWasmPaths();
     configureWasmThreads(options.threads ?? 1);
     controller?.abort(newAbortError('superseded'));
@@ -27,7 +30,11 @@ const api = {
     controller = own;
     engine?.dispose();
     engine = createEngine({ backend: 'auto', batchSize: options.batchSize, signal: own.signal });
-    const model = await loadModelFromUrl(url, { card: options.card, signal: own.signal });
+    const model = await loadModelFromUrl(url, {
+      card: options.card,
+      signal: own.signal,
+      tileSize: options.tileSize,
+    });
     engine.prepare(model.artifacts, model.spec);
     return {
       card: model.card,

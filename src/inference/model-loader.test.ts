@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from './engine';
 import { type LoadedModel, loadModelWith } from './model-loader';
-import { chooseTileSize } from './model-tiles';
+import { chooseTileSize, tileOf } from './model-tiles';
 import { loadModelDir } from './node/load-model-dir';
 import { nodeFileHandler, readModelCard } from './node/node-model-io';
 
@@ -36,9 +36,9 @@ describe.skipIf(!haveModels)('exported test models through the engine', () => {
     expect((await loadModelDir('models/test-tiny-unet')).tile.size).toBe(chooseTileSize(card));
     const legacy = await loadModelDir('models/test-tiny-unet', { tileSize: 64 });
     expect(legacy.spec).toEqual((await load('test-tiny-unet')).spec);
-    await expect(loadModelDir('models/test-tiny-unet', { tileSize: 96 })).rejects.toThrow(
-      /no 96 px tile \(it offers 64, 128, 256 px\)/,
-    );
+    // a size not offered: the largest offered below it
+    expect((await loadModelDir('models/test-tiny-unet', { tileSize: 200 })).tile.size).toBe(128);
+    expect(() => tileOf(card, 96)).toThrow(/no 96 px tile \(it offers 64, 128, 256 px\)/);
     // the tile graph's weights are the trained graph's: the same float tensors by name
     const names = (a: LoadedModel) =>
       a.artifacts.weightSpecs!.filter((w) => w.dtype === 'float32').map((w) => w.name);

@@ -4,17 +4,18 @@
 // Usage:
 //   tileSizesOf(card)              // [64, 128, 256]
 //   chooseTileSize(card)           // DEFAULT_TILE_SIZE when the card has it, else the largest below
-//   chooseTileSize(card, 64)       // exactly 64 (today's behaviour); throws for a size not offered
+//   chooseTileSize(card, 64)       // 64 (the trained patch: today's behaviour); a size not offered
+//                                  // gives the largest offered below it (the trained patch at least)
 //   tileOf(card, 256)              // {size, batchSize, modelFile, weightFiles, parityFile?}
 
 import { inputForRole, type ModelCard, ModelCardError, type ModelTile } from './model-card';
 
 /**
- * The tile edge (target px) the app uses when none is asked for: measured as the one that serves
- * best (bench/tile-sizes.ts, README "Inference tiles"): 256 px tiles keep 94 % of their
- * output instead of 56 % at 64 px.
+ * The tile edge (target px) the app uses when none is asked for. 64 (the trained patch: the
+ * behaviour before bigger tiles) until the larger tiles' whole-slide IoU is measured
+ * (README "Inference tiles").
  */
-export const DEFAULT_TILE_SIZE = 256;
+export const DEFAULT_TILE_SIZE = 64;
 
 /** The trained patch edge (target px): the card's target input size. */
 export function trainedTileSize(card: ModelCard): number {
@@ -47,10 +48,15 @@ export function tileOf(card: ModelCard, size: number): ModelTile {
   return tile;
 }
 
-/** `requested` when given (it must be offered), else DEFAULT_TILE_SIZE or the largest offered below it. */
+/**
+ * The tile to run: the largest the card offers up to `requested` (default DEFAULT_TILE_SIZE), and
+ * never below the trained patch. So `?tile=256` runs 256 px tiles where a model has them and its
+ * trained patch elsewhere (a user's model), and 64 is every shipped model's trained graph.
+ */
 export function chooseTileSize(card: ModelCard, requested?: number | null): number {
-  if (requested !== undefined && requested !== null) return tileOf(card, requested).size;
+  const limit = requested ?? DEFAULT_TILE_SIZE;
+  if (!(limit > 0)) throw new ModelCardError(`tile size must be positive (got ${requested})`);
   const sizes = tileSizesOf(card);
-  const fit = sizes.filter((s) => s <= DEFAULT_TILE_SIZE);
+  const fit = sizes.filter((s) => s <= limit);
   return fit.length > 0 ? fit[fit.length - 1] : sizes[0];
 }

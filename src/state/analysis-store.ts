@@ -73,6 +73,8 @@ export interface AnalysisState {
   groundTruth: TruthInfo | null;
   /** batch results opened over the open slide, per model */
   batchResults: Record<string, StoredResultInfo>;
+  /** inference tile edge in target px (`?tile=64`); null: each model's default (model-tiles.ts) */
+  tileSize: number | null;
   /** coarse-to-fine cascade for models with a screen (`?cascade=0` turns it off) */
   cascade: boolean;
   /** the viewport was not analysed: even its coarse screen would take too long at this zoom */
@@ -111,6 +113,7 @@ export const initialAnalysisState: AnalysisState = {
   stats: {},
   groundTruth: null,
   batchResults: {},
+  tileSize: null,
   cascade: false,
   viewportLimit: null,
 };

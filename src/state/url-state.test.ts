@@ -11,11 +11,16 @@ describe('parseUrlState', () => {
       coalesce: true,
       prefetch: true,
       cascade: null,
+      tile: null,
     });
     expect(parseUrlState('?slide=a.svs&coalesce=0').coalesce).toBe(false);
     expect(parseUrlState('?slide=a.svs&prefetch=0').prefetch).toBe(false);
     expect(parseUrlState('?slide=a.svs&cascade=0').cascade).toBe(false);
     expect(parseUrlState('?cascade=1').cascade).toBe(true);
+    expect(parseUrlState('?tile=64').tile).toBe(64);
+    expect(parseUrlState('?tile=256').tile).toBe(256);
+    expect(parseUrlState('?tile=big').tile).toBe(null);
+    expect(parseUrlState('?tile=0').tile).toBe(null);
   });
 
   it('reads batch results opened over the slide', () => {
@@ -32,6 +37,7 @@ describe('parseUrlState', () => {
       coalesce: true,
       prefetch: true,
       cascade: null,
+      tile: null,
     });
     expect(parseUrlState('?slide=&x=1&y=2&results=')).toEqual({
       slide: null,
@@ -41,6 +47,7 @@ describe('parseUrlState', () => {
       coalesce: true,
       prefetch: true,
       cascade: null,
+      tile: null,
     });
     expect(parseUrlState('?slide=a.svs&x=1&y=2&zoom=-1').view).toBeNull();
   });

@@ -1,5 +1,5 @@
 // The address bar, read and written here only:
-// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0&prefetch=0&cascade=0`. Deep links open a slide at a view,
+// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0&prefetch=0&cascade=0&tile=64`. Deep links open a slide at a view,
 // with batch results over it (`results`: the slide's batch output folder, DIR/<slide-name>/); the
 // open slide and the view are written back (replaceState, no history).
 //
@@ -25,7 +25,13 @@ export interface UrlState {
   /** `cascade=0` runs MRN models on every patch (no coarse screen first; src/analysis/cascade.ts),
    *  `cascade=1` turns it on; null: not given (the app's default) */
   cascade: boolean | null;
+  /** `tile=64`: inference tiles of at most 64 target px (the trained patch); null: the default */
+  tile: number | null;
 }
+
+/** A positive whole number of px, else null (a malformed `tile=` is ignored). */
+const tileParam = (v: string | null): number | null =>
+  v !== null && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null;
 
 export function parseUrlState(search: string): UrlState {
   const params = new URLSearchParams(search);
@@ -37,6 +43,7 @@ export function parseUrlState(search: string): UrlState {
     coalesce: params.get('coalesce') !== '0',
     prefetch: params.get('prefetch') !== '0',
     cascade: params.has('cascade') ? params.get('cascade') !== '0' : null,
+    tile: tileParam(params.get('tile')),
   };
 }
 

@@ -44,6 +44,14 @@ export class AnalysisDisplay {
     this.reshow();
   }
 
+  /** Inference tile edge (target px) for every model; null: each model's default. */
+  setTileSize(tileSize: number | null): void {
+    if (getAnalysis().tileSize === tileSize) return;
+    setAnalysis({ tileSize });
+    this.p.models.stopAll(); // workers reload the tile's graph; stores of the old tile are replaced
+    this.reshow();
+  }
+
   setModel(model: string): void {
     this.switchModel('model', model);
   }

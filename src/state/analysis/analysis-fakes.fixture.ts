@@ -32,7 +32,7 @@ export function patternEntry(id: string): ModelEntry {
 }
 
 export interface FakeEngine extends EngineDeps {
-  started: { url: string; backend: BackendChoice }[];
+  started: { url: string; backend: BackendChoice; tileSize?: number | null }[];
   terminated: number;
   predicted: number;
   /** backends the fake "browser" can run; others fall back to wasm */
@@ -47,8 +47,8 @@ export function fakeEngine(models: ModelEntry[]): FakeEngine {
     available: new Set(['wasm', 'cpu']),
     fetchModels: async () => models,
     fetch: async () => ({ ok: false, status: 404, text: async () => '' }),
-    async startInference(url, { backend }) {
-      engine.started.push({ url, backend });
+    async startInference(url, { backend, tileSize }) {
+      engine.started.push({ url, backend, tileSize });
       const chosen = backend === 'auto' || !engine.available.has(backend) ? 'wasm' : backend;
       const timings =
         backend !== 'auto' && chosen !== backend ? [{ backend, ok: false, error: 'no adapter' }] : [];

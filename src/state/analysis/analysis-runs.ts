@@ -37,10 +37,14 @@ export interface AnalyzeResult extends AnalysisSummary {
   fallbacks: string[];
   /** the cascade's counts (null: the model ran on every patch) */
   cascade: CascadeInfo | null;
+  /** inference tile edge (target px) the run used; `patches` counts tiles of this size */
+  tileSize: number;
 }
 
 export interface AnalyzeOptions<V> {
   backend?: BackendChoice;
+  /** inference tile edge (sticky, like backend; null: each model's default) */
+  tileSize?: number | null;
   signal?: AbortSignal;
   /** coarse-to-fine cascade (default: the analysis store's setting; only models with a screen) */
   cascade?: boolean;
@@ -60,6 +64,7 @@ export interface RunHooks<V> {
   /** patches landed in the model's store (after each batch, and `final` once a run ends) */
   onLanded(modelId: string, final: boolean): void;
   setBackend(backend: BackendChoice): void;
+  setTileSize(tileSize: number | null): void;
   notify: Notify;
 }
 
@@ -90,6 +95,7 @@ export class AnalysisRuns<V> {
    */
   async analyze(modelId: string, region: AnalysisRegion, options: AnalyzeOptions<V>): Promise<AnalyzeResult> {
     if (options.backend) this.hooks.setBackend(options.backend);
+    if (options.tileSize !== undefined) this.hooks.setTileSize(options.tileSize);
     this.cancelModel(modelId);
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
@@ -371,6 +377,7 @@ export class AnalysisRuns<V> {
       background: plan.background,
       fallbacks: result.fallbacks,
       cascade: cascadeInfo,
+      tileSize: handle.geometry.targetSize,
     };
   }
 }

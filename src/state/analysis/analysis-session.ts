@@ -60,7 +60,12 @@ export class AnalysisSession {
   analyze(
     modelId: string,
     region: AnalysisRegion = 'viewport',
-    options: { backend?: BackendChoice; signal?: AbortSignal; cascade?: boolean } = {},
+    options: {
+      backend?: BackendChoice;
+      signal?: AbortSignal;
+      cascade?: boolean;
+      tileSize?: number | null;
+    } = {},
   ): Promise<AnalyzeResult> {
     return this.p.runs.analyze(modelId, region, { ...options, viewer: this.slides.viewer });
   }

@@ -183,6 +183,7 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
       },
       notify: notifyUser,
       setBackend: (b) => display.setBackend(b),
+      setTileSize: (t) => display.setTileSize(t),
     },
     o.maxViewportPatches,
   );

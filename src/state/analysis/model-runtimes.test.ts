@@ -28,6 +28,18 @@ describe('ModelRuntimes (fake engine)', () => {
     expect(getState().notice?.message).toMatch(/Model "nope" could not be loaded/);
   });
 
+  it('restarts a worker for another tile size and passes the size to the engine', async () => {
+    const engine = fakeEngine([patternEntry('a')]);
+    const stopped: string[] = [];
+    const rt = new ModelRuntimes(engine, '/models/', notifyUser, (id) => stopped.push(id));
+    const h64 = await rt.runtime('a', 'wasm', 64);
+    expect(await rt.runtime('a', 'wasm', 64)).toBe(h64);
+    expect(engine.started).toEqual([{ url: expect.any(String), backend: 'wasm', tileSize: 64 }]);
+    await rt.runtime('a', 'wasm', null);
+    expect(stopped).toEqual(['a']);
+    expect(engine.started.map((s) => s.tileSize)).toEqual([64, null]);
+  });
+
   it('a worker stopped while loading settles (rejects) instead of hanging', async () => {
     const engine = fakeEngine([patternEntry('a')]);
     engine.startInference = () => new Promise(() => {}); // never loads

@@ -16,7 +16,7 @@ export interface EngineDeps {
   fetchModels(base: string, options: { signal?: AbortSignal }): Promise<ModelEntry[]>;
   startInference(
     url: string,
-    options: { backend: BackendChoice; card?: string; signal?: AbortSignal },
+    options: { backend: BackendChoice; card?: string; signal?: AbortSignal; tileSize?: number | null },
   ): Promise<InferenceHandle>;
   fetch(url: string, init: { signal?: AbortSignal }): Promise<Pick<Response, 'ok' | 'status' | 'text'>>;
   /** models converted in the page and kept in IndexedDB (listed after the served ones) */
@@ -42,6 +42,7 @@ export const browserEngine: EngineDeps = {
 
 interface Runtime {
   backend: BackendChoice;
+  tileSize: number | null;
   handle: Promise<InferenceHandle>;
   controller: AbortController;
 }
@@ -171,11 +172,15 @@ export class ModelRuntimes {
     return m;
   }
 
-  /** The model's inference worker, started on first use with the chosen backend. */
-  runtime(key: string, backend: BackendChoice = getAnalysis().backend): Promise<InferenceHandle> {
+  /** The model's inference worker, started on first use with the chosen backend and tile size. */
+  runtime(
+    key: string,
+    backend: BackendChoice = getAnalysis().backend,
+    tileSize: number | null = getAnalysis().tileSize,
+  ): Promise<InferenceHandle> {
     const modelId = modelOfKey(key); // one worker per model, whichever channel is shown
     const existing = this.runtimes.get(modelId);
-    if (existing && existing.backend === backend) return existing.handle;
+    if (existing && existing.backend === backend && existing.tileSize === tileSize) return existing.handle;
     this.stopModel(modelId);
     this.setInfo(modelId, { status: 'loading', backend: null, decision: null, error: null });
     const controller = new AbortController();
@@ -184,7 +189,12 @@ export class ModelRuntimes {
     const handle = (async () => {
       const entry = await this.entry(modelId);
       const card = this.givenCards.get(modelId);
-      const started = this.engine.startInference(entry.url, { backend, card, signal: controller.signal });
+      const started = this.engine.startInference(entry.url, {
+        backend,
+        card,
+        signal: controller.signal,
+        tileSize,
+      });
       // a worker stopped while loading may never answer: settle on the abort instead
       started.then((h) => controller.signal.aborted && h.terminate()).catch(() => {});
       const h = await untilAborted(started, controller.signal);
@@ -197,7 +207,7 @@ export class ModelRuntimes {
       }
       return h;
     })();
-    const rt = { backend, handle, controller };
+    const rt = { backend, tileSize, handle, controller };
     this.runtimes.set(modelId, rt);
     handle
       .catch((e) => {

@@ -30,8 +30,14 @@ export class ResultCache {
 
   /** The model's store for the slide: in memory, else restored from IndexedDB, else new. */
   store(ctx: SlideContext, modelId: string, g: PatchGeometry): Promise<ProbabilityStore> {
+    const fits = (s: ProbabilityStore) => s.info.targetSize === g.targetSize && s.info.margin === marginOf(g);
     const have = ctx.stores.get(modelId);
-    if (have) return Promise.resolve(have);
+    if (have && fits(have)) return Promise.resolve(have);
+    if (have) {
+      // another inference tile size: its cells do not stitch with these, so start afresh
+      ctx.stores.delete(modelId);
+      ctx.pendingStores.delete(modelId);
+    }
     let pending = ctx.pendingStores.get(modelId);
     if (!pending) {
       pending = (async () => {

@@ -12,6 +12,7 @@ import { JobsSection } from './jobs-section';
 import { ModelSection } from './model-section';
 import { StatsSection } from './stats-section';
 import { StyleSection } from './style-section';
+import { TileSizeSection } from './tile-size-section';
 import { TruthSection } from './truth-section';
 import { useAnalysisSlice } from './use-analysis';
 
@@ -36,6 +37,7 @@ export function AnalysisPanel({ analysis }: { analysis: AnalysisSession }) {
       </div>
       {modelsError ? <p className="error-text">{modelsError}</p> : null}
       <ModelSection analysis={analysis} />
+      <TileSizeSection analysis={analysis} />
       <CascadeSection />
       <StyleSection analysis={analysis} />
       <TruthSection analysis={analysis} />
