@@ -6,8 +6,8 @@
 //  - latency: the same deep link through a slide server that holds every answer back 50 ms,
 //    tile reads coalesced into range requests (the default) and one request per tile
 //    (`&coalesce=0`), median of 3 each, and their ratio;
-//  - prefetch: the SVS deep link with its home view's tiles read before the viewer asks (the
-//    default) and without (`&prefetch=0`), runs interleaved, and their ratio;
+//  - prefetch: the SVS deep link with its home view's tiles read before the viewer asks
+//    (`&prefetch=1`) and without (the default), runs interleaved, and their ratio;
 //  - bundle: the kB of the entry chunk and of the chunks the first view loads.
 // `--runs=N` sets the deep-link runs; `--dist=DIR` measures a build made elsewhere;
 // `--compare=DIR` adds `compare`: the SVS deep link on this build and on that one (e.g. main's
@@ -164,8 +164,8 @@ export async function run(args: string[]) {
       const on: DeepLinkRun[] = [];
       const off: DeepLinkRun[] = [];
       for (let i = 0; i < runs; i++) {
-        on.push(await deepLink(browser, link));
-        off.push(await deepLink(browser, `${link}&prefetch=0`));
+        on.push(await deepLink(browser, `${link}&prefetch=1`));
+        off.push(await deepLink(browser, link));
       }
       const a = summarise(on);
       const b = summarise(off);

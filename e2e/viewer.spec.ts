@@ -105,12 +105,12 @@ test.describe('real slides', () => {
     expect(Math.sqrt(sum2 / n - (sum / n) ** 2)).toBeGreaterThan(10);
   });
 
-  test('a deep link decodes its home view before the viewer asks; ?prefetch=0 and a view in the link do not', async ({
+  test('?prefetch=1: a deep link decodes its home view before the viewer asks; the default and a view in the link do not', async ({
     page,
   }) => {
     const url = `${server.url}/cmu-1-small-region.svs`;
     const out: Record<string, { prefetched: number; hits: number; decoded: number; failed: number }> = {};
-    for (const extra of ['', '&prefetch=0', '&x=600&y=900&zoom=0.5']) {
+    for (const extra of ['&prefetch=1', '', '&prefetch=1&x=600&y=900&zoom=0.5']) {
       await gotoApp(page, `?slide=${encodeURIComponent(url)}${extra}`);
       expect((await waitSettled(page)).status).toBe('ready');
       await page.evaluate(() => window.mrnViewer!.ready());
@@ -124,11 +124,11 @@ test.describe('real slides', () => {
       };
     }
     console.log('prefetch', JSON.stringify(out));
-    expect(out[''].prefetched).toBeGreaterThan(0);
-    expect(out['&prefetch=0'].prefetched).toBe(0);
-    expect(out['&x=600&y=900&zoom=0.5'].prefetched).toBe(0);
+    expect(out['&prefetch=1'].prefetched).toBeGreaterThan(0);
+    expect(out[''].prefetched).toBe(0);
+    expect(out['&prefetch=1&x=600&y=900&zoom=0.5'].prefetched).toBe(0);
     // the tiles read ahead are the ones the viewer then asks for: no decoding is added
-    expect(out[''].decoded).toBeLessThanOrEqual(out['&prefetch=0'].decoded);
+    expect(out['&prefetch=1'].decoded).toBeLessThanOrEqual(out[''].decoded);
     for (const o of Object.values(out)) expect(o.failed).toBe(0);
   });
 

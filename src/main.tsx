@@ -12,7 +12,7 @@ import { openEarly, viewerSlideOpener } from './viewer/open-viewer-slide';
 import './ui/app.css';
 
 const urlState = readUrlState();
-// a deep link without a view opens at home: its tiles are known, and read as soon as it is open
+// a deep link without a view opens at home: with ?prefetch=1 its tiles are read as soon as it is open
 const opener = openEarly(
   viewerSlideOpener({ coalesce: urlState.coalesce, prefetchHome: urlState.prefetch && !urlState.view }),
   urlState.slide,

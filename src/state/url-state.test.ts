@@ -9,12 +9,12 @@ describe('parseUrlState', () => {
       view: { x: 10, y: 20, zoom: 0.5 },
       drawer: 'webgl',
       coalesce: true,
-      prefetch: true,
+      prefetch: false,
       cascade: null,
       tile: null,
     });
     expect(parseUrlState('?slide=a.svs&coalesce=0').coalesce).toBe(false);
-    expect(parseUrlState('?slide=a.svs&prefetch=0').prefetch).toBe(false);
+    expect(parseUrlState('?slide=a.svs&prefetch=1').prefetch).toBe(true);
     expect(parseUrlState('?slide=a.svs&cascade=0').cascade).toBe(false);
     expect(parseUrlState('?cascade=1').cascade).toBe(true);
     expect(parseUrlState('?tile=64').tile).toBe(64);
@@ -35,7 +35,7 @@ describe('parseUrlState', () => {
       view: null,
       drawer: null,
       coalesce: true,
-      prefetch: true,
+      prefetch: false,
       cascade: null,
       tile: null,
     });
@@ -45,7 +45,7 @@ describe('parseUrlState', () => {
       view: null,
       drawer: null,
       coalesce: true,
-      prefetch: true,
+      prefetch: false,
       cascade: null,
       tile: null,
     });
