@@ -114,7 +114,7 @@ export const initialAnalysisState: AnalysisState = {
   groundTruth: null,
   batchResults: {},
   tileSize: null,
-  cascade: false,
+  cascade: true,
   viewportLimit: null,
 };
 
