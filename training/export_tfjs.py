@@ -2,7 +2,7 @@
 
 The directory gets model.json + group1-shard1of1.bin (the graph), card.json (validated in the
 browser by src/inference/model-card.ts) and parity.json (2 fixed inputs and the PyTorch outputs,
-checked by src/inference/graph-model-parity.test.ts). It is built in a temporary sibling directory
+checked by src/inference/model-loader.parity.test.ts). It is built in a temporary sibling directory
 and renamed into place, so a half-written model directory never exists.
 
 Browser batch size: 8 by default (fixed: Conv2DBackpropInput needs a static output_shape). Models

@@ -40,7 +40,7 @@ PY
 done
 
 step 'parity (Node tfjs vs PyTorch)'
-MRN_PARITY_DIRS="$T/models" MRN_PARITY_ONLY=1 npx vitest run src/inference/graph-model.parity.test.ts \
+MRN_PARITY_DIRS="$T/models" MRN_PARITY_ONLY=1 npx vitest run src/inference/model-loader.parity.test.ts \
   >"$T/parity.log" 2>&1 || { cat "$T/parity.log"; fail 'parity'; }
 grep -c 'parity cpu glas-' "$T/parity.log" | grep -q '^2$' || { cat "$T/parity.log"; fail 'parity did not run both GlaS models'; }
 

@@ -37,7 +37,7 @@ done
 [ ! -e "$ROOT/training/work/checkpoints/smoke-unet.pt" ] || fail 'smoke wrote a checkpoint into the repo'
 
 step 'parity (Node tfjs vs PyTorch) + corrupt/mismatched models'
-MRN_PARITY_DIRS="$T/models" MRN_PARITY_ONLY=1 npx vitest run src/inference/graph-model.parity.test.ts \
+MRN_PARITY_DIRS="$T/models" MRN_PARITY_ONLY=1 npx vitest run src/inference/model-loader.parity.test.ts \
   >"$T/parity.log" 2>&1 || { cat "$T/parity.log"; fail 'parity'; }
 grep -c 'parity .* max |Δ|' "$T/parity.log" | grep -q '^[1-9]' || { cat "$T/parity.log"; fail 'parity ran no models'; }
 grep 'parity cpu' "$T/parity.log" || true
