@@ -3,7 +3,7 @@
 // tiles-page.ts.
 
 import { openSlideInWorker } from '../src/slide/slide-client';
-import { type PathTiming, tileGrid, timePath } from './tiles-page';
+import { type PathTiming, timeSlideTiles } from './tiles-page';
 
 export async function benchDicomTiles(
   input: string[] | string,
@@ -17,20 +17,7 @@ export async function benchDicomTiles(
       )
     : input;
   const slide = await openSlideInWorker(opened, new AbortController().signal, { tileFormat: 'bitmap' });
-  const level = slide.metadata.levels[0];
-  const grid = tileGrid(
-    Math.ceil(level.width / level.tileWidth),
-    Math.ceil(level.height / level.tileHeight),
-    count,
-  );
-  const t = await timePath(
-    grid,
-    async (x, y) => {
-      const tile = await slide.getTile({ level: 0, x, y });
-      if ('close' in tile) tile.close();
-    },
-    concurrency,
-  );
+  const t = await timeSlideTiles(slide, count, concurrency);
   slide.close();
   return { source: Array.isArray(input) ? `${input.length} files` : 'DICOMweb', ...t };
 }

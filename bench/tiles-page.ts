@@ -4,7 +4,7 @@
 // pass: it would leave file chunks cached for the app's path only.
 
 import { fromBlob, Pool } from 'geotiff';
-import { openSlideInWorker } from '../src/slide/slide-client';
+import { openSlideInWorker, type WorkerSlide } from '../src/slide/slide-client';
 
 export interface PathTiming {
   tiles: number;
@@ -67,6 +67,24 @@ export function tileGrid(cols: number, rows: number, count: number): [number, nu
   return all.filter((_, i) => i % step === 0).slice(0, count);
 }
 
+/** The app's tile path: `count` level-0 tiles through the slide worker, `concurrency` at a time. */
+export function timeSlideTiles(slide: WorkerSlide, count: number, concurrency: number): Promise<PathTiming> {
+  const level = slide.metadata.levels[0];
+  const grid = tileGrid(
+    Math.ceil(level.width / level.tileWidth),
+    Math.ceil(level.height / level.tileHeight),
+    count,
+  );
+  return timePath(
+    grid,
+    async (x, y) => {
+      const tile = await slide.getTile({ level: 0, x, y });
+      if ('close' in tile) tile.close();
+    },
+    concurrency,
+  );
+}
+
 export async function benchTiles(
   url: string,
   count = 144,
@@ -80,15 +98,7 @@ export async function benchTiles(
   const cols = Math.ceil(level.width / level.tileWidth);
   const rows = Math.ceil(level.height / level.tileHeight);
   const grid = tileGrid(cols, rows, count);
-
-  const app = await timePath(
-    grid,
-    async (x, y) => {
-      const tile = await slide.getTile({ level: 0, x, y });
-      if ('close' in tile) tile.close();
-    },
-    concurrency,
-  );
+  const app = await timeSlideTiles(slide, count, concurrency);
   slide.close();
 
   const tiff = await fromBlob(blob);

@@ -12,6 +12,7 @@ import {
   gotoApp,
   HAVE_SHARED,
   imageStdDev,
+  openFromUrlField,
   ROOT,
   SVS,
   sharedPath,
@@ -76,12 +77,7 @@ test.describe('URL failures', () => {
     await Promise.all([slides?.close(), demo?.close(), big?.close()]);
   });
 
-  async function openUrl(page: import('@playwright/test').Page, url: string) {
-    await gotoApp(page);
-    await page.getByLabel('Slide URL').fill(url);
-    await page.getByRole('button', { name: 'Open URL' }).click();
-    return waitSettled(page);
-  }
+  const openUrl = (page: import('@playwright/test').Page, url: string) => openFromUrlField(page, url);
 
   test('404', async ({ page }) => {
     const s = await openUrl(page, `${slides.url}/404/cmu-1-small-region.svs`);

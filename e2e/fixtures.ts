@@ -53,6 +53,23 @@ export async function gotoApp(page: Page, query = ''): Promise<void> {
   await page.waitForFunction(() => !!window.mrnViewer);
 }
 
+export type ApiState = Awaited<ReturnType<NonNullable<Window['mrnViewer']>['state']>>;
+
+/** Opens the app, types `url` into the Slide URL field and opens it; the settled status. */
+export async function openFromUrlField(page: Page, url: string, timeout = 30_000) {
+  await gotoApp(page);
+  await page.getByLabel('Slide URL').fill(url);
+  await page.getByRole('button', { name: 'Open URL' }).click();
+  return waitSettled(page, timeout);
+}
+
+/** As openFromUrlField, and the slide must open with no error; the whole API state. */
+export async function openUrlOk(page: Page, url: string, timeout = 60_000): Promise<ApiState> {
+  const s = await openFromUrlField(page, url, timeout);
+  expect(s.error).toBeNull();
+  return page.evaluate(() => window.mrnViewer!.state());
+}
+
 /** Per-channel standard deviation of a PNG screenshot (0 for a blank image). */
 export async function imageStdDev(png: Buffer): Promise<number> {
   const sharp = (await import('sharp')).default;

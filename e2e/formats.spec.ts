@@ -8,7 +8,7 @@ import path from 'node:path';
 import { decode as decodePng } from 'fast-png';
 import type { SlideServer } from '../scripts/serve-slides';
 import { startSlideServer } from '../scripts/serve-slides';
-import { decodeRegion, expect, gotoApp, sharedPath, sharedSkipReason, test, waitSettled } from './fixtures';
+import { decodeRegion, expect, openUrlOk, sharedPath, sharedSkipReason, test } from './fixtures';
 
 const GLAS = sharedPath('glas', 'train', 'img');
 
@@ -20,14 +20,8 @@ test.beforeAll(async () => {
 });
 test.afterAll(() => server?.close());
 
-async function openUrl(page: import('@playwright/test').Page, file: string) {
-  await gotoApp(page);
-  await page.getByLabel('Slide URL').fill(`${server.url}/${file}`);
-  await page.getByRole('button', { name: 'Open URL' }).click();
-  const s = await waitSettled(page, 60_000);
-  expect(s.error).toBeNull();
-  return page.evaluate(() => window.mrnViewer!.state());
-}
+const openUrl = (page: import('@playwright/test').Page, file: string) =>
+  openUrlOk(page, `${server.url}/${file}`);
 
 test('a GlaS PNG opens as a plain-image slide with mpp from its sidecar, pixel-exact', async ({ page }) => {
   test.skip(!existsSync(GLAS), sharedSkipReason('glas') || `${GLAS} is absent`);

@@ -12,10 +12,12 @@ import sharp from 'sharp';
 import type { SlideServer } from '../scripts/serve-slides';
 import { startSlideServer } from '../scripts/serve-slides';
 import {
+  type ApiState,
   call,
   decodeRegion,
   expect,
   gotoApp,
+  openUrlOk,
   sharedPath,
   sharedSkipReason,
   test,
@@ -37,16 +39,9 @@ test.beforeAll(async () => {
 });
 test.afterAll(() => server?.close());
 
-type State = Awaited<ReturnType<NonNullable<Window['mrnViewer']>['state']>>;
+type State = ApiState;
 
-async function openUrl(page: Page, file: string): Promise<State> {
-  await gotoApp(page);
-  await page.getByLabel('Slide URL').fill(`${server.url}/${file}`);
-  await page.getByRole('button', { name: 'Open URL' }).click();
-  const s = await waitSettled(page, 60_000);
-  expect(s.error).toBeNull();
-  return page.evaluate(() => window.mrnViewer!.state());
-}
+const openUrl = (page: Page, file: string): Promise<State> => openUrlOk(page, `${server.url}/${file}`);
 
 async function openFile(page: Page, file: string): Promise<State> {
   await gotoApp(page);

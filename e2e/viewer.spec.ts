@@ -11,6 +11,7 @@ import {
   HAVE_CAMELYON,
   HAVE_SHARED,
   imageStdDev,
+  openUrlOk,
   SVS,
   sharedPath,
   sharedSkipReason,
@@ -55,13 +56,8 @@ test.describe('real slides', () => {
   test.afterAll(() => server?.close());
 
   test('opens the SVS over HTTP with Range and reads metadata through the API', async ({ page }) => {
-    await gotoApp(page);
     const url = `${server.url}/cmu-1-small-region.svs`;
-    await page.getByLabel('Slide URL').fill(url);
-    await page.getByRole('button', { name: 'Open URL' }).click();
-    const s = await waitSettled(page);
-    expect(s.error).toBeNull();
-    const state = await page.evaluate(() => window.mrnViewer!.state());
+    const state = await openUrlOk(page, url, 30_000);
     expect(state).toMatchObject({
       status: 'ready',
       width: 2220,

@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from .augment import geometric, hed_jitter
 from .export_tfjs import export_model
 from .mrn import MRN
 from .model_inputs import normalise, to_input
 from .train import AUGMENTATION, seed_all
+from .train_loop import train_loop
 from .unet import UNet
 
 KINDS = ('unet', 'unet-context', 'mrn-bilinear', 'mrn-transposed')
@@ -176,31 +174,12 @@ def main(argv=None):
     rng = np.random.default_rng(a.seed)
     print(f'{a.model}: {sum(p.numel() for p in model.parameters())} params, {len(train)} train pairs, '
           f'{len(val) if val else 0} val, geometry {g}', flush=True)
-    t0 = time.time()
-    model.train()
-    for step in range(1, a.steps + 1):
+    def draw():
         idx = rng.integers(0, len(train), a.batch)
         xs, y = batch(a.model, train, idx)
-        if aux:
-            cm = two_channels(train.context_mask[idx])
-            *xs, y, cm = geometric([*xs, y, cm], gen)
-        else:
-            *xs, y = geometric([*xs, y], gen)
-        xs = hed_jitter(xs, gen)
-        inputs = [normalise(x) for x in xs]
-        if aux:
-            logits, clogits = model.logits_with_context(*inputs)
-            loss = F.binary_cross_entropy_with_logits(logits, y)
-            loss = loss + a.context_aux * F.binary_cross_entropy_with_logits(
-                clogits, F.adaptive_avg_pool2d(cm, clogits.shape[-2:]))
-        else:
-            loss = F.binary_cross_entropy_with_logits(model.logits(*inputs), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if step % max(1, a.steps // 10) == 0 or step == a.steps:
-            print(f'step {step}/{a.steps} loss {loss.item():.4f} {time.time() - t0:.0f}s', flush=True)
-    seconds = time.time() - t0
+        return xs, y, two_channels(train.context_mask[idx]) if aux else None
+
+    seconds = train_loop(model, opt, steps=a.steps, draw=draw, context_aux=a.context_aux, gen=gen)
     metrics = evaluate(model, a.model, val) if val else None
     print(f'val: {metrics}', flush=True)
     training = {

@@ -29,6 +29,19 @@ def _shape(dims) -> dict:
     return {'dim': [{'size': str(int(d))} for d in dims]}
 
 
+def _conv_attrs(stride: int, padding: str) -> dict:
+    """The attributes TF's converter writes on Conv2D and Conv2DBackpropInput (NHWC, no dilation)."""
+    return {
+        'T': {'type': 'DT_FLOAT'},
+        'strides': _ints([1, stride, stride, 1]),
+        'padding': _s(padding),
+        'data_format': _s('NHWC'),
+        'dilations': _ints([1, 1, 1, 1]),
+        'use_cudnn_on_gpu': {'b': True},
+        'explicit_paddings': {'list': {}},
+    }
+
+
 @dataclass
 class GraphBuilder:
     nodes: list = field(default_factory=list)
@@ -72,15 +85,7 @@ class GraphBuilder:
     def conv2d(self, name: str, x: str, weight_oihw: np.ndarray, bias: np.ndarray | None, stride=1, padding='SAME') -> str:
         # PyTorch OIHW -> TF HWIO
         w = self.const(f'{name}/kernel', np.transpose(weight_oihw, (2, 3, 1, 0)))
-        y = self._node(f'{name}/Conv2D', 'Conv2D', [x, w], {
-            'T': {'type': 'DT_FLOAT'},
-            'strides': _ints([1, stride, stride, 1]),
-            'padding': _s(padding),
-            'data_format': _s('NHWC'),
-            'dilations': _ints([1, 1, 1, 1]),
-            'use_cudnn_on_gpu': {'b': True},
-            'explicit_paddings': {'list': {}},
-        })
+        y = self._node(f'{name}/Conv2D', 'Conv2D', [x, w], _conv_attrs(stride, padding))
         if bias is None:
             return y
         return self.bias_add(f'{name}/BiasAdd', y, bias)
@@ -95,15 +100,7 @@ class GraphBuilder:
         # (its filter is the forward conv's HWIO filter, whose "in" is our output).
         w = self.const(f'{name}/kernel', np.transpose(weight_iohw, (2, 3, 1, 0)))
         size = self.const(f'{name}/output_shape', np.array(out_shape, dtype=np.int32))
-        y = self._node(f'{name}/conv2d_transpose', 'Conv2DBackpropInput', [size, w, x], {
-            'T': {'type': 'DT_FLOAT'},
-            'strides': _ints([1, stride, stride, 1]),
-            'padding': _s('VALID'),
-            'data_format': _s('NHWC'),
-            'dilations': _ints([1, 1, 1, 1]),
-            'use_cudnn_on_gpu': {'b': True},
-            'explicit_paddings': {'list': {}},
-        })
+        y = self._node(f'{name}/conv2d_transpose', 'Conv2DBackpropInput', [size, w, x], _conv_attrs(stride, 'VALID'))
         if bias is None:
             return y
         return self.bias_add(f'{name}/BiasAdd', y, bias)

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from .augment import geometric, hed_jitter
 from .export_tfjs import export_model
 from .model_inputs import batch_tensors, normalise, parity_feed
 from .registry import DESCRIPTIONS, MODEL_KINDS, build_model
 from .shards import ShardSet, find_splits, load_split
+from .train_loop import train_loop
 
 AUGMENTATION = ['flip', 'rot90', 'hed-jitter(alpha=0.05,beta=0.02)']
 
@@ -91,32 +89,13 @@ def main(argv=None):
     print(f'{a.model}: {sum(p.numel() for p in model.parameters())} params, {len(train)} train patches, '
           f'{len(val) if val else 0} val, device {device}', flush=True)
 
-    t0 = time.time()
-    model.train()
-    for step in range(1, a.steps + 1):
+    def draw():
         idx = rng.integers(0, len(train), a.batch)
         xs, y = batch_tensors(a.model, train, idx)
-        if aux:
-            cmask = torch.from_numpy(train.context_mask[idx] > 0).float()[:, None]
-            *xs, y, cmask = geometric([*xs, y, cmask], gen)
-        else:
-            *xs, y = geometric([*xs, y], gen)
-        xs = hed_jitter(xs, gen)
-        inputs = [normalise(x.to(device)) for x in xs]
-        if aux:
-            logits, clogits = model.logits_with_context(*inputs)
-            # tumour fraction of each context-bottleneck cell
-            ctarget = F.adaptive_avg_pool2d(cmask.to(device), clogits.shape[-2:])
-            loss = F.binary_cross_entropy_with_logits(logits, y.to(device))
-            loss = loss + a.context_aux * F.binary_cross_entropy_with_logits(clogits, ctarget)
-        else:
-            loss = F.binary_cross_entropy_with_logits(model.logits(*inputs), y.to(device))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if step % max(1, a.steps // 10) == 0 or step == a.steps:
-            print(f'step {step}/{a.steps} loss {loss.item():.4f} {time.time() - t0:.0f}s', flush=True)
-    seconds = time.time() - t0
+        cmask = torch.from_numpy(train.context_mask[idx] > 0).float()[:, None] if aux else None
+        return xs, y, cmask
+
+    seconds = train_loop(model, opt, steps=a.steps, draw=draw, context_aux=a.context_aux, gen=gen, device=device)
 
     metrics = evaluate(model, a.model, val, device) if val else None
     print(f'val: {metrics}', flush=True)

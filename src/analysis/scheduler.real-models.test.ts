@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import type { PlannedPatch } from '../geometry/patch-geometry';
 import { ProbabilityStore } from '../heatmap/probability-store';
 import { createEngine } from '../inference/engine';
 import { type LoadedModel, loadModelWith } from '../inference/model-loader';
@@ -17,37 +18,46 @@ const load = async (id: string): Promise<LoadedModel> =>
 const haveModels = ['test-tiny-mrn', 'test-pattern'].every((m) => existsSync(`models/${m}/card.json`));
 const cmu = sharedPath('cmuSvs');
 
+/** A model on the engine, CMU-1 open, and a store for the model's output at 1 µm/px. */
+async function setup(id: string, backend: 'cpu' | 'wasm') {
+  const model = await load(id);
+  const engine = createEngine({ backend });
+  await engine.load(model.artifacts, model.spec);
+  const slide = await openSlide(new Blob([await readFile(cmu)]), { name: 'cmu' });
+  const slideMpp = slide.metadata.mpp!;
+  const store = new ProbabilityStore({
+    modelId: model.card.id,
+    targetMpp: 1,
+    slideMpp,
+    targetSize: 64,
+    margin: 8,
+  });
+  /** The scheduler over `patches` with this model, slide and store. */
+  const run = (patches: PlannedPatch[], contextCache: ContextCache | null) =>
+    runAnalysis({
+      source: slide,
+      slideMpp,
+      spec: model.spec,
+      geometry: model.geometry,
+      patches,
+      predictor: engine,
+      store,
+      contextCache,
+    });
+  return { model, engine, slide, slideMpp, store, run };
+}
+
 describe.skipIf(!haveModels)('scheduler with exported test models', () => {
   describe.skipIf(!sharedAvailable('scheduler on CMU-1 with test models', 'cmuSvs'))(
     'known-pattern model on a real slide (CMU-1, 0.499 µm/px)',
     () => {
       it('stitches red/255 aligned within 1 px at the model mpp, with no seams', async () => {
-        const model = await load('test-pattern');
-        const engine = createEngine({ backend: 'cpu' });
-        await engine.load(model.artifacts, model.spec);
-        const slide = await openSlide(new Blob([await readFile(cmu)]), { name: 'cmu' });
-        const slideMpp = slide.metadata.mpp!;
-        const store = new ProbabilityStore({
-          modelId: model.card.id,
-          targetMpp: 1,
-          slideMpp,
-          targetSize: 64,
-          margin: 8,
-        });
+        const { model, engine, slide, slideMpp, store, run } = await setup('test-pattern', 'cpu');
         const plan = planViewport(
           { x: 900, y: 1200, width: 500, height: 400 },
           { slide: slide.metadata, slideMpp, geometry: model.geometry, keepMargin: 8, marginFraction: 0 },
         );
-        await runAnalysis({
-          source: slide,
-          slideMpp,
-          spec: model.spec,
-          geometry: model.geometry,
-          patches: plan.patches,
-          predictor: engine,
-          store,
-          contextCache: null,
-        });
+        await run(plan.patches, null);
         engine.dispose();
         // reference: one read of the whole stitched area on the store's own pixel grid
         const b = store.cellBounds!;
@@ -92,33 +102,13 @@ describe.skipIf(!haveModels)('scheduler with exported test models', () => {
       });
 
       it('runs the tiny MRN over a real viewport with context from shared blocks', async () => {
-        const model = await load('test-tiny-mrn');
-        const engine = createEngine({ backend: 'wasm' });
-        await engine.load(model.artifacts, model.spec);
-        const slide = await openSlide(new Blob([await readFile(cmu)]), { name: 'cmu' });
-        const slideMpp = slide.metadata.mpp!;
+        const { model, engine, slide, slideMpp, store, run } = await setup('test-tiny-mrn', 'wasm');
         const cache = new ContextCache(slide, { contextDownsample: 4 / slideMpp });
-        const store = new ProbabilityStore({
-          modelId: model.card.id,
-          targetMpp: 1,
-          slideMpp,
-          targetSize: 64,
-          margin: 8,
-        });
         const plan = planViewport(
           { x: 800, y: 1000, width: 600, height: 600 },
           { slide: slide.metadata, slideMpp, geometry: model.geometry, keepMargin: 8 },
         );
-        const r = await runAnalysis({
-          source: slide,
-          slideMpp,
-          spec: model.spec,
-          geometry: model.geometry,
-          patches: plan.patches,
-          predictor: engine,
-          store,
-          contextCache: cache,
-        });
+        const r = await run(plan.patches, cache);
         engine.dispose();
         expect(r.done).toBe(plan.patches.length);
         expect(store.cellCount).toBe(plan.patches.length);

@@ -94,17 +94,18 @@ describe('scheduler with a real TF.js graph (identity-like: output = red/255)', 
     const dist = (p: PlannedPatch) => Math.hypot(p.center.x - focus.x, p.center.y - focus.y);
     const done: PlannedPatch[] = [];
     const progress: Progress[] = [];
-    await runAnalysis({
-      source,
-      slideMpp,
-      spec: tinyGraphSpec(),
-      geometry: unet,
-      patches: plan.patches,
-      predictor: recording,
-      store,
-      onBatch: (ps) => done.push(...ps),
-      onProgress: (p) => progress.push(p),
-    });
+    const run = (hooks: Pick<Parameters<typeof runAnalysis>[0], 'onBatch' | 'onProgress'> = {}) =>
+      runAnalysis({
+        source,
+        slideMpp,
+        spec: tinyGraphSpec(),
+        geometry: unet,
+        patches: plan.patches,
+        predictor: recording,
+        store,
+        ...hooks,
+      });
+    await run({ onBatch: (ps) => done.push(...ps), onProgress: (p) => progress.push(p) });
     for (let i = 1; i < done.length; i++) expect(dist(done[i])).toBeGreaterThanOrEqual(dist(done[i - 1]));
     expect(calls.reduce((a, b) => a + b, 0)).toBe(plan.patches.length);
     expect(progress.at(-1)).toMatchObject({ done: plan.patches.length, total: plan.patches.length });
@@ -112,15 +113,7 @@ describe('scheduler with a real TF.js graph (identity-like: output = red/255)', 
     expect(progress[1].etaMs).not.toBeNull();
     // revisit: nothing recomputed
     calls.length = 0;
-    const again = await runAnalysis({
-      source,
-      slideMpp,
-      spec: tinyGraphSpec(),
-      geometry: unet,
-      patches: plan.patches,
-      predictor: recording,
-      store,
-    });
+    const again = await run();
     expect(calls).toEqual([]);
     expect(again.cached).toBe(plan.patches.length);
   });

@@ -28,7 +28,7 @@
 import type { SlideFormat, SlideLevel } from '../slide/slide-types';
 import { type AppState, getState } from '../state/app-store';
 import { openFiles } from '../state/open-files';
-import type { SessionStats, SlideSession } from '../state/slide-session';
+import type { RegionQuery, SessionStats, SlideSession } from '../state/slide-session';
 import { toBase64 } from '../util/base64';
 import type { ViewState } from '../viewer/view-math';
 import { type ApiContext, onApiMethodRegistered, registeredApiMethods } from './api-registry';
@@ -64,15 +64,7 @@ export interface MrnViewerApi {
   open(input: string | File | Blob | File[]): Promise<PublicState>;
   state(): PublicState;
   ready(): Promise<PublicState>;
-  readRegion(q: {
-    x: number;
-    y: number;
-    width: number;
-    height: number;
-    mpp?: number;
-    downsample?: number;
-    encoding?: 'base64' | 'array';
-  }): Promise<RegionResult>;
+  readRegion(q: Omit<RegionQuery, 'signal'> & { encoding?: 'base64' | 'array' }): Promise<RegionResult>;
   readAssociated(
     index: number,
     options?: { maxSize?: number; encoding?: 'base64' | 'array' },

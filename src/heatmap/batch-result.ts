@@ -31,13 +31,17 @@ export const INDEX_NAME = 'index.json';
 
 /** What a job's output depends on: the slide's bytes (path or URL, size, mtime or ETag). */
 export interface SlideIdentity {
+  /** absolute path, or the URL as given */
   source: string;
+  /** bytes, when known */
   size: number | null;
+  /** modification time (ms, files) or ETag / Last-Modified (URLs); null when the server gives none */
   version: string | null;
 }
 
 export interface ModelIdentity {
   id: string;
+  /** hash of the model's card, graph and weights */
   version: string;
 }
 

@@ -4,7 +4,7 @@
 
 import { SlideError } from './slide-error';
 import type { SlideLimits } from './slide-limits';
-import { resolutionMpp } from './slide-structure';
+import { checkDimensions, resolutionMpp } from './slide-structure';
 import { type TiffFile, type TiffIfd, tagNumber, tagNumbers } from './tiff-parser';
 import { Compression, describeCompression, Tag } from './tiff-tags';
 
@@ -84,12 +84,7 @@ function toLevel(
   const height = tagNumber(ifd, Tag.ImageLength) ?? 0;
   if (!(width > 0 && height > 0))
     throw new SlideError('corrupt', `${what} is damaged: an image has zero width or height.`);
-  if (width > limits.maxDimension || height > limits.maxDimension) {
-    throw new SlideError(
-      'dimension-limit',
-      `${what} claims an image of ${width}×${height} pixels, more than the ${limits.maxDimension} pixels per side this viewer accepts.`,
-    );
-  }
+  checkDimensions(width, height, what, limits);
   const compression = tagNumber(ifd, Tag.Compression) ?? 1;
   if (compression !== Compression.Jpeg) {
     throw new SlideError(

@@ -1,41 +1,14 @@
 // Pixel parity with OpenSlide (openslide-write-png) on the real slides. Both decode JPEG with
 // libjpeg(-turbo), so small differences only; a YCbCr/RGB mix-up would show as tens of grey levels.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildJpegStream } from './decoders/jpeg-stream';
-import type { RgbaImage } from './slide-types';
+import { haveOpenSlide, openslideDiff, openslideRegion } from './openslide-reference.fixture';
 import { CAMELYON, haveShared, openPath, SVS, sharpJpeg } from './test-helpers';
-
-const haveOpenSlide = existsSync('/usr/bin/openslide-write-png');
-const tmp = mkdtempSync(join(tmpdir(), 'parity-'));
-
-async function openslideRegion(path: string, x: number, y: number, w: number, h: number): Promise<Buffer> {
-  const out = join(tmp, `r-${x}-${y}.png`);
-  execFileSync('openslide-write-png', [path, String(x), String(y), '0', String(w), String(h), out]);
-  return sharp(out).ensureAlpha().raw().toBuffer();
-}
-
-function meanAbsDiff(a: RgbaImage, ref: Buffer): { mad: number; n: number } {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < ref.length; i += 4) {
-    if (ref[i + 3] === 0) continue; // OpenSlide leaves outside-the-slide transparent
-    for (let c = 0; c < 3; c++) d += Math.abs(a.data[i + c] - ref[i + c]);
-    n += 3;
-  }
-  return { mad: d / n, n: n / 3 };
-}
 
 describe.skipIf(!haveShared('pixel parity with OpenSlide') || !haveOpenSlide)(
   'pixel parity with OpenSlide',
   () => {
-    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
     const cases: [string, string, number, number, number, number][] = [
       ['svs', SVS, 0, 0, 256, 256],
       ['svs', SVS, 1000, 1200, 300, 200],
@@ -48,7 +21,7 @@ describe.skipIf(!haveShared('pixel parity with OpenSlide') || !haveOpenSlide)(
       it(`${label} region (${x}, ${y}) ${w}×${h} at downsample 1`, async () => {
         const s = await openPath(path);
         const ours = await s.readRegion({ x, y, width: w, height: h, downsample: 1 });
-        const { mad, n } = meanAbsDiff(ours, await openslideRegion(path, x, y, w, h));
+        const { mad, n } = openslideDiff(ours, await openslideRegion(path, x, y, 0, w, h));
         console.log(`parity ${label} (${x},${y}) ${w}x${h}: mean abs diff ${mad.toFixed(3)} over ${n} px`);
         expect(n).toBeGreaterThan(0);
         expect(mad).toBeLessThan(3);

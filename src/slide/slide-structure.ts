@@ -4,7 +4,7 @@
 
 import { SlideError } from './slide-error';
 import type { SlideLimits } from './slide-limits';
-import type { SlideFormat } from './slide-types';
+import type { SlideFormat, TileGrid } from './slide-types';
 import {
   CONVERT_HINT,
   type TiffFile,
@@ -29,16 +29,10 @@ export const SUPPORTED_COMPRESSIONS = new Set<number>([
   Compression.Jp2kAperioRgb,
 ]);
 
-export interface NativeLevel {
+export interface NativeLevel extends TileGrid {
   ifd: TiffIfd;
   /** 'strips': tileWidth is the image width, tileHeight RowsPerStrip, tileOffsets the strips */
   layout: 'tiles' | 'strips';
-  width: number;
-  height: number;
-  tileWidth: number;
-  tileHeight: number;
-  tilesAcross: number;
-  tilesDown: number;
   compression: number;
   photometric: number;
   samplesPerPixel: number;
@@ -243,6 +237,29 @@ function checkPixels(tiff: TiffFile, ifd: TiffIfd, name: string, format: SlideFo
   }
 }
 
+/** Throws the limit's error when an image is wider or taller than `limits` accept. */
+export function checkDimensions(width: number, height: number, what: string, limits: SlideLimits): void {
+  if (width > limits.maxDimension || height > limits.maxDimension) {
+    throw new SlideError(
+      'dimension-limit',
+      `${what} claims an image of ${width}×${height} pixels, more than the ${limits.maxDimension} pixels per side this viewer accepts.`,
+    );
+  }
+}
+
+/** How an IFD's pixels are stored (TIFF 6.0 defaults where a tag is absent). */
+function pixelFormat(ifd: TiffIfd) {
+  const spp = tagNumber(ifd, Tag.SamplesPerPixel) ?? 1;
+  return {
+    compression: tagNumber(ifd, Tag.Compression) ?? 1,
+    photometric: tagNumber(ifd, Tag.PhotometricInterpretation) ?? (spp >= 3 ? 2 : 1),
+    samplesPerPixel: spp,
+    bitsPerSample: tagNumber(ifd, Tag.BitsPerSample) ?? 8,
+    predictor: tagNumber(ifd, Tag.Predictor) ?? 1,
+    jpegTables: tagBytes(ifd, Tag.JPEGTables),
+  };
+}
+
 function toLevel(ifd: TiffIfd, name: string, limits: SlideLimits): NativeLevel {
   const width = tagNumber(ifd, Tag.ImageWidth) ?? 0;
   const height = tagNumber(ifd, Tag.ImageLength) ?? 0;
@@ -251,12 +268,7 @@ function toLevel(ifd: TiffIfd, name: string, limits: SlideLimits): NativeLevel {
   if (!(width > 0 && height > 0 && tileWidth > 0 && tileHeight > 0)) {
     throw new SlideError('corrupt', `${name} is damaged: an image has zero width, height or tile size.`);
   }
-  if (width > limits.maxDimension || height > limits.maxDimension) {
-    throw new SlideError(
-      'dimension-limit',
-      `${name} claims an image of ${width}×${height} pixels, more than the ${limits.maxDimension} pixels per side this viewer accepts.`,
-    );
-  }
+  checkDimensions(width, height, name, limits);
   const spp = tagNumber(ifd, Tag.SamplesPerPixel) ?? 1;
   // Allocation budget: decoded tiles are RGBA; the raw tile holds spp bytes per pixel.
   const tileBytes = tileWidth * tileHeight * Math.max(4, spp);
@@ -286,12 +298,7 @@ function toLevel(ifd: TiffIfd, name: string, limits: SlideLimits): NativeLevel {
     tileHeight,
     tilesAcross,
     tilesDown,
-    compression: tagNumber(ifd, Tag.Compression) ?? 1,
-    photometric: tagNumber(ifd, Tag.PhotometricInterpretation) ?? (spp >= 3 ? 2 : 1),
-    samplesPerPixel: spp,
-    bitsPerSample: tagNumber(ifd, Tag.BitsPerSample) ?? 8,
-    predictor: tagNumber(ifd, Tag.Predictor) ?? 1,
-    jpegTables: tagBytes(ifd, Tag.JPEGTables),
+    ...pixelFormat(ifd),
     tileOffsets,
     tileByteCounts,
   };
@@ -304,12 +311,7 @@ function toStripLevel(ifd: TiffIfd, name: string, limits: SlideLimits): NativeLe
   if (!(width > 0 && height > 0)) {
     throw new SlideError('corrupt', `${name} is damaged: an image has zero width or height.`);
   }
-  if (width > limits.maxDimension || height > limits.maxDimension) {
-    throw new SlideError(
-      'dimension-limit',
-      `${name} claims an image of ${width}×${height} pixels, more than the ${limits.maxDimension} pixels per side this viewer accepts.`,
-    );
-  }
+  checkDimensions(width, height, name, limits);
   // RowsPerStrip defaults to the whole image (TIFF 6.0)
   const rowsPerStrip = Math.min(height, tagNumber(ifd, Tag.RowsPerStrip) || height);
   const strips = Math.ceil(height / rowsPerStrip);
@@ -321,7 +323,6 @@ function toStripLevel(ifd: TiffIfd, name: string, limits: SlideLimits): NativeLe
       `${name} is damaged: an image of ${height} rows in strips of ${rowsPerStrip} needs ${strips} strips but lists ${Math.min(offsets.length, counts.length)}.`,
     );
   }
-  const spp = tagNumber(ifd, Tag.SamplesPerPixel) ?? 1;
   return {
     ifd,
     layout: 'strips',
@@ -331,12 +332,7 @@ function toStripLevel(ifd: TiffIfd, name: string, limits: SlideLimits): NativeLe
     tileHeight: rowsPerStrip,
     tilesAcross: 1,
     tilesDown: strips,
-    compression: tagNumber(ifd, Tag.Compression) ?? 1,
-    photometric: tagNumber(ifd, Tag.PhotometricInterpretation) ?? (spp >= 3 ? 2 : 1),
-    samplesPerPixel: spp,
-    bitsPerSample: tagNumber(ifd, Tag.BitsPerSample) ?? 8,
-    predictor: tagNumber(ifd, Tag.Predictor) ?? 1,
-    jpegTables: tagBytes(ifd, Tag.JPEGTables),
+    ...pixelFormat(ifd),
     tileOffsets: offsets,
     tileByteCounts: counts,
   };

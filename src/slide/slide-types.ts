@@ -25,6 +25,16 @@ export interface SlideLevel {
   synthetic: boolean;
 }
 
+/** A level cut into tiles: its size, its tiles' size and how many tiles across and down. */
+export interface TileGrid {
+  width: number;
+  height: number;
+  tileWidth: number;
+  tileHeight: number;
+  tilesAcross: number;
+  tilesDown: number;
+}
+
 export interface SlideMetadata {
   name: string;
   format: SlideFormat;

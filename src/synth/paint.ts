@@ -30,62 +30,27 @@ interface NucleusSpec {
   oriented: boolean;
 }
 
+/** One row of the table below, in the order of NucleusSpec's fields. */
+const nucleus = (
+  cellUm: number,
+  prob: number,
+  radiusUm: number,
+  radiusSdUm: number,
+  aspect: readonly [number, number],
+  color: Rgb,
+  alpha: number,
+  vesicular: number,
+  oriented: boolean,
+): NucleusSpec => ({ cellUm, prob, radiusUm, radiusSdUm, aspect, color, alpha, vesicular, oriented });
+
+// biome-ignore format: a table, one class a row
 const NUCLEI: Partial<Record<TissueClassCode, NucleusSpec>> = {
-  [TissueClass.stroma]: {
-    cellUm: 16,
-    prob: 0.35,
-    radiusUm: 1.3,
-    radiusSdUm: 0.2,
-    aspect: [3, 5],
-    color: [92, 58, 138],
-    alpha: 0.85,
-    vesicular: 0,
-    oriented: true,
-  },
-  [TissueClass.lymphoid]: {
-    cellUm: 7.5,
-    prob: 0.5,
-    radiusUm: 2.6,
-    radiusSdUm: 0.3,
-    aspect: [1, 1.15],
-    color: [68, 42, 122],
-    alpha: 0.9,
-    vesicular: 0.1,
-    oriented: false,
-  },
-  [TissueClass.interior]: {
-    cellUm: 11,
-    prob: 0.82,
-    radiusUm: 4,
-    radiusSdUm: 0.8,
-    aspect: [1, 1.5],
-    color: [98, 62, 152],
-    alpha: 0.85,
-    vesicular: 0.55,
-    oriented: false,
-  },
-  [TissueClass.mantle]: {
-    cellUm: 5.6,
-    prob: 0.88,
-    radiusUm: 2.5,
-    radiusSdUm: 0.3,
-    aspect: [1, 1.15],
-    color: [52, 30, 104],
-    alpha: 0.95,
-    vesicular: 0,
-    oriented: false,
-  },
-  [TissueClass.desmoplastic]: {
-    cellUm: 18,
-    prob: 0.3,
-    radiusUm: 1.8,
-    radiusSdUm: 0.3,
-    aspect: [2, 3.5],
-    color: [120, 92, 160],
-    alpha: 0.6,
-    vesicular: 0.2,
-    oriented: true,
-  },
+  //                                 cellUm prob  radius sd   aspect     colour           alpha vesic. oriented
+  [TissueClass.stroma]:       nucleus(16,   0.35, 1.3,   0.2, [3, 5],    [92, 58, 138],   0.85, 0,     true),
+  [TissueClass.lymphoid]:     nucleus(7.5,  0.5,  2.6,   0.3, [1, 1.15], [68, 42, 122],   0.9,  0.1,   false),
+  [TissueClass.interior]:     nucleus(11,   0.82, 4,     0.8, [1, 1.5],  [98, 62, 152],   0.85, 0.55,  false),
+  [TissueClass.mantle]:       nucleus(5.6,  0.88, 2.5,   0.3, [1, 1.15], [52, 30, 104],   0.95, 0,     false),
+  [TissueClass.desmoplastic]: nucleus(18,   0.3,  1.8,   0.3, [2, 3.5],  [120, 92, 160],  0.6,  0.2,   true),
 };
 
 const GLASS: Rgb = [243, 242, 245];

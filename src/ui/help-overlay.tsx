@@ -1,5 +1,6 @@
 import { setState } from '../state/app-store';
 import { useAppStore } from '../state/use-app-store';
+import { PanelHead } from './panel-head';
 
 const VIEWER_KEYS: [string, string][] = [
   ['W A S D / arrows', 'Pan'],
@@ -56,17 +57,7 @@ export function HelpOverlay() {
         aria-label="Keyboard shortcuts"
         onClick={(e) => e.stopPropagation()}
       >
-        <div className="panel-head">
-          <h2>Keyboard shortcuts</h2>
-          <button
-            type="button"
-            className="btn small ghost"
-            aria-label="Close"
-            onClick={() => setState({ helpOpen: false })}
-          >
-            ✕
-          </button>
-        </div>
+        <PanelHead title="Keyboard shortcuts" onClose={() => setState({ helpOpen: false })} />
         <div className="key-columns">
           <KeyTable title="Viewer (click the slide first)" rows={VIEWER_KEYS} />
           <KeyTable title="App" rows={APP_KEYS} />

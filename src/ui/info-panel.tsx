@@ -2,6 +2,7 @@ import { setState } from '../state/app-store';
 import { useAppStore } from '../state/use-app-store';
 import { formatBytes } from '../viewer/view-math';
 import { AssociatedImages, type ReadAssociated } from './associated-images';
+import { PanelHead } from './panel-head';
 
 const MPP_SOURCE: Record<string, string> = {
   'tiff-resolution': 'TIFF resolution tags',
@@ -30,17 +31,7 @@ export function InfoPanel({ readAssociated }: { readAssociated?: ReadAssociated 
   if (!open) return null;
   return (
     <aside className="info-panel" data-testid="info-panel" aria-label="Slide information">
-      <div className="panel-head">
-        <h2>Slide information</h2>
-        <button
-          type="button"
-          className="btn small ghost"
-          aria-label="Close"
-          onClick={() => setState({ infoOpen: false })}
-        >
-          ✕
-        </button>
-      </div>
+      <PanelHead title="Slide information" onClose={() => setState({ infoOpen: false })} />
       {!m ? (
         <p className="muted">No slide open.</p>
       ) : (

@@ -18,6 +18,15 @@ export interface TileCounters {
   inFlight: number;
 }
 
+export const emptyCounters = (): TileCounters => ({
+  requested: 0,
+  loaded: 0,
+  cancelled: 0,
+  failed: 0,
+  retried: 0,
+  inFlight: 0,
+});
+
 interface TileCoord {
   level: number;
   x: number;
@@ -73,14 +82,7 @@ async function toBitmap(tile: ImageBitmap | RgbaImage): Promise<ImageBitmap> {
 
 export class SlideTileSource extends OpenSeadragon.TileSource {
   readonly slide!: ViewerSlide;
-  readonly counters: TileCounters = {
-    requested: 0,
-    loaded: 0,
-    cancelled: 0,
-    failed: 0,
-    retried: 0,
-    inFlight: 0,
-  };
+  readonly counters = emptyCounters();
   private readonly readerLevels!: SlideLevel[];
   private readonly sourceId = nextSourceId++;
   private readonly jobs = new Map<OpenSeadragon.ImageJob, JobState>();

@@ -4,7 +4,7 @@
 
 import OpenSeadragon from 'openseadragon';
 import { abortError } from '../util/abort';
-import { CANCELLED_MESSAGE, SlideTileSource, type TileCounters } from './slide-tile-source';
+import { CANCELLED_MESSAGE, emptyCounters, SlideTileSource, type TileCounters } from './slide-tile-source';
 import type { ViewState } from './view-math';
 import type { ViewerSlide } from './viewer-slide';
 
@@ -42,14 +42,7 @@ export function parseDrawer(value: string | null | undefined): DrawerKind {
 /** OSD's own tile cache is bounded at this many decoded tiles (≈ 260 MB of 256² RGBA at most). */
 export const OSD_MAX_CACHE = 1000;
 
-const EMPTY_COUNTERS: TileCounters = {
-  requested: 0,
-  loaded: 0,
-  cancelled: 0,
-  failed: 0,
-  retried: 0,
-  inFlight: 0,
-};
+const EMPTY_COUNTERS: Readonly<TileCounters> = emptyCounters();
 
 export class SlideViewer {
   readonly osd: OpenSeadragon.Viewer;

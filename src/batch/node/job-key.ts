@@ -7,21 +7,9 @@
 //   shortHash('/data/a/slide.svs')   // 8 hex, for telling apart two slides with the same name
 
 import { createHash } from 'node:crypto';
+import type { ModelIdentity, SlideIdentity } from '../../heatmap/batch-result';
 
-export interface SlideIdentity {
-  /** absolute path, or the URL as given */
-  source: string;
-  /** bytes, when known */
-  size: number | null;
-  /** modification time (ms, files) or ETag / Last-Modified (URLs); null when the server gives none */
-  version: string | null;
-}
-
-export interface ModelIdentity {
-  id: string;
-  /** hash of the model's card, graph and weights */
-  version: string;
-}
+export type { ModelIdentity, SlideIdentity };
 
 export function sha256(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');

@@ -7,6 +7,7 @@
 
 import type { DataSet } from 'dicom-parser';
 import * as dicomParserNs from 'dicom-parser';
+import { concatBytes } from '../../util/bytes';
 import type { ByteSource } from '../byte-source';
 import { SlideError, throwIfAborted } from '../slide-error';
 import type { SlideLimits } from '../slide-limits';
@@ -322,14 +323,7 @@ function unwrapItems(b: Uint8Array, name: string, index: number): Uint8Array {
   }
   if (parts.length === 0)
     throw new SlideError('truncated', `${name} seems truncated: frame ${index + 1} is missing.`);
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+  return parts.length === 1 ? parts[0] : concatBytes(parts);
 }
 
 /** One frame's bytes, its fragments joined. */
@@ -342,12 +336,5 @@ export async function readFrame(file: DicomFile, index: number, signal?: AbortSi
   if (parts.reduce((n, p) => n + p.byteLength, 0) < total) {
     throw new SlideError('truncated', `${file.name} seems truncated: frame ${index + 1} is cut short.`);
   }
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+  return parts.length === 1 ? parts[0] : concatBytes(parts);
 }

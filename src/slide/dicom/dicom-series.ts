@@ -6,6 +6,7 @@
 
 import { SlideError } from '../slide-error';
 import type { SlideLimits } from '../slide-limits';
+import type { TileGrid } from '../slide-types';
 import { type DicomAttrs, T } from './dicom-attrs';
 import { codecFor, type DicomCodec, type FrameFormat } from './dicom-codec';
 import { sopName, WSI_SOP_CLASS } from './dicom-file';
@@ -25,13 +26,7 @@ export interface TileRef {
   frame: number;
 }
 
-export interface DicomLevelPlan {
-  width: number;
-  height: number;
-  tileWidth: number;
-  tileHeight: number;
-  tilesAcross: number;
-  tilesDown: number;
+export interface DicomLevelPlan extends TileGrid {
   /** tile index (y·across + x) → frame; a tile not in the map is background (sparse levels) */
   tiles: Map<number, TileRef>;
   instances: number[];

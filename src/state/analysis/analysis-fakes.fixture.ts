@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelEntry } from '../../analysis/model-index';
+import { openResultsDb } from '../../heatmap/result-persistence';
 import type { BackendChoice } from '../../inference/backend-types';
 import type { InferenceHandle } from '../../inference/inference-client';
 import { parseModelCardText } from '../../inference/model-card';
@@ -14,6 +15,7 @@ import type { ViewState } from '../../viewer/view-math';
 import type { SlideViewer } from '../../viewer/viewer-controller';
 import { analysisStore, initialAnalysisState } from '../analysis-store';
 import { appStore, initialAppState } from '../app-store';
+import { AnalysisSession, type AnalysisSessionOptions } from './analysis-session';
 import type { EngineDeps } from './model-runtimes';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -186,4 +188,34 @@ export async function until<T>(check: () => T | null | undefined | false, ms = 1
     if (Date.now() - t0 > ms) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+const sessions: AnalysisSession[] = [];
+
+/**
+ * An AnalysisSession over a fake viewer of `source`, with the test seams filled (fake layers, a
+ * fresh IndexedDB, no sidecar) unless `options` gives them; disposed by disposeSessions().
+ */
+export function testSession(
+  source: object,
+  options: Pick<AnalysisSessionOptions, 'engine'> & Partial<AnalysisSessionOptions>,
+  viewer: FakeViewer = fakeViewer(source),
+): AnalysisSession {
+  const session = new AnalysisSession(
+    { viewer: asViewer(viewer) },
+    {
+      createLayer: fakeLayers().create,
+      viewRect: () => ({ x: 380, y: 300, width: 240, height: 200 }),
+      openDb: () => openResultsDb(`db-${Math.random()}`),
+      fetchSidecar: async () => ({ ok: false, text: async () => '' }),
+      ...options,
+    },
+  );
+  sessions.push(session);
+  return session;
+}
+
+/** afterEach: disposes the sessions testSession made. */
+export function disposeSessions(): void {
+  for (const s of sessions.splice(0)) s.dispose();
 }

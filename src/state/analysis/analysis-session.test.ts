@@ -1,10 +1,12 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toGeoJson } from '../../annotations/geojson';
 import { openResultsDb } from '../../heatmap/result-persistence';
 import { analysisStore, getAnalysis } from '../analysis-store';
 import { appStore, getState } from '../app-store';
 import {
   asViewer,
+  disposeSessions,
   fakeEngine,
   fakeLayers,
   fakeViewer,
@@ -12,38 +14,30 @@ import {
   patternEntry,
   resetStores,
   slideSource,
+  testSession,
   until,
 } from './analysis-fakes.fixture';
-import { AnalysisSession, type AnalysisSessionOptions } from './analysis-session';
+import type { AnalysisSessionOptions } from './analysis-session';
 
 const REGION = { x: 300, y: 250, width: 240, height: 160 };
-const TRUTH = JSON.stringify({
-  type: 'FeatureCollection',
-  features: [
-    {
-      type: 'Feature',
-      properties: { classification: { name: 'Tumor' } },
-      geometry: {
-        type: 'Polygon',
-        coordinates: [
-          [
-            [300, 250],
-            [420, 250],
-            [420, 330],
-            [300, 330],
-            [300, 250],
-          ],
-        ],
-      },
-    },
-  ],
-});
+// one tumour rectangle, as a QuPath GeoJSON file
+const TRUTH = toGeoJson([
+  {
+    name: 'tumour',
+    classification: 'Tumor',
+    positive: true,
+    rings: [
+      [
+        [300, 250],
+        [420, 250],
+        [420, 330],
+        [300, 330],
+      ],
+    ],
+  },
+]);
 
-let sessions: AnalysisSession[] = [];
-afterEach(() => {
-  for (const s of sessions) s.dispose();
-  sessions = [];
-});
+afterEach(disposeSessions);
 
 function setup(options: Partial<AnalysisSessionOptions> = {}, dbName = `db-${Math.random()}`) {
   const source = slideSource();
@@ -52,13 +46,12 @@ function setup(options: Partial<AnalysisSessionOptions> = {}, dbName = `db-${Mat
   const engine = fakeEngine([patternEntry('left-model'), patternEntry('right-model')]);
   const layers = fakeLayers();
   const sidecars: string[] = [];
-  const session = new AnalysisSession(
-    { viewer: asViewer(viewer) },
+  const session = testSession(
+    source,
     {
       engine,
       createLayer: layers.create,
       createCompareViewer: () => asViewer(compare),
-      viewRect: () => ({ x: 380, y: 300, width: 240, height: 200 }),
       openDb: () => openResultsDb(dbName),
       fetchSidecar: async (url) => {
         sidecars.push(url);
@@ -66,8 +59,8 @@ function setup(options: Partial<AnalysisSessionOptions> = {}, dbName = `db-${Mat
       },
       ...options,
     },
+    viewer,
   );
-  sessions.push(session);
   return { session, source, viewer, compare, engine, layers, sidecars };
 }
 
@@ -242,12 +235,7 @@ describe('AnalysisSession (fake engine and viewers, real planner, scheduler, sto
       },
       metadata: source.metadata,
     };
-    const viewer = fakeViewer(hanging);
-    const session = new AnalysisSession(
-      { viewer: asViewer(viewer) },
-      { engine: fakeEngine([patternEntry('m')]), createLayer: fakeLayers().create, viewRect: () => null },
-    );
-    sessions.push(session);
+    const session = testSession(hanging, { engine: fakeEngine([patternEntry('m')]), viewRect: () => null });
     openInStore(source, null);
     const run = session.analyze('m', REGION, { backend: 'wasm' });
     await until(() => signals.length > 0);

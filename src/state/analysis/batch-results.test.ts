@@ -4,42 +4,26 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { batchFolderFiles, manifestFor } from '../../heatmap/batch-result.fixture';
-import { openResultsDb } from '../../heatmap/result-persistence';
 import { getAnalysis, setAnalysis } from '../analysis-store';
 import {
-  asViewer,
+  disposeSessions,
   fakeEngine,
   fakeLayers,
-  fakeViewer,
   openInStore,
   patternEntry,
   resetStores,
   slideSource,
+  testSession,
 } from './analysis-fakes.fixture';
-import { AnalysisSession } from './analysis-session';
 
 const REGION = { x: 300, y: 250, width: 240, height: 160 };
-let sessions: AnalysisSession[] = [];
-afterEach(() => {
-  for (const s of sessions) s.dispose();
-  sessions = [];
-});
+afterEach(disposeSessions);
 
 function setup() {
   const source = slideSource();
   const engine = fakeEngine([patternEntry('left-model'), patternEntry('right-model')]);
   const layers = fakeLayers();
-  const session = new AnalysisSession(
-    { viewer: asViewer(fakeViewer(source)) },
-    {
-      engine,
-      createLayer: layers.create,
-      viewRect: () => ({ x: 380, y: 300, width: 240, height: 200 }),
-      openDb: () => openResultsDb(`db-${Math.random()}`),
-      fetchSidecar: async () => ({ ok: false, text: async () => '' }),
-    },
-  );
-  sessions.push(session);
+  const session = testSession(source, { engine, createLayer: layers.create });
   return { session, source, engine, layers };
 }
 
@@ -63,8 +47,7 @@ async function batchFolder(dir: string) {
     [450, 330],
     [10, 10],
   ].map(([x, y]) => session.exports.sample('left-model', x, y));
-  session.dispose();
-  sessions = [];
+  disposeSessions();
   resetStores();
   const files = batchFolderFiles(dir, {
     store,

@@ -3,6 +3,7 @@
 // opening batch results, a thread count) is a new file here, added to the list below.
 
 import type { AnalysisSession } from '../../state/analysis/analysis-session';
+import { PanelHead } from '../panel-head';
 import { AddModelSection } from './add-model-section';
 import { BatchResultsSection } from './batch-results-section';
 import { CascadeSection } from './cascade-section';
@@ -24,17 +25,7 @@ export function AnalysisPanel({ analysis }: { analysis: AnalysisSession }) {
   if (!panelOpen) return null;
   return (
     <aside className="analysis-panel" data-testid="analysis-panel" aria-label="Analysis">
-      <div className="panel-head">
-        <h2>Tumour analysis</h2>
-        <button
-          type="button"
-          className="btn small ghost"
-          aria-label="Close"
-          onClick={() => analysis.display.setPanelOpen(false)}
-        >
-          ✕
-        </button>
-      </div>
+      <PanelHead title="Tumour analysis" onClose={() => analysis.display.setPanelOpen(false)} />
       {modelsError ? <p className="error-text">{modelsError}</p> : null}
       <ModelSection analysis={analysis} />
       <TileSizeSection analysis={analysis} />

@@ -4,6 +4,7 @@
 import { draftProblems } from '../../inference/onnx-import/card-draft';
 import type { OnnxImport } from '../../state/analysis/onnx-import';
 import { useOnnxImport } from '../../state/onnx-import-store';
+import { PanelHead } from '../panel-head';
 import { IdentityFields } from './identity-fields';
 import { ImportProgressLine } from './import-progress-line';
 import { InputFields } from './input-fields';
@@ -21,17 +22,7 @@ export function OnnxImportDialog({ onnx }: { onnx: OnnxImport }) {
   const problems = d ? draftProblems(d.draft) : [];
   return (
     <section className="onnx-import" data-testid="onnx-import" aria-label="ONNX import" data-phase={phase}>
-      <div className="panel-head">
-        <h2>Add an ONNX model</h2>
-        <button
-          type="button"
-          className="btn small ghost"
-          aria-label="Close import"
-          onClick={() => onnx.dismiss()}
-        >
-          ✕
-        </button>
-      </div>
+      <PanelHead title="Add an ONNX model" onClose={() => onnx.dismiss()} closeLabel="Close import" />
       <p className="muted">
         {source?.replace(/^.*\//, '')}
         {summary

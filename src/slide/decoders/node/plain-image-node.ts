@@ -5,9 +5,10 @@
 import type { PlainImageKind } from '../../plain-image-probe';
 import type { RgbaImage } from '../../slide-types';
 import { plainImageDecoder } from '../plain-image-decoder';
+import { sharpToRgba } from './jpeg-sharp';
 
 export const decodePlainImageNode = plainImageDecoder((bytes: Uint8Array, kind: PlainImageKind) =>
-  kind === 'png' ? decodePngNode(bytes) : decodeSharp(bytes),
+  kind === 'png' ? decodePngNode(bytes) : sharpToRgba(bytes, { flatten: true }),
 );
 
 const FAST_PNG = 'fast-png';
@@ -38,22 +39,4 @@ async function decodePngNode(bytes: Uint8Array): Promise<RgbaImage> {
     out[i * 4 + 3] = 255;
   }
   return { width, height, data: out };
-}
-
-type SharpFn = typeof import('sharp').default;
-
-async function decodeSharp(bytes: Uint8Array): Promise<RgbaImage> {
-  const spec = 'sharp'; // a variable keeps bundlers from following it into browser builds
-  const sharp = ((await import(/* @vite-ignore */ spec)) as { default: SharpFn }).default;
-  const { data, info } = await sharp(bytes, { failOn: 'none' })
-    .flatten({ background: '#ffffff' })
-    .toColourspace('srgb')
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return {
-    width: info.width,
-    height: info.height,
-    data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength),
-  };
 }

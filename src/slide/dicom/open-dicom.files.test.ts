@@ -58,31 +58,13 @@ describe.skipIf(!haveSamples)('../shared/formats/dicom samples', () => {
 
 // Pixel parity: the DICOM the writer made from the SVS, read through the app, against OpenSlide's
 // pixels of the SVS itself; a region of another slide must fail the same bound (negative control).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import sharp from 'sharp';
+import { haveOpenSlide, openslideDiff, openslideRegion } from '../openslide-reference.fixture';
 import type { RgbaImage } from '../slide-types';
 import { SVS } from '../test-helpers';
 
-const haveOpenSlide = existsSync('/usr/bin/openslide-write-png');
-
-async function openslideRegion(path: string, x: number, y: number, w: number, h: number): Promise<Buffer> {
-  const out = join(mkdtempSync(join(tmpdir(), 'dcm-parity-')), 'r.png');
-  execFileSync('openslide-write-png', [path, String(x), String(y), '0', String(w), String(h), out]);
-  return sharp(out).ensureAlpha().raw().toBuffer();
-}
-
-function meanAbsDiff(a: RgbaImage, ref: Buffer): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < ref.length; i += 4) {
-    if (ref[i + 3] === 0) continue;
-    for (let c = 0; c < 3; c++) d += Math.abs(a.data[i + c] - ref[i + c]);
-    n += 3;
-  }
-  return d / n;
-}
+const meanAbsDiff = (a: RgbaImage, ref: Buffer) => openslideDiff(a, ref).mad;
+const openslideLevel0 = (path: string, x: number, y: number, w: number, h: number) =>
+  openslideRegion(path, x, y, 0, w, h);
 
 describe.skipIf(!haveShared || !haveOpenSlide)('DICOM from the SVS vs OpenSlide on the SVS', () => {
   const BOUND = 3; // the writer copies the SVS's JPEG tiles, so only decoder rounding is left
@@ -95,14 +77,14 @@ describe.skipIf(!haveShared || !haveOpenSlide)('DICOM from the SVS vs OpenSlide 
     ]) {
       const mad = meanAbsDiff(
         await s.readRegion({ x, y, width: w, height: h, downsample: 1 }),
-        await openslideRegion(SVS, x, y, w, h),
+        await openslideLevel0(SVS, x, y, w, h),
       );
       console.log(`dicom parity (${x},${y}) ${w}x${h}: mean abs diff ${mad.toFixed(3)}`);
       expect(mad).toBeLessThan(BOUND);
     }
     const cam = await openFiles(dicomFixture(DICOM_FIXTURES[1]));
     const other = await cam.readRegion({ x: 1000, y: 3500, width: 300, height: 200, downsample: 1 });
-    const control = meanAbsDiff(other, await openslideRegion(SVS, 1000, 1200, 300, 200));
+    const control = meanAbsDiff(other, await openslideLevel0(SVS, 1000, 1200, 300, 200));
     console.log(`dicom parity negative control (Tumor_001 vs SVS): mean abs diff ${control.toFixed(3)}`);
     expect(control).toBeGreaterThan(BOUND * 3);
     s.close();
@@ -133,7 +115,7 @@ describe.skipIf(!haveShared || !haveOpenSlide)('DICOM from the SVS vs OpenSlide 
       [2000, 2800, 220, 167],
     ]) {
       const region = await s.readRegion({ x, y, width: w, height: h, downsample: 1 });
-      const mad = meanAbsDiff(region, await openslideRegion(SVS, x, y, w, h));
+      const mad = meanAbsDiff(region, await openslideLevel0(SVS, x, y, w, h));
       console.log(`dicom JPEG 2000 parity (${x},${y}) ${w}x${h}: mean abs diff ${mad.toFixed(3)}`);
       expect(mad).toBeLessThan(BOUND);
       // and exactly the JPEG DICOM's pixels (the lossless re-encoding of its decoded tiles)

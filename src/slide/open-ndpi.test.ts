@@ -1,11 +1,5 @@
-// Hamamatsu NDPI: the generated fixture (every way a level is cut: segments, bands, whole; a copy
-// placed past 4 GB whose offsets need their high bytes) and the real sample in ../shared, both
-// against OpenSlide's pixels (openslide-write-png), with a shifted region as the negative control.
-
-import { execFileSync } from 'node:child_process';
 import {
   closeSync,
-  existsSync,
   mkdtempSync,
   openSync,
   readSync,
@@ -16,7 +10,6 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   makeNdpi,
@@ -36,6 +29,7 @@ import { BlobSource, MemorySource } from './byte-source';
 import { assembleSegments, parseJpegFrame } from './ndpi-jpeg';
 import { describeNdpi } from './ndpi-structure';
 import { openSlide } from './open-slide';
+import { haveOpenSlide, openslideDiff, openslideRegion } from './openslide-reference.fixture';
 import { isSlideError } from './slide-error';
 import { DEFAULT_LIMITS } from './slide-limits';
 import type { SlideReader } from './slide-reader';
@@ -43,27 +37,10 @@ import type { RgbaImage } from './slide-types';
 import { openBytes, openPath, sharpJpeg } from './test-helpers';
 import { parseTiff, type TiffFile } from './tiff-parser';
 
-const haveOpenSlide = existsSync('/usr/bin/openslide-write-png');
 const tmp = mkdtempSync(join(tmpdir(), 'ndpi-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** OpenSlide's RGBA of a region at `level` (x, y in level-0 pixels). */
-async function openslideRegion(path: string, x: number, y: number, level: number, w: number, h: number) {
-  const out = join(tmp, `os-${x}-${y}-${level}-${w}-${h}.png`);
-  execFileSync('openslide-write-png', [path, String(x), String(y), String(level), String(w), String(h), out]);
-  return sharp(out).ensureAlpha().raw().toBuffer();
-}
-
-function meanAbsDiff(a: RgbaImage, ref: Buffer): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < ref.length; i += 4) {
-    if (ref[i + 3] === 0) continue; // OpenSlide leaves outside-the-slide transparent
-    for (let c = 0; c < 3; c++) d += Math.abs(a.data[i + c] - ref[i + c]);
-    n += 3;
-  }
-  return n ? d / n : Number.NaN;
-}
+const meanAbsDiff = (a: RgbaImage, ref: Buffer) => openslideDiff(a, ref).mad;
 
 /** Reads one region at a native level through us and OpenSlide; the shifted copy is the control. */
 async function parity(

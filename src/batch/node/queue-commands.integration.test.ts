@@ -3,106 +3,20 @@
 // good slide completes exactly once (one write per output), the bad file fails with the reader's
 // error, and the outputs equal `analyze` in one process. Skips where redis-server is missing.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSyntheticSlide } from '../../synth/node/write-synthetic-slide';
 import { FILE_NAMES } from './output-layout';
 import { connectionFrom, DEFAULT_QUEUE, type JobProgress, readStatus } from './queue-commands';
-import { type LocalRedis, startRedis } from './redis-server';
-
-const hasRedis = (() => {
-  try {
-    execFileSync('redis-server', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { BatchRig, hasRedis, type Run, until } from './redis-batch.fixture';
 
 /** seeds whose layout fits 1 mm (the generator redraws others until it gives up) */
 const SEEDS = [3101, 3102, 3105, 3107, 3111, 3117];
 const MODEL = 'mrn-bilinear';
 
+let rig: BatchRig;
 let dir: string;
-let redis: LocalRedis;
-const children = new Set<ChildProcess>();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** `node --import tsx scripts/batch.ts …`: its pid is the worker's own (no wrapper to signal). */
-function batch(args: string[], logName: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/batch.ts', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log = createWriteStream(join(dir, logName));
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
-
-function finished(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    // a signalled child has signalCode set and exitCode null; its 'exit' may have fired already
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? -1);
-    child.on('exit', (code) => resolve(code ?? -1));
-  });
-}
-
-async function runToEnd(args: string[], logName: string): Promise<string> {
-  const child = batch(args, logName);
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  const code = await finished(child);
-  if (code !== 0)
-    throw new Error(
-      `batch ${args[0]} exited ${code}:\n${readFileSync(join(dir, logName), 'utf8').slice(-3000)}`,
-    );
-  return out;
-}
-
-async function until<T>(
-  what: string,
-  f: () => Promise<T | null | undefined | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-const workerArgs = (url: string) => [
-  'worker',
-  '--redis',
-  url,
-  '--concurrency',
-  '1',
-  '--lock-ms',
-  '4000',
-  '--stall-ms',
-  '2000',
-];
 
 const roundCoords = (fc: { features: { geometry: { coordinates: number[][][] } }[] }) =>
   fc.features.map((f) =>
@@ -111,68 +25,36 @@ const roundCoords = (fc: { features: { geometry: { coordinates: number[][][] } }
 
 describe.skipIf(!hasRedis)('batch on BullMQ with a real Redis', () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'batch-queue-'));
-    for (const seed of SEEDS)
-      await writeSyntheticSlide({ seed, sizeMm: 1, outDir: join(dir, 'slides'), name: `s${seed}` });
+    rig = await BatchRig.start('batch-queue-', SEEDS);
+    dir = rig.dir;
     writeFileSync(join(dir, 'slides', 'broken.tiff'), 'this is not a TIFF file');
-    redis = await startRedis({ port: await freePort(), dir: join(dir, 'redis') });
   });
 
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    await redis?.stop();
-  });
+  afterAll(() => rig?.stop());
 
   it('survives a SIGKILLed worker and a Redis restart; each slide once; equals analyze', async () => {
-    const url = redis.url;
+    const url = rig.redis.url;
     const writeLog = join(dir, 'writes.log');
     const out = join(dir, 'out');
-    const enq = JSON.parse(
-      await runToEnd(
-        [
-          'enqueue',
-          '--redis',
-          url,
-          '--model',
-          MODEL,
-          '--out',
-          out,
-          '--attempts',
-          '2',
-          '--backoff',
-          '500',
-          '--write-log',
-          writeLog,
-          join(dir, 'slides'),
-        ],
-        'enqueue.log',
-      ),
+    const enq = await rig.enqueue(
+      { model: MODEL, out, flags: ['--attempts', '2', '--backoff', '500', '--write-log', writeLog] },
+      [join(dir, 'slides')],
+      'enqueue.log',
     );
     expect(enq.jobs).toHaveLength(7);
     // enqueueing again adds nothing: the job id is the slide + model key
-    const again = JSON.parse(
-      await runToEnd(
-        [
-          'enqueue',
-          '--redis',
-          url,
-          '--model',
-          MODEL,
-          '--out',
-          out,
-          '--write-log',
-          writeLog,
-          join(dir, 'slides'),
-        ],
-        'enqueue2.log',
-      ),
+    const again = await rig.enqueue(
+      { model: MODEL, out, flags: ['--write-log', writeLog] },
+      [join(dir, 'slides')],
+      'enqueue2.log',
     );
     expect(again.jobs.every((j: { added: boolean }) => !j.added)).toBe(true);
 
-    const workers = new Map<number, ChildProcess>();
+    const workers = new Map<number, Run>();
+    const worker = ['--concurrency', '1'];
     for (const name of ['a', 'b']) {
-      const w = batch(workerArgs(url), `worker-${name}.log`);
-      workers.set(w.pid ?? 0, w);
+      const w = rig.run(rig.workerArgs(worker), `worker-${name}.log`);
+      workers.set(w.child.pid ?? 0, w);
     }
     const queue = new Queue(DEFAULT_QUEUE, { connection: connectionFrom(url) });
     try {
@@ -191,10 +73,10 @@ describe.skipIf(!hasRedis)('batch on BullMQ with a real Redis', () => {
         },
         180_000,
       );
-      workers.get(victim.pid)?.kill('SIGKILL');
-      await finished(workers.get(victim.pid)!);
-      const replacement = batch(workerArgs(url), 'worker-c.log');
-      workers.set(replacement.pid ?? 0, replacement);
+      workers.get(victim.pid)?.child.kill('SIGKILL');
+      await workers.get(victim.pid)?.exited;
+      const replacement = rig.run(rig.workerArgs(worker), 'worker-c.log');
+      workers.set(replacement.child.pid ?? 0, replacement);
 
       // the killed job moves to another worker once its lock lapses
       await until(
@@ -218,15 +100,15 @@ describe.skipIf(!hasRedis)('batch on BullMQ with a real Redis', () => {
         180_000,
       );
       const before = await readStatus(queue);
-      await redis.kill();
+      await rig.redis.kill();
       await new Promise((r) => setTimeout(r, 1000));
-      await redis.start();
+      await rig.redis.start();
       const after = await readStatus(queue);
       expect(after.jobs).toHaveLength(7);
       expect(after.counts.completed).toBeGreaterThanOrEqual(before.counts.completed);
 
       const status = JSON.parse(
-        await runToEnd(['status', '--redis', url, '--wait', '--timeout', '240'], 'status.log'),
+        await rig.ok(['status', '--redis', url, '--wait', '--timeout', '240'], 'status.log'),
       );
       expect(Object.keys(status)).toEqual(['counts', 'jobs']);
       expect(status.counts).toMatchObject({ completed: 6, failed: 1, active: 0, waiting: 0, delayed: 0 });
@@ -252,14 +134,14 @@ describe.skipIf(!hasRedis)('batch on BullMQ with a real Redis', () => {
           expect(perFile.get(join(out, `s${seed}`, MODEL, f))).toBe(1);
     } finally {
       await queue.close();
-      for (const w of workers.values()) w.kill('SIGTERM');
-      await Promise.all([...workers.values()].map(finished));
+      for (const w of workers.values()) w.child.kill('SIGTERM');
+      await Promise.all([...workers.values()].map((w) => w.exited));
     }
 
     // the same slides in one process give the same numbers and regions
     const single = join(dir, 'single');
     const ran = JSON.parse(
-      await runToEnd(
+      await rig.ok(
         [
           'analyze',
           '--model',

@@ -3,21 +3,18 @@
 import 'fake-indexeddb/auto';
 import { encode } from 'fast-png';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openResultsDb } from '../../heatmap/result-persistence';
 import type { InferenceHandle } from '../../inference/inference-client';
 import { syntheticSource } from '../../slide/synthetic-source.fixture';
 import { getAnalysis } from '../analysis-store';
 import { getState, setState } from '../app-store';
 import {
-  asViewer,
+  disposeSessions,
   fakeEngine,
-  fakeLayers,
-  fakeViewer,
   openInStore,
   patternEntry,
   resetStores,
+  testSession,
 } from './analysis-fakes.fixture';
-import { AnalysisSession } from './analysis-session';
 import { maskSidecarUrls } from './ground-truth-state';
 
 // "glands": a rectangle, red 255 inside, 0 outside; on even coordinates so 2 × 2 store pixels fit
@@ -35,11 +32,7 @@ function maskPng(): Uint8Array {
   return encode({ width: w, height: h, data, channels: 1 });
 }
 
-let sessions: AnalysisSession[] = [];
-afterEach(() => {
-  for (const s of sessions) s.dispose();
-  sessions = [];
-});
+afterEach(disposeSessions);
 
 function setup(sidecar?: Record<string, Uint8Array | string>) {
   const entry = patternEntry('glas-like');
@@ -69,25 +62,19 @@ function setup(sidecar?: Record<string, Uint8Array | string>) {
     return two;
   };
   const src = source();
-  const session = new AnalysisSession(
-    { viewer: asViewer(fakeViewer(src)) },
-    {
-      engine,
-      createLayer: fakeLayers().create,
-      viewRect: () => REGION,
-      openDb: () => openResultsDb(`db-${Math.random()}`),
-      fetchSidecar: async (url) => {
-        const v = sidecar?.[url];
-        if (v === undefined) return { ok: false, text: async () => '' };
-        return {
-          ok: true,
-          text: async () => (typeof v === 'string' ? v : ''),
-          arrayBuffer: async () => (typeof v === 'string' ? new ArrayBuffer(0) : v.slice().buffer),
-        };
-      },
+  const session = testSession(src, {
+    engine,
+    viewRect: () => REGION,
+    fetchSidecar: async (url) => {
+      const v = sidecar?.[url];
+      if (v === undefined) return { ok: false, text: async () => '' };
+      return {
+        ok: true,
+        text: async () => (typeof v === 'string' ? v : ''),
+        arrayBuffer: async () => (typeof v === 'string' ? new ArrayBuffer(0) : v.slice().buffer),
+      };
     },
-  );
-  sessions.push(session);
+  });
   return { session, src, channels };
 }
 

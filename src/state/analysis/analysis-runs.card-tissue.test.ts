@@ -2,46 +2,29 @@
 // the default rule skips glass, 'off' analyses every patch (GlaS), a rule sets the fraction.
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openResultsDb } from '../../heatmap/result-persistence';
 import type { ModelCard } from '../../inference/model-card';
 import { syntheticSource } from '../../slide/synthetic-source.fixture';
 import {
-  asViewer,
+  disposeSessions,
   fakeEngine,
-  fakeLayers,
-  fakeViewer,
   openInStore,
   patternEntry,
   resetStores,
+  testSession,
 } from './analysis-fakes.fixture';
-import { AnalysisSession } from './analysis-session';
 
 // tissue on the left half only, white glass on the right
 const halfGlass = () =>
   syntheticSource(1000, 800, (x, y) => (x < 500 ? [(x + 2 * y) % 200, 90, 150] : [250, 250, 250]));
 
-let sessions: AnalysisSession[] = [];
-afterEach(() => {
-  for (const s of sessions) s.dispose();
-  sessions = [];
-});
+afterEach(disposeSessions);
 
 async function wholeSlide(rule: ModelCard['tissueDetection']) {
   const entry = patternEntry('m');
   entry.card = { ...entry.card!, tissueDetection: rule };
   const source = halfGlass();
   const engine = fakeEngine([entry]);
-  const session = new AnalysisSession(
-    { viewer: asViewer(fakeViewer(source)) },
-    {
-      engine,
-      createLayer: fakeLayers().create,
-      viewRect: () => ({ x: 0, y: 0, width: 1000, height: 800 }),
-      openDb: () => openResultsDb(`db-${Math.random()}`),
-      fetchSidecar: async () => ({ ok: false, text: async () => '' }),
-    },
-  );
-  sessions.push(session);
+  const session = testSession(source, { engine, viewRect: () => ({ x: 0, y: 0, width: 1000, height: 800 }) });
   openInStore(source);
   const r = await session.analyze('m', 'slide', { backend: 'wasm' });
   return { r, predicted: engine.predicted };

@@ -3,101 +3,19 @@
 // back off exponentially; SIGTERM finishes the current job and takes no more; a second SIGTERM
 // releases the job, which another worker then finishes. Skips where redis-server is missing.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSyntheticSlide } from '../../synth/node/write-synthetic-slide';
 import { connectionFrom, type JobProgress } from './queue-commands';
-import { type LocalRedis, startRedis } from './redis-server';
+import { BatchRig, hasRedis, until } from './redis-batch.fixture';
 
-const hasRedis = (() => {
-  try {
-    execFileSync('redis-server', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
+let rig: BatchRig;
 let dir: string;
-let redis: LocalRedis;
-const children = new Set<ChildProcess>();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Run {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number>;
-}
-
-function batch(args: string[], logName: string): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/batch.ts', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  const log = createWriteStream(join(dir, logName));
-  child.stderr?.pipe(log);
-  children.add(child);
-  const exited = new Promise<number>((resolve) =>
-    child.on('exit', (code, signal) => {
-      children.delete(child);
-      resolve(code ?? (signal ? -1 : 0));
-    }),
-  );
-  return { child, out: () => out, exited };
-}
-
-async function ok(args: string[], logName: string): Promise<string> {
-  const r = batch(args, logName);
-  const code = await r.exited;
-  if (code !== 0)
-    throw new Error(`batch ${args[0]} exited ${code}: ${readFileSync(join(dir, logName), 'utf8')}`);
-  return r.out();
-}
-
-async function until<T>(
-  what: string,
-  f: () => Promise<T | null | undefined | false>,
-  ms: number,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const slide = (seed: number) => join(dir, 'slides', `s${seed}.tiff`);
-const workerArgs = (queue: string) => [
-  'worker',
-  '--redis',
-  redis.url,
-  '--queue',
-  queue,
-  '--lock-ms',
-  '4000',
-  '--stall-ms',
-  '2000',
-];
+const slide = (seed: number) => rig.slide(seed);
+const batch = (args: string[], logName: string) => rig.run(args, logName);
+const ok = (args: string[], logName: string) => rig.ok(args, logName);
+const workerArgs = (queue: string) => rig.workerArgs(['--queue', queue]);
 
 /** The active job part-way through its slide (0 < done < total). */
 async function midSlide(queue: Queue, ms: number): Promise<Job> {
@@ -116,38 +34,23 @@ async function midSlide(queue: Queue, ms: number): Promise<Job> {
 
 describe.skipIf(!hasRedis)('batch worker lifecycle on a real Redis', () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'batch-lifecycle-'));
-    for (const seed of [3101, 3102, 3105])
-      await writeSyntheticSlide({ seed, sizeMm: 1, outDir: join(dir, 'slides'), name: `s${seed}` });
+    rig = await BatchRig.start('batch-lifecycle-', [3101, 3102, 3105]);
+    dir = rig.dir;
     writeFileSync(join(dir, 'broken.tiff'), 'this is not a TIFF file');
-    redis = await startRedis({ port: await freePort(), dir: join(dir, 'redis') });
   }, 300_000);
 
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    await redis?.stop();
-  });
+  afterAll(() => rig?.stop());
 
   it('status --wait --timeout gives up with exit 3 and the one JSON document; without --wait it answers at once', async () => {
     const q = 'q-status';
-    await ok(
-      [
-        'enqueue',
-        '--redis',
-        redis.url,
-        '--queue',
-        q,
-        '--model',
-        'test-tiny-unet',
-        '--out',
-        join(dir, 'out-status'),
-        slide(3101),
-      ],
+    await rig.enqueue(
+      { queue: q, model: 'test-tiny-unet', out: join(dir, 'out-status') },
+      [slide(3101)],
       'st-enq.log',
     );
     const t0 = Date.now();
     const waited = batch(
-      ['status', '--redis', redis.url, '--queue', q, '--wait', '--timeout', '1.5'],
+      ['status', '--redis', rig.redis.url, '--queue', q, '--wait', '--timeout', '1.5'],
       'st-wait.log',
     );
     expect(await waited.exited).toBe(3);
@@ -175,36 +78,25 @@ describe.skipIf(!hasRedis)('batch worker lifecycle on a real Redis', () => {
     });
     // logs went to stderr, the document alone to stdout
     expect(readFileSync(join(dir, 'st-wait.log'), 'utf8')).toMatch(/status: 1 pending/);
-    const now = JSON.parse(await ok(['status', '--redis', redis.url, '--queue', q], 'st-now.log'));
+    const now = JSON.parse(await ok(['status', '--redis', rig.redis.url, '--queue', q], 'st-now.log'));
     expect(now.counts.waiting).toBe(1);
   }, 120_000);
 
   it('retries a failing job with exponential backoff, then fails it with the reader’s error', async () => {
     const q = 'q-retry';
-    const queue = new Queue(q, { connection: connectionFrom(redis.url) });
+    const queue = new Queue(q, { connection: connectionFrom(rig.redis.url) });
     try {
-      const enq = JSON.parse(
-        await ok(
-          [
-            'enqueue',
-            '--redis',
-            redis.url,
-            '--queue',
-            q,
-            '--model',
-            'test-tiny-unet',
-            '--out',
-            join(dir, 'out-retry'),
-            '--attempts',
-            '3',
-            '--backoff',
-            '1500',
-            join(dir, 'broken.tiff'),
-          ],
-          'rt-enq.log',
-        ),
+      const enq = await rig.enqueue(
+        {
+          queue: q,
+          model: 'test-tiny-unet',
+          out: join(dir, 'out-retry'),
+          flags: ['--attempts', '3', '--backoff', '1500'],
+        },
+        [join(dir, 'broken.tiff')],
+        'rt-enq.log',
       );
-      const id = enq.jobs[0].id as string;
+      const id = enq.jobs[0].id;
       const w = batch(workerArgs(q), 'rt-worker.log');
       // the moment each attempt failed, and the state between attempts
       const failedAt: number[] = [];
@@ -241,24 +133,9 @@ describe.skipIf(!hasRedis)('batch worker lifecycle on a real Redis', () => {
   it('SIGTERM finishes the current job and takes no more; a second SIGTERM releases it to another worker', async () => {
     const q = 'q-term';
     const out = join(dir, 'out-term');
-    const queue = new Queue(q, { connection: connectionFrom(redis.url) });
+    const queue = new Queue(q, { connection: connectionFrom(rig.redis.url) });
     try {
-      await ok(
-        [
-          'enqueue',
-          '--redis',
-          redis.url,
-          '--queue',
-          q,
-          '--model',
-          'mrn-bilinear',
-          '--out',
-          out,
-          slide(3101),
-          slide(3102),
-        ],
-        'tm-enq.log',
-      );
+      await rig.enqueue({ queue: q, model: 'mrn-bilinear', out }, [slide(3101), slide(3102)], 'tm-enq.log');
       const first = batch(workerArgs(q), 'tm-worker-1.log');
       const job = await midSlide(queue, 300_000);
       first.child.kill('SIGTERM');

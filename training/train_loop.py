@@ -1,0 +1,48 @@
+"""The training loop both trainers run (training/train.py on the synthetic slides' shards,
+training/glas_train.py on GlaS): flips/rot90 alike on inputs, mask and context mask, HED jitter,
+BCE, and for MRNs with --context-aux the context encoder's deep-supervision loss on the mask's
+fraction in each of its bottleneck cells."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from .augment import geometric, hed_jitter
+from .model_inputs import normalise
+
+# one batch: the model's input tensors, the target mask and (deep supervision only) the context mask
+Batch = tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]
+
+
+def train_loop(model: torch.nn.Module, opt: torch.optim.Optimizer, *, steps: int, draw: Callable[[], Batch],
+               context_aux: float, gen: torch.Generator, device: torch.device | None = None) -> float:
+    """Runs `steps` optimiser steps on batches from `draw()`; prints the loss ten times. Returns seconds."""
+    device = device or torch.device('cpu')
+    t0 = time.time()
+    model.train()
+    for step in range(1, steps + 1):
+        xs, y, cmask = draw()
+        if cmask is not None:
+            *xs, y, cmask = geometric([*xs, y, cmask], gen)
+        else:
+            *xs, y = geometric([*xs, y], gen)
+        xs = hed_jitter(xs, gen)
+        inputs = [normalise(x.to(device)) for x in xs]
+        if cmask is not None:
+            logits, clogits = model.logits_with_context(*inputs)
+            # mask fraction of each context-bottleneck cell
+            ctarget = F.adaptive_avg_pool2d(cmask.to(device), clogits.shape[-2:])
+            loss = F.binary_cross_entropy_with_logits(logits, y.to(device))
+            loss = loss + context_aux * F.binary_cross_entropy_with_logits(clogits, ctarget)
+        else:
+            loss = F.binary_cross_entropy_with_logits(model.logits(*inputs), y.to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % max(1, steps // 10) == 0 or step == steps:
+            print(f'step {step}/{steps} loss {loss.item():.4f} {time.time() - t0:.0f}s', flush=True)
+    return time.time() - t0
