@@ -239,11 +239,14 @@ export async function run(args: string[]): Promise<unknown> {
         try {
           const s0 = Date.now();
           // worker start, model load, backend choice and warm-up, timed on their own (1 px region)
-          await call(page, 'analyze', {
+          const first = await call<Record<string, unknown>>(page, 'analyze', {
             ...analyzeOptions(settings),
             region: { x: 10, y: 10, width: 1, height: 1 },
           });
           row.startMs = Date.now() - s0;
+          // the tile the app says it ran (summary.tileSize) is the one the rates are computed for
+          const ran = reportedTileSize(first);
+          if (ran !== null && ran !== row.tile.size) row.tile = { ...row.tile, size: ran };
           const facts = await backendFacts(page, model);
           Object.assign(row, facts);
           if (asked.backend !== 'auto' && facts.chosen !== asked.backend)
@@ -257,7 +260,7 @@ export async function run(args: string[]): Promise<unknown> {
           row.tilesPerSecond = (t.tiles * 1000) / t.ms;
           row.tilesDone = t.tiles;
           row.plan = { tissueMm2: slide.tissueMm2, tiles: t.total } satisfies Plan;
-          row.reportedTileSize = reportedTileSize(t.summary);
+          row.reportedTileSize = ran;
           if (errors.length) row.pageErrors = errors;
         } catch (e) {
           row.error = (e as Error).message.split('\n')[0];
