@@ -16,7 +16,8 @@ import {
 import { ratio } from './inference-report';
 
 export interface WholeSlideRun {
-  mode: 'legacy' | 'cascade-off' | 'cascade-on';
+  /** 'cascade-on@256': the cascade on 256 px tiles (asked for, beside the default tile) */
+  mode: string;
   settings: RunSettings;
   finished?: boolean;
   /** wall ms (estimated from the rate when the run hit the cap) */
@@ -39,12 +40,23 @@ export async function wholeSlideRuns(
   chrome: Browser,
   appUrl: string,
   slide: { url: string; tissueMm2: number },
-  o: { model: string; legacy: Omit<RunSettings, 'model'>; capMs: number; log: (m: string) => void },
+  o: {
+    model: string;
+    legacy: Omit<RunSettings, 'model'>;
+    /** tile sizes also run with the cascade on, beside the default tile */
+    tiles: number[];
+    capMs: number;
+    log: (m: string) => void;
+  },
 ) {
   const plans: WholeSlideRun[] = [
     { mode: 'legacy', settings: { model: o.model, ...o.legacy } },
     { mode: 'cascade-off', settings: { model: o.model, backend: 'auto', cascade: false } },
     { mode: 'cascade-on', settings: { model: o.model, backend: 'auto', cascade: true } },
+    ...o.tiles.map((t) => ({
+      mode: `cascade-on@${t}`,
+      settings: { model: o.model, backend: 'auto', cascade: true, tileSize: t },
+    })),
   ];
   const runs: WholeSlideRun[] = [];
   for (const plan of plans) {
@@ -94,7 +106,7 @@ export async function wholeSlideRuns(
     runs.push(r);
     o.log(JSON.stringify(r));
   }
-  const by = (m: WholeSlideRun['mode']) => runs.find((r) => r.mode === m && r.mm2PerSecond !== undefined);
+  const by = (m: string) => runs.find((r) => r.mode === m && r.mm2PerSecond !== undefined);
   const [legacy, off, on] = [by('legacy'), by('cascade-off'), by('cascade-on')];
   const iouDelta =
     typeof on?.iou === 'number' && typeof legacy?.iou === 'number'
@@ -111,6 +123,12 @@ export async function wholeSlideRuns(
       defaultVsLegacy: ratio(on?.mm2PerSecond, legacy?.mm2PerSecond),
       cascadeOffVsLegacy: ratio(off?.mm2PerSecond, legacy?.mm2PerSecond),
       cascadeSpeedup: ratio(on?.mm2PerSecond, off?.mm2PerSecond),
+      ...Object.fromEntries(
+        o.tiles.map((t) => [
+          `cascadeOn${t}VsLegacy`,
+          ratio(by(`cascade-on@${t}`)?.mm2PerSecond, legacy?.mm2PerSecond),
+        ]),
+      ),
       iouDelta,
     },
   };
