@@ -29,6 +29,7 @@ import { createServer } from 'vite';
 import { call } from '../e2e/api-call';
 import config from '../playwright.config';
 import type { ModelCard } from '../src/inference/model-card';
+import { tilesOf as cardTiles, chooseTileSize } from '../src/inference/model-tiles';
 import { pickModels } from '../src/inference/node/model-dirs';
 import { countModelFileFlops } from '../src/inference/node/model-flops';
 import { SYNTH_VERSION } from '../src/synth/layout';
@@ -68,25 +69,12 @@ function option(args: string[], name: string): string | undefined {
   return hit?.split('=').slice(1).join('=');
 }
 
-type Tiled = ModelCard & { tiles?: { size: number; batchSize: number; modelFile: string }[] };
+/** Tile sizes a card offers (the trained patch and its `tiles`), with each one's batch and graph. */
+const tilesOf = (card: ModelCard) =>
+  cardTiles(card).map((t) => ({ size: t.size, batch: t.batchSize, modelFile: t.modelFile }));
 
-/** Tile sizes a card offers: the trained patch and its `tiles` (the tiles work adds them). */
-function tilesOf(card: Tiled): { size: number; batch: number; modelFile: string }[] {
-  const trained = card.inputs.find((i) => i.role === 'target')!.size;
-  const out = [{ size: trained, batch: card.batchSize, modelFile: card.format.modelFile }];
-  for (const t of card.tiles ?? [])
-    if (t.size !== trained) out.push({ size: t.size, batch: t.batchSize, modelFile: t.modelFile });
-  return out.sort((a, b) => a.size - b.size);
-}
-
-/**
- * The app's default tile when none is asked for (model-tiles.ts chooseTileSize: the largest
- * offered up to its DEFAULT_TILE_SIZE, 64 px until the bigger tiles' IoU is measured). A row
- * corrects it from the tile the app reports (summary.tileSize).
- */
-function defaultTile(card: Tiled): number {
-  return tilesOf(card)[0].size;
-}
+/** The app's default tile when none is asked for; a row also reads back what ran (summary.tileSize). */
+const defaultTile = (card: ModelCard) => chooseTileSize(card);
 
 /** What bounds the moonshot row, in numbers: GFLOP/s of each runtime against the peak. */
 function limitsLine(
@@ -169,7 +157,7 @@ export async function run(args: string[]): Promise<unknown> {
     ids: [...new Set([...modelIds, ...(withWhole ? [wholeModel] : [])])],
     includeTest: true,
   });
-  const cardOf = (id: string) => models.find((m) => m.id === id)!.card as Tiled;
+  const cardOf = (id: string) => models.find((m) => m.id === id)!.card;
   const mppOf = (id: string) => cardOf(id).inputs.find((i) => i.role === 'target')!.mpp;
   const trainedOf = (id: string) => tilesOf(cardOf(id))[0].size;
   const tileFor = (id: string, asked?: number) => asked ?? defaultTile(cardOf(id));
@@ -178,7 +166,7 @@ export async function run(args: string[]): Promise<unknown> {
   // FLOPs of each graph the run uses, counted from the graph (model.json, model-<S>.json)
   const flops = new Map<string, number>();
   for (const m of models)
-    for (const t of tilesOf(m.card as Tiled))
+    for (const t of tilesOf(m.card))
       flops.set(`${m.id}:${t.size}`, (await countModelFileFlops(path.join(m.dir, t.modelFile))).flopsPerItem);
   // every size a row may run: those asked, the trained patch and the default (an `auto` row runs it)
   const sizesUsed = (id: string) =>
@@ -336,7 +324,7 @@ export async function run(args: string[]): Promise<unknown> {
     models: models
       .filter((m) => modelIds.includes(m.id))
       .flatMap((m) =>
-        tilesOf(m.card as Tiled).map((t) => {
+        tilesOf(m.card).map((t) => {
           const f = flops.get(`${m.id}:${t.size}`)!;
           const tile = { size: t.size, trained: trainedOf(m.id), mpp: mppOf(m.id) };
           const paper = paperPeak().gflopPerSecond;
