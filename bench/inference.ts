@@ -21,7 +21,6 @@
 // by nothing else (the demo is 3001, evaluations use 3100–3105, 3200–3205, 3300), 2 mm (--slide-mm),
 // written to .cache/bench-inference/.
 
-import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
@@ -32,12 +31,8 @@ import type { ModelCard } from '../src/inference/model-card';
 import { tilesOf as cardTiles, chooseTileSize } from '../src/inference/model-tiles';
 import { pickModels } from '../src/inference/node/model-dirs';
 import { countModelFileFlops } from '../src/inference/node/model-flops';
-import { SYNTH_VERSION } from '../src/synth/layout';
-import {
-  type SyntheticSidecar,
-  slideFiles,
-  writeSyntheticSlide,
-} from '../src/synth/node/write-synthetic-slide';
+import { paperPeak } from './cpu-peak';
+import { heldOutSlide } from './held-out-slide';
 import {
   analyzeOptions,
   backendFacts,
@@ -60,7 +55,6 @@ import { wholeSlideRuns } from './inference-whole-slide';
 import { type TorchReport, timeTorchTiles } from './torch-inference';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CACHE = path.join(ROOT, '.cache/bench-inference');
 const LEGACY = 'wasm@1:64';
 const log = (m: string) => console.error(`[inference] ${m}`);
 
@@ -101,40 +95,6 @@ function limitsLine(
     `PyTorch on the same tiles: ${t?.gflopPerSecond ?? '?'} GFLOP/s (default threads), ${one ?? '?'} GFLOP/s on one thread`,
     'the rest of the app time is reading and normalising tiles, the context cache and stitching (rows include them, PyTorch does not)',
   ].join('; ');
-}
-
-/**
- * The fp32 peak on paper, beside the measured one: 64 FLOP per cycle per core (two 512-bit FMA
- * pipes, 16 lanes × 2 FLOPs each: Zen 5 / AVX-512 server cores, as here) × clock × cores.
- */
-function paperPeak(): { gflopPerSecond: number | null; assumption: string } {
-  let mhz: number | null = null;
-  try {
-    mhz = Number(/cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]) || null;
-  } catch {}
-  const cores = os.cpus().length;
-  return {
-    gflopPerSecond: mhz ? Math.round((64 * mhz * cores) / 1000) : null,
-    assumption: `64 FLOP/cycle/core (2 × 512-bit FMA) × ${mhz ?? '?'} MHz × ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'})`,
-  };
-}
-
-export async function heldOutSlide(seed: number, sizeMm: number) {
-  const name = `synth-${seed}-${sizeMm}mm-v${SYNTH_VERSION}`;
-  const files = slideFiles(CACHE, name);
-  if (!existsSync(files.sidecar)) {
-    log(`writing the held-out slide ${name}`);
-    await writeSyntheticSlide({ seed, sizeMm, outDir: CACHE, name });
-  }
-  const sidecar = JSON.parse(readFileSync(files.sidecar, 'utf8')) as SyntheticSidecar;
-  return {
-    name,
-    seed,
-    sizeMm,
-    url: `/${path.relative(ROOT, files.tiff)}`,
-    tissueMm2: sidecar.tissueAreaUm2 / 1e6,
-    tumourMm2: sidecar.tumourAreaUm2 / 1e6,
-  };
 }
 
 export async function run(args: string[]): Promise<unknown> {
