@@ -21,9 +21,13 @@
 
 import * as Comlink from 'comlink';
 import { abortError, SlideError, type SlideErrorCode } from './slide-error';
-import type { SlideLimits } from './slide-limits';
 import type { SlideStats } from './slide-reader';
-import { installErrorHandler, type SlideWorkerApi, type TileFormatWanted } from './slide-rpc';
+import {
+  installErrorHandler,
+  type SlideWorkerApi,
+  type TileFormatWanted,
+  type WorkerOpenOptions,
+} from './slide-rpc';
 import type { AssociatedRequest, RegionRequest, RgbaImage, SlideMetadata, TileRequest } from './slide-types';
 
 export interface WorkerSlide {
@@ -35,19 +39,10 @@ export interface WorkerSlide {
   close(): void;
 }
 
-export interface OpenInWorkerOptions {
+/** What the worker's open takes (slide-rpc.ts), and how tiles come back and from which worker. */
+export interface OpenInWorkerOptions extends WorkerOpenOptions {
   /** 'bitmap' (default): tiles arrive as ImageBitmap; 'rgba': as RgbaImage */
   tileFormat?: TileFormatWanted;
-  limits?: Partial<SlideLimits>;
-  name?: string;
-  /** LZW in geotiff's worker pool (default true); false decodes them in the slide worker */
-  decoderPool?: boolean;
-  /** DICOMweb bearer token, sent with every request and kept in memory only */
-  bearerToken?: string;
-  /** URLs: merge neighbouring tile reads into one range request (default true) */
-  coalesce?: boolean;
-  /** the viewer's size in device pixels: the worker starts on the home view's tiles at once */
-  prefetchView?: { width: number; height: number };
   /** use this worker instead of starting slide-worker.ts */
   worker?: Worker;
 }

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { parseUrlState } from './url-state';
 
+/** The state of an address with nothing (valid) in it. */
+const NOTHING = {
+  slide: null,
+  results: null,
+  view: null,
+  drawer: null,
+  coalesce: true,
+  prefetch: false,
+  cascade: null,
+  tile: null,
+};
+
 describe('parseUrlState', () => {
   it('reads the deep link: slide, view and drawer', () => {
     expect(parseUrlState('?slide=/demo/demo.tiff&x=10&y=20&zoom=0.5&drawer=webgl')).toEqual({
@@ -29,26 +41,8 @@ describe('parseUrlState', () => {
   });
 
   it('leaves out what is missing or malformed', () => {
-    expect(parseUrlState('')).toEqual({
-      slide: null,
-      results: null,
-      view: null,
-      drawer: null,
-      coalesce: true,
-      prefetch: false,
-      cascade: null,
-      tile: null,
-    });
-    expect(parseUrlState('?slide=&x=1&y=2&results=')).toEqual({
-      slide: null,
-      results: null,
-      view: null,
-      drawer: null,
-      coalesce: true,
-      prefetch: false,
-      cascade: null,
-      tile: null,
-    });
+    expect(parseUrlState('')).toEqual(NOTHING);
+    expect(parseUrlState('?slide=&x=1&y=2&results=')).toEqual(NOTHING);
     expect(parseUrlState('?slide=a.svs&x=1&y=2&zoom=-1').view).toBeNull();
   });
 });
