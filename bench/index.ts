@@ -2,14 +2,15 @@
 // Suites: tiles (slide reading), models (inference per backend), inference (viewport heatmaps),
 // batch (the batch CLI: one process vs 1/2/4 BullMQ workers, a killed worker, Redis per job),
 // deeplink (first viewport of a `?slide=` link on the built app; 50 ms latency, coalescing on/off),
-// scale (a real 100k² BigTIFF made with libvips: first viewport and heap, from disk and by URL).
+// scale (a real 100k² BigTIFF made with libvips: first viewport and heap, from disk and by URL),
+// convert (the ONNX converter on the test networks: conversion time, sizes).
 // With no suite named, all of them run in order.
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const SUITES = ['tiles', 'models', 'inference', 'batch', 'deeplink', 'scale'] as const;
+const SUITES = ['tiles', 'models', 'inference', 'batch', 'deeplink', 'scale', 'convert'] as const;
 
 // suite names are the bare words that are not an option's value (`batch --slides 20`)
 const argv = process.argv.slice(2);

@@ -6,7 +6,7 @@
 //   The card may leave out what the ONNX file tells (input names and sizes, output name and size,
 //   batch, format); it must give mpp, normalisation, channel meanings, training data, intended use.
 
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { completeCard } from '../src/inference/onnx/card-from-onnx';
@@ -55,6 +55,7 @@ try {
     float16: values.float16,
   });
   const out = resolve(values.out);
+  mkdirSync(dirname(out), { recursive: true }); // the folder above --out may be new
   const tmp = mkdtempSync(resolve(dirname(out), `.${basename(out)}.tmp-`));
   try {
     writeFileSync(resolve(tmp, 'model.json'), JSON.stringify(converted.modelJson));

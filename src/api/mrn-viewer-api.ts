@@ -27,7 +27,7 @@
 
 import type { SlideFormat, SlideLevel } from '../slide/slide-types';
 import { type AppState, getState } from '../state/app-store';
-import { openFiles } from '../state/open-files';
+import { isOnnxFile, openFiles } from '../state/open-files';
 import type { RegionQuery, SessionStats, SlideSession } from '../state/slide-session';
 import { toBase64 } from '../util/base64';
 import type { ViewState } from '../viewer/view-math';
@@ -114,6 +114,9 @@ export function createApi(session: SlideSession): MrnViewerApi {
       if (typeof input !== 'string' && !(input instanceof Blob)) {
         throw new TypeError('open() takes a URL string, a File or a Blob, or an array of Files.');
       }
+      // a lone .onnx File is a model, as when dropped: to the ONNX import, not the slide opener
+      if (input instanceof File && isOnnxFile(input))
+        return publicState((await openFiles(session, [input])).state);
       return publicState(await session.open(input));
     },
     state: () => publicState(),

@@ -1,6 +1,6 @@
 import { setState } from '../state/app-store';
 import { useAppStore } from '../state/use-app-store';
-import { formatBytes } from '../viewer/view-math';
+import { formatBytes } from '../util/format-bytes';
 import { AssociatedImages, type ReadAssociated } from './associated-images';
 import { PanelHead } from './panel-head';
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  formatBytes,
   formatLength,
   formatMagnification,
   magnification,
@@ -55,10 +54,5 @@ describe('view params', () => {
     expect(parseViewParams(new URLSearchParams('x=1&y=2'))).toBeNull();
     expect(parseViewParams(new URLSearchParams('x=1&y=2&zoom=-1'))).toBeNull();
     expect(parseViewParams(new URLSearchParams('x=a&y=2&zoom=1'))).toBeNull();
-  });
-  it('formats byte sizes', () => {
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(2.5 * 1024 * 1024)).toBe('2.5 MiB');
-    expect(formatBytes(null)).toBe('unknown');
   });
 });

@@ -82,15 +82,3 @@ export function writeViewParams(params: URLSearchParams, view: ViewState): void 
   params.set('y', String(Math.round(view.y)));
   params.set('zoom', String(Number(view.zoom.toPrecision(4))));
 }
-
-export function formatBytes(n: number | null): string {
-  if (n === null || !Number.isFinite(n)) return 'unknown';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
-}

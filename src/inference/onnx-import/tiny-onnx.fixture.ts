@@ -1,6 +1,6 @@
 // Tiny ONNX files written here with protobufjs and the ONNX schema (no PyTorch needed), for the
 // import's unit and e2e tests: a 1×1 Conv segmentation head, optionally with an op the converter
-// does not support or with padded weights (the size cap).
+// does not support, with padded weights (the size cap) or with a long Relu chain (slow to convert).
 //
 // Usage: const bytes = tinyOnnx({ size: 16, channels: 2, unsupported: 'Einsum' });
 
@@ -20,6 +20,8 @@ export interface TinyOnnxOptions {
   /** an extra unused initialiser of this many float32s (to cross a weight cap) */
   padFloats?: number;
   inputName?: string;
+  /** this many Relu nodes after the Conv (a conversion that takes a while: the cancel tests) */
+  reluChain?: number;
 }
 
 const FLOAT = 1;
@@ -50,6 +52,10 @@ export function tinyOnnx(o: TinyOnnxOptions = {}): Uint8Array<ArrayBuffer> {
     { name: 'conv', op_type: 'Conv', input: [inputName, 'w', 'b'], output: ['logits0'], attribute: [] },
   ];
   let last = 'logits0';
+  for (let k = 0; k < (o.reluChain ?? 0); k++) {
+    nodes.push({ name: `relu${k}`, op_type: 'Relu', input: [last], output: [`relu${k}`] });
+    last = `relu${k}`;
+  }
   if (o.unsupported) {
     nodes.push({ name: 'weird_node', op_type: o.unsupported, input: [last], output: ['weird'] });
     last = 'weird';

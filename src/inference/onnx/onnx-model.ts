@@ -5,6 +5,7 @@
 // Usage: const model = parseOnnx(bytes, { maxBytes });  // throws OnnxError on a bad file
 
 import protobuf from 'protobufjs';
+import { formatBytes } from '../../util/format-bytes';
 import { ONNX_SCHEMA } from './onnx-schema';
 
 export class OnnxError extends Error {
@@ -226,7 +227,7 @@ export function parseOnnx(bytes: Uint8Array, options: ParseOptions = {}): OnnxMo
   const maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
   if (bytes.byteLength > maxBytes)
     throw new OnnxError(
-      `the ONNX file is ${(bytes.byteLength / 2 ** 20).toFixed(1)} MiB, over the ${(maxBytes / 2 ** 20).toFixed(0)} MiB cap`,
+      `the ONNX file is ${formatBytes(bytes.byteLength)}, over the ${formatBytes(maxBytes)} cap`,
     );
   if (bytes.byteLength < 8) throw new OnnxError(`not an ONNX model: only ${bytes.byteLength} bytes`);
   // biome-ignore lint/suspicious/noExplicitAny: protobufjs decodes to a loose object

@@ -13,6 +13,7 @@
 // ops-conv, ops-pooling, ops-activations, ops-binary, ops-shape, ops-resize, ops-matmul.
 
 import * as tf from '@tensorflow/tfjs';
+import { formatBytes } from '../../util/format-bytes';
 import { alwaysHandlers, foldConst, foldOnlyHandlers, tensorOf } from './constant-folding';
 import { type ConvertOptions, Ctx } from './convert-context';
 import { foldBatchNorms } from './fold-batchnorm';
@@ -100,9 +101,7 @@ export async function convertOnnx(model: OnnxModel, options: ConvertOptions = {}
   if (bad.length > 0) throw new OnnxError(`unsupported ONNX op(s): ${bad.join('; ')}`);
   const cap = options.maxWeightBytes ?? 512 * 1024 * 1024;
   if (model.weightBytes > cap)
-    throw new OnnxError(
-      `weights are ${(model.weightBytes / 2 ** 20).toFixed(1)} MiB, over the ${(cap / 2 ** 20).toFixed(0)} MiB cap`,
-    );
+    throw new OnnxError(`weights are ${formatBytes(model.weightBytes)}, over the ${formatBytes(cap)} cap`);
   const previous = tf.getBackend();
   if (previous !== 'cpu') await tf.setBackend('cpu');
   try {

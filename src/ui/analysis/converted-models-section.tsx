@@ -4,6 +4,7 @@
 import type { AnalysisSession } from '../../state/analysis/analysis-session';
 import { errorText, notifyUser } from '../../state/analysis/notify';
 import { useOnnxImport } from '../../state/onnx-import-store';
+import { formatBytes } from '../../util/format-bytes';
 import { download } from '../download';
 
 export function ConvertedModelsSection({ analysis }: { analysis: AnalysisSession }) {
@@ -15,7 +16,7 @@ export function ConvertedModelsSection({ analysis }: { analysis: AnalysisSession
       {converted.map((m) => (
         <div className="row" key={m.id} data-testid={`converted-${m.id}`}>
           <span title={`${m.source}, ${m.savedAt}`}>
-            {m.name} <span className="muted">({(m.weightBytes / 2 ** 20).toFixed(2)} MiB)</span>
+            {m.name} <span className="muted">({formatBytes(m.weightBytes)})</span>
           </span>
           <button
             type="button"

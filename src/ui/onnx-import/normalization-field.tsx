@@ -33,6 +33,35 @@ function TripleInput({
   );
 }
 
+/** One number of the normalisation; text that is not a number leaves the value as it was. */
+function NumberField({
+  label,
+  aria,
+  value,
+  set,
+}: {
+  label: string;
+  aria: string;
+  value: number;
+  set(v: number): void;
+}) {
+  return (
+    <label>
+      {label}
+      <input
+        aria-label={aria}
+        type="number"
+        step="any"
+        defaultValue={value}
+        onChange={(e) => {
+          const v = numberOrNull(e.target.value);
+          if (v !== null) set(v);
+        }}
+      />
+    </label>
+  );
+}
+
 export function NormalizationField({
   input,
   value,
@@ -59,39 +88,27 @@ export function NormalizationField({
       </label>
       {value.kind === 'range' ? (
         <>
-          <label>
-            min
-            <input
-              aria-label={`Range min of ${input}`}
-              type="number"
-              step="any"
-              defaultValue={value.min}
-              onChange={(e) => onChange({ ...value, min: numberOrNull(e.target.value) ?? value.min })}
-            />
-          </label>
-          <label>
-            max
-            <input
-              aria-label={`Range max of ${input}`}
-              type="number"
-              step="any"
-              defaultValue={value.max}
-              onChange={(e) => onChange({ ...value, max: numberOrNull(e.target.value) ?? value.max })}
-            />
-          </label>
+          <NumberField
+            label="min"
+            aria={`Range min of ${input}`}
+            value={value.min}
+            set={(min) => onChange({ ...value, min })}
+          />
+          <NumberField
+            label="max"
+            aria={`Range max of ${input}`}
+            value={value.max}
+            set={(max) => onChange({ ...value, max })}
+          />
         </>
       ) : (
         <>
-          <label>
-            scale
-            <input
-              aria-label={`Scale of ${input}`}
-              type="number"
-              step="any"
-              defaultValue={value.scale}
-              onChange={(e) => onChange({ ...value, scale: numberOrNull(e.target.value) ?? value.scale })}
-            />
-          </label>
+          <NumberField
+            label="scale"
+            aria={`Scale of ${input}`}
+            value={value.scale}
+            set={(scale) => onChange({ ...value, scale })}
+          />
           <TripleInput
             label={`Mean of ${input}`}
             value={value.mean}

@@ -4,6 +4,7 @@
 import { draftProblems } from '../../inference/onnx-import/card-draft';
 import type { OnnxImport } from '../../state/analysis/onnx-import';
 import { useOnnxImport } from '../../state/onnx-import-store';
+import { formatBytes } from '../../util/format-bytes';
 import { PanelHead } from '../panel-head';
 import { IdentityFields } from './identity-fields';
 import { ImportProgressLine } from './import-progress-line';
@@ -26,7 +27,7 @@ export function OnnxImportDialog({ onnx }: { onnx: OnnxImport }) {
       <p className="muted">
         {source?.replace(/^.*\//, '')}
         {summary
-          ? `: ${summary.nodes} nodes, opset ${summary.opset}, ${(summary.weightBytes / 2 ** 20).toFixed(2)} MiB of weights, converted in ${summary.convertMs} ms`
+          ? `: ${summary.nodes} nodes, opset ${summary.opset}, ${formatBytes(summary.weightBytes)} of weights, converted in ${summary.convertMs} ms`
           : ''}
       </p>
       <ImportProgressLine onnx={onnx} />
