@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
+import type { CascadeInfo } from '../src/state/analysis/cascade-run';
 import { call, expect, gotoApp, ROOT, test, waitSettled } from './fixtures';
 
 const DEMO = '/demo/demo.tiff';
@@ -17,22 +18,13 @@ const HAVE = [MRN, SCREEN].every((m) => existsSync(path.join(ROOT, 'models', m, 
 const CENTRE = { x: 4400, y: 3700 };
 const REGION = { x: CENTRE.x - 480, y: CENTRE.y - 360, width: 960, height: 720 };
 
-interface Cascade {
-  screenModel: string;
-  screenPatches: number;
-  refinedPatches: number;
-  skippedPatches: number;
-  coarsePatches: number;
-  coarseMs: number;
-  refineMs: number;
-}
 interface Result {
   backend: string;
   patches: number;
   analysedAreaMm2: number;
   tumourAreaMm2: number;
   elapsedMs: number;
-  cascade: Cascade | null;
+  cascade: CascadeInfo | null;
 }
 interface Job {
   done: number;

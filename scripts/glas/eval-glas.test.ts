@@ -3,42 +3,15 @@
 // message naming the file, before any model is loaded, and nothing on stdout (no JSON document).
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { encode } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
+import { glasFolders } from './glas-folder.fixture';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** A GlaS-style folder: Grade.csv, img/<name>.png (RGB) and mask/<name>.png (grey labels) of the given sizes. */
-function folder(
-  csv: string,
-  images: Record<string, [number, number]>,
-  masks: Record<string, [number, number]>,
-) {
-  const dir = mkdtempSync(join(tmpdir(), 'glas-eval-'));
-  dirs.push(dir);
-  mkdirSync(join(dir, 'img'));
-  mkdirSync(join(dir, 'mask'));
-  writeFileSync(join(dir, 'Grade.csv'), csv);
-  for (const [n, [w, h]] of Object.entries(images))
-    writeFileSync(
-      join(dir, 'img', `${n}.png`),
-      encode({ width: w, height: h, data: new Uint8Array(w * h * 3), channels: 3 }),
-    );
-  for (const [n, [w, h]] of Object.entries(masks))
-    writeFileSync(
-      join(dir, 'mask', `${n}.png`),
-      encode({ width: w, height: h, data: new Uint8Array(w * h), channels: 1 }),
-    );
-  return dir;
-}
+const folders = glasFolders('glas-eval-');
+const folder = folders.folder;
+afterAll(folders.cleanup);
 
 async function evalGlas(dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

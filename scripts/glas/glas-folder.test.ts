@@ -1,41 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encode } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_VAL_PATIENTS, patientSplit, sharedPatients } from '../../src/glas/glas-dataset';
 import { sharedAvailable, sharedPath } from '../../src/util/node/shared-data';
 import { readGlasFolder, readGlasMask } from './glas-folder';
+import { glasFolders } from './glas-folder.fixture';
 
 const GLAS = sharedPath('glas');
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function folder(
-  csv: string,
-  images: Record<string, [number, number]>,
-  masks: Record<string, [number, number]>,
-) {
-  const dir = mkdtempSync(join(tmpdir(), 'glas-'));
-  dirs.push(dir);
-  mkdirSync(join(dir, 'img'));
-  mkdirSync(join(dir, 'mask'));
-  writeFileSync(join(dir, 'Grade.csv'), csv);
-  for (const [n, [w, h]] of Object.entries(images)) {
-    writeFileSync(
-      join(dir, 'img', `${n}.png`),
-      encode({ width: w, height: h, data: new Uint8Array(w * h * 3), channels: 3 }),
-    );
-  }
-  for (const [n, [w, h]] of Object.entries(masks)) {
-    const data = new Uint8Array(w * h);
-    data[0] = 1;
-    writeFileSync(join(dir, 'mask', `${n}.png`), encode({ width: w, height: h, data, channels: 1 }));
-  }
-  return dir;
-}
+const folders = glasFolders('glas-');
+const folder = folders.folder;
+afterAll(folders.cleanup);
 
 const HEADER = 'name,patient_id,grade_glas,grade_sirinukunwattana\n';
 

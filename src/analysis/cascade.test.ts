@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PatchGeometry } from '../geometry/patch-geometry';
 import { ProbabilityStore } from '../heatmap/probability-store';
-import { createEngine, type Engine } from '../inference/engine';
-import { tinyGraphArtifacts, tinyGraphSpec } from '../inference/tiny-graph.fixture';
+import type { Engine } from '../inference/engine';
+import { identityEngine, tinyGraphSpec } from '../inference/tiny-graph.fixture';
 import { syntheticSource } from '../slide/synthetic-source.fixture';
 import { isAbortError } from '../util/abort';
 import { cascadeSink, type ProvisionalCells, runCascade } from './cascade';
@@ -28,11 +28,7 @@ describe('runCascade with a real TF.js graph', () => {
   let engine: Engine;
   const source = syntheticSource(2000, 1600, paint);
   beforeAll(async () => {
-    engine = createEngine({ backend: 'cpu', batchSize: 8 });
-    await engine.load(
-      tinyGraphArtifacts({ channelWeights: [1, 0, 0], bias: 0, sigmoid: false }),
-      tinyGraphSpec(),
-    );
+    engine = await identityEngine();
   });
   afterAll(() => engine.dispose());
 
@@ -79,7 +75,16 @@ describe('runCascade with a real TF.js graph', () => {
       predictor,
       store,
     });
-    return { fineStore, screenStore, finePlan, screenPlan, job };
+    /** the cascade over the whole area: the screen on the engine, the fine model on `fine` */
+    const cascade = (fine: Predictor) => ({
+      screen: job(screenG, screenPlan.patches, screenStore, engine),
+      fine: job(fineG, finePlan.patches, fineStore, fine),
+      screenStore,
+      policy,
+      umPerPx: slideMpp,
+      targetSize: 64,
+    });
+    return { fineStore, screenStore, finePlan, screenPlan, job, cascade };
   };
   const touchesEdge = (r: { x: number; y: number; width: number; height: number }, halo: number) => {
     // an edge of the square lies within the rect grown by the halo plus one screen pixel (8 px)
@@ -98,14 +103,7 @@ describe('runCascade with a real TF.js graph', () => {
   it('refines only where the screen is unsure, and its store equals the fine model run everywhere', async () => {
     const s = setup();
     const fine = counting();
-    const r = await runCascade({
-      screen: s.job(screenG, s.screenPlan.patches, s.screenStore, engine),
-      fine: s.job(fineG, s.finePlan.patches, s.fineStore, fine.p),
-      screenStore: s.screenStore,
-      policy,
-      umPerPx: slideMpp,
-      targetSize: 64,
-    });
+    const r = await runCascade(s.cascade(fine.p));
     expect(r.screenPatches).toBe(s.screenPlan.patches.length);
     expect(r.refinedPatches + r.skippedPatches).toBe(s.finePlan.patches.length);
     expect(fine.calls()).toBe(r.refinedPatches);
@@ -136,13 +134,10 @@ describe('runCascade with a real TF.js graph', () => {
     const controller = new AbortController();
     const fine = counting();
     let coarseCells = -1;
+    const base = s.cascade(fine.p);
     const run = runCascade({
-      screen: s.job(screenG, s.screenPlan.patches, s.screenStore, engine),
-      fine: { ...s.job(fineG, s.finePlan.patches, s.fineStore, fine.p), signal: controller.signal },
-      screenStore: s.screenStore,
-      policy,
-      umPerPx: slideMpp,
-      targetSize: 64,
+      ...base,
+      fine: { ...base.fine, signal: controller.signal },
       coarseAll: true,
       provisional,
       onCoarse: () => {
@@ -159,12 +154,7 @@ describe('runCascade with a real TF.js graph', () => {
     expect(pending).toBe(provisional.size);
 
     const again = await runCascade({
-      screen: s.job(screenG, s.screenPlan.patches, s.screenStore, engine),
-      fine: s.job(fineG, s.finePlan.patches, s.fineStore, fine.p),
-      screenStore: s.screenStore,
-      policy,
-      umPerPx: slideMpp,
-      targetSize: 64,
+      ...s.cascade(fine.p),
       coarseAll: true,
       provisional,
     });

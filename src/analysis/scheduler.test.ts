@@ -3,7 +3,7 @@ import type { PatchGeometry, PlannedPatch } from '../geometry/patch-geometry';
 import { ProbabilityStore } from '../heatmap/probability-store';
 import { BackendLostError } from '../inference/backend-types';
 import { createEngine, type Engine } from '../inference/engine';
-import { tinyGraphArtifacts, tinyGraphSpec } from '../inference/tiny-graph.fixture';
+import { identityEngine, tinyGraphArtifacts, tinyGraphSpec } from '../inference/tiny-graph.fixture';
 import { syntheticSource } from '../slide/synthetic-source.fixture';
 import { isAbortError } from '../util/abort';
 import { ContextCache } from './context-cache';
@@ -24,11 +24,7 @@ const newStore = (modelId = 'identity') =>
 describe('scheduler with a real TF.js graph (identity-like: output = red/255)', () => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = createEngine({ backend: 'cpu', batchSize: 8 });
-    await engine.load(
-      tinyGraphArtifacts({ channelWeights: [1, 0, 0], bias: 0, sigmoid: false }),
-      tinyGraphSpec(),
-    );
+    engine = await identityEngine();
   });
   afterAll(() => engine.dispose());
 

@@ -3,6 +3,7 @@
 // output 'probability' = [sigmoid](Σc w[c]·target[..c] + bias [+ mean(context)]), shape [B,64,64,1].
 
 import type * as tf from '@tensorflow/tfjs';
+import { createEngine, type Engine } from './engine';
 import type { EngineModelSpec } from './model-spec';
 
 export interface TinyGraphOptions {
@@ -101,4 +102,14 @@ export function tinyGraphSpec(options: TinyGraphOptions = {}): EngineModelSpec {
     inputs,
     output: { name: 'probability', size, channels: 1 },
   };
+}
+
+/** A CPU engine running the identity-like graph (output = red/255), for scheduler and cascade tests. */
+export async function identityEngine(batchSize = 8): Promise<Engine> {
+  const engine = createEngine({ backend: 'cpu', batchSize });
+  await engine.load(
+    tinyGraphArtifacts({ channelWeights: [1, 0, 0], bias: 0, sigmoid: false }),
+    tinyGraphSpec(),
+  );
+  return engine;
 }

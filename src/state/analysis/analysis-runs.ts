@@ -26,7 +26,7 @@ import { type CascadeInfo, prepareScreen, screenFor } from './cascade-run';
 import type { ModelRuntimes } from './model-runtimes';
 import { errorText, type Notify } from './notify';
 import type { ResultCache } from './result-cache';
-import { contextCacheFor, type SlideContext, tissueOf } from './slide-context';
+import { contextCacheFor, planOptionsFor, type SlideContext, tissueOf } from './slide-context';
 
 export type AnalysisRegion = Rect | 'viewport' | 'slide';
 
@@ -238,15 +238,7 @@ export class AnalysisRuns<V> {
     const sink = cascadeSink(store, provisional);
     const plan = this.plan(
       region,
-      {
-        slide: ctx.metadata,
-        slideMpp: ctx.mpp,
-        geometry: handle.geometry,
-        keepMargin: store.info.margin,
-        tissue: tissue.mask,
-        minTissue: tissue.minFraction,
-        isCached: (c, r) => sink.has(c, r),
-      },
+      planOptionsFor(ctx, handle.geometry, store, tissue, (c, r) => sink.has(c, r)),
       viewer,
     );
     let patches = plan.patches;

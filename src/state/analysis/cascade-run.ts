@@ -14,7 +14,7 @@ import type { InferenceHandle } from '../../inference/inference-client';
 import type { ModelCard } from '../../inference/model-card';
 import type { ModelRuntimes } from './model-runtimes';
 import type { ResultCache } from './result-cache';
-import { type SlideContext, tissueOf } from './slide-context';
+import { planOptionsFor, type SlideContext, tissueOf } from './slide-context';
 
 /** The cascade's own fields in analyze()'s result (null when the run was not a cascade). */
 export interface CascadeInfo {
@@ -60,14 +60,10 @@ export async function prepareScreen(
   const tissue = await tissueOf(ctx, handle.card.tissueDetection);
   const store = await hooks.cache.store(ctx, id, handle.geometry);
   if (signal.aborted) throw signal.reason;
-  const plan = planArea(area, focus, {
-    slide: ctx.metadata,
-    slideMpp: ctx.mpp,
-    geometry: handle.geometry,
-    keepMargin: store.info.margin,
-    tissue: tissue.mask,
-    minTissue: tissue.minFraction,
-    isCached: (c, r) => store.has(c, r),
-  });
+  const plan = planArea(
+    area,
+    focus,
+    planOptionsFor(ctx, handle.geometry, store, tissue, (c, r) => store.has(c, r)),
+  );
   return { id, handle, store, plan };
 }

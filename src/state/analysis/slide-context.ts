@@ -10,6 +10,7 @@ import {
   tissueForRule,
   tissueRuleKey,
 } from '../../analysis/tissue-rule';
+import type { PlanOptions } from '../../analysis/viewport-planner';
 import type { PatchGeometry } from '../../geometry/patch-geometry';
 import type { ProbabilityStore } from '../../heatmap/probability-store';
 import { slideFingerprint } from '../../heatmap/result-persistence';
@@ -90,6 +91,25 @@ export function tissueOf(ctx: SlideContext, rule?: TissueRule, detect?: TissueDe
     ctx.tissue.set(key, t);
   }
   return t;
+}
+
+/** What the planner needs of this slide for one model's store: the one place these are put together. */
+export function planOptionsFor(
+  ctx: SlideContext,
+  geometry: PatchGeometry,
+  store: ProbabilityStore,
+  tissue: TissuePlan,
+  isCached: (col: number, row: number) => boolean,
+): PlanOptions {
+  return {
+    slide: ctx.metadata,
+    slideMpp: ctx.mpp,
+    geometry,
+    keepMargin: store.info.margin,
+    tissue: tissue.mask,
+    minTissue: tissue.minFraction,
+    isCached,
+  };
 }
 
 /** The shared low-resolution cache for a model's context patches (null for single-input models). */
