@@ -1,7 +1,7 @@
 """One converter for the project's models: a shipped model folder (models/<id>/, written by the
 hand-written GraphDef exporter, training/export_tfjs.py) back to its PyTorch module, then to ONNX
 with torch.onnx.export (both exporters), for the TypeScript converter to turn into a TF.js graph
-again (src/inference/onnx/shipped-models.parity.test.ts checks it against the folder's parity.json).
+again (src/inference/onnx/onnx-to-tfjs.shipped-models.parity.test.ts checks it against the folder's parity.json).
 
 The shipped models' PyTorch checkpoints are not in the repository (they stay in training/work), so
 the parameters are recovered from the folder's own weights: every parameter is filled with its

@@ -1,6 +1,6 @@
 // `npm run convert` end to end (the CLI on an exported U-Net, loaded through the project's loader and
-// engine, equal to onnxruntime), and the converter's bad-input errors. Uses the ONNX files that
-// onnx-to-tfjs.parity.test.ts makes in .cache/onnx-tests (skipped when they are absent).
+// engine, equal to onnxruntime), and the converter's bad-input errors. Exports its own U-Net into
+// .cache/onnx-tests-cli (training.make_onnx_tests); skipped where PyTorch or onnxruntime is missing.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
