@@ -153,6 +153,54 @@ function maxDiff(a: (number | null)[], b: (number | null)[]): { max: number; com
   return { max, compared };
 }
 
+/** Answers the card form's questions for the U-Net export (as card() does for the CLI). */
+async function fillUnetCard(page: Page, id: string, name: string) {
+  await page.getByLabel('Model id').fill(id);
+  await page.getByLabel('Model name').fill(name);
+  await page.getByLabel('µm per pixel of target').fill('1');
+  await page.getByLabel('Normalisation of target').selectOption('range');
+  await page.getByLabel('Range min of target').fill('-1');
+  await page.getByLabel('Range max of target').fill('1');
+  await page.getByLabel('Training data').fill('none (random weights)');
+}
+
+interface StoredRecord {
+  weights: number;
+  card: { batchSize: number; quantization: string; inputs: unknown; output: unknown };
+  /** float32 weights stored as float16 */
+  quantized: number;
+  /** float32 weights (int32 shape constants stay as they are) */
+  floats: number;
+}
+
+/** One converted record in this origin's IndexedDB: shard size, card, float16-quantised entries. */
+const storedRecord = (page: Page, id: string) =>
+  page.evaluate(
+    (key) =>
+      new Promise<StoredRecord>((resolve, reject) => {
+        const req = indexedDB.open('mrn-viewer-converted-models');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const get = req.result.transaction('models', 'readonly').objectStore('models').get(key);
+          get.onerror = () => reject(get.error);
+          get.onsuccess = () => {
+            const r = get.result;
+            const entries = r.modelJson.weightsManifest[0].weights as {
+              dtype: string;
+              quantization?: { dtype: string };
+            }[];
+            resolve({
+              weights: r.weights.byteLength,
+              card: r.card,
+              quantized: entries.filter((e) => e.quantization?.dtype === 'float16').length,
+              floats: entries.filter((e) => e.dtype === 'float32').length,
+            });
+          };
+        };
+      }),
+    id,
+  );
+
 test.describe.configure({ mode: 'serial' });
 test.use({ viewport: { width: 640, height: 420 } });
 
@@ -160,7 +208,8 @@ test('a dropped .onnx: card form, worker conversion with progress, heatmap equal
   page,
 }) => {
   test.skip(!haveTorch, 'PyTorch / onnxruntime not installed: no ONNX export to test with');
-  test.setTimeout(300_000);
+  // three conversions and four viewport runs: about a minute on a quiet machine, minutes under load
+  test.setTimeout(600_000);
   // record the workers the page starts and the progress line's texts
   await page.addInitScript(() => {
     const w = window as unknown as { __workers: string[]; __progress: string[] };
@@ -190,13 +239,10 @@ test('a dropped .onnx: card form, worker conversion with progress, heatmap equal
   await expect(page.getByLabel('The graph outputs logits')).not.toBeChecked();
   await expect(page.getByRole('button', { name: 'Check and add model' })).toBeDisabled();
   await expect(page.getByLabel('Model name')).toHaveValue('unet'); // from the file name
-  await page.getByLabel('Model id').fill('onnx-unet');
-  await page.getByLabel('Model name').fill('Dropped U-Net');
-  await page.getByLabel('µm per pixel of target').fill('1');
-  await page.getByLabel('Normalisation of target').selectOption('range');
-  await page.getByLabel('Range min of target').fill('-1');
-  await page.getByLabel('Range max of target').fill('1');
-  await page.getByLabel('Training data').fill('none (random weights)');
+  // the conversion's settings: the file's batch, fp32
+  await expect(page.getByLabel('Batch size')).toHaveValue('2');
+  await expect(page.getByLabel('float16 weights')).not.toBeChecked();
+  await fillUnetCard(page, 'onnx-unet', 'Dropped U-Net');
   await page.getByRole('button', { name: 'Check and add model' }).click();
   await expect.poll(async () => (await importState(page)).added, { timeout: 60_000 }).toBe('onnx-unet');
   expect((await importState(page)).phase).toBe('idle');
@@ -291,6 +337,56 @@ test('a dropped .onnx: card form, worker conversion with progress, heatmap equal
   expect(workers.some((u) => /convert-worker/.test(u))).toBe(false);
   expect(await call(page, 'removeModel', 'onnx-unet')).toBeUndefined();
   expect(await storedIds(page)).toEqual(['onnx-unet-url']);
+});
+
+/** the float16 heatmap's bound against the fp32 one (measured: see the test's log line) */
+const FP16_TOLERANCE = 5e-3;
+
+test("the form's batch size and float16: half the weights, batch kept, heatmap within 5e-3 of fp32", async ({
+  page,
+}) => {
+  test.skip(!haveTorch, 'PyTorch / onnxruntime not installed: no ONNX export to test with');
+  test.setTimeout(300_000);
+  await openDemo(page);
+  await drop(page, [{ name: 'unet.onnx', url: '/demo/onnx/unet.onnx' }]);
+  const dialog = page.getByTestId('onnx-import');
+  await expect(dialog).toHaveAttribute('data-phase', 'form', { timeout: 120_000 });
+  await fillUnetCard(page, 'onnx-unet-fp16', 'U-Net fp16');
+  await page.getByLabel('Batch size').fill('4');
+  await page.getByLabel('float16 weights').check();
+  await page.getByRole('button', { name: 'Check and add model' }).click();
+  await expect.poll(async () => (await importState(page)).added, { timeout: 120_000 }).toBe('onnx-unet-fp16');
+  const rec = await storedRecord(page, 'onnx-unet-fp16');
+  const fp32Shard = readFileSync(path.join(SERVED, 'onnx-unet-cli/group1-shard1of1.bin')).byteLength;
+  console.log(`fp16 shard ${rec.weights} B vs fp32 ${fp32Shard} B (${(rec.weights / fp32Shard).toFixed(3)})`);
+  expect(rec.weights / fp32Shard).toBeGreaterThan(0.45);
+  expect(rec.weights / fp32Shard).toBeLessThanOrEqual(0.5 + 1e-3);
+  expect(rec.quantized).toBe(rec.floats);
+  expect(rec.floats).toBeGreaterThan(10);
+  expect(rec.card).toMatchObject({ batchSize: 4, quantization: 'float16' });
+  // the graph runs 4 patches a call now
+  expect((await importState(page)).phase).toBe('idle');
+  const r = await call<{ count: number }>(page, 'predict', 'onnx-unet-fp16', {
+    target: Buffer.from(new Float32Array(4 * 64 * 64 * 3).fill(0.25).buffer).toString('base64'),
+  });
+  expect(r.count).toBe(4);
+  // the download keeps them
+  const zip = unzipSync(Buffer.from(await call<string>(page, 'downloadModel', 'onnx-unet-fp16'), 'base64'));
+  expect(zip['onnx-unet-fp16/group1-shard1of1.bin'].byteLength).toBe(rec.weights);
+  expect(JSON.parse(Buffer.from(zip['onnx-unet-fp16/card.json']).toString())).toMatchObject({
+    batchSize: 4,
+    quantization: 'float16',
+  });
+  // its heatmap against the fp32 CLI folder's
+  expect(await call(page, 'addModel', '/demo/onnx/onnx-unet-cli/')).toBe('onnx-unet-cli');
+  const half = await heatmap(page, 'onnx-unet-fp16');
+  const full = await heatmap(page, 'onnx-unet-cli');
+  const d = maxDiff(half, full);
+  console.log(`float16 vs fp32 heatmap: max |Δ| ${d.max.toExponential(2)} over ${d.compared} samples`);
+  expect(d.compared).toBeGreaterThan(1000);
+  expect(d.max).toBeGreaterThan(0); // the weights did change
+  expect(d.max).toBeLessThanOrEqual(FP16_TOLERANCE);
+  expect(await call(page, 'removeModel', 'onnx-unet-fp16')).toBeUndefined();
 });
 
 const CARD16 = (over: Record<string, unknown> = {}) =>

@@ -44,7 +44,23 @@ describe('card draft (the card form)', () => {
       inputs: [{ name: 'target', size: 16, mpp: 0.5, normalization: { kind: 'meanStd' } }],
       output: { name: 'output', size: 16, mpp: 0.5, tumourChannel: 'tumour', activation: 'sigmoid' },
       source: { format: 'onnx', file: 'My Net_v2.onnx', opset: 17 },
+      quantization: 'none',
     });
+    // the batch size and float16 are asked, pre-filled with the file's batch and fp32
+    expect(d).toMatchObject({ batch: 2, float16: false });
+    expect(
+      draftProblems({ ...d, inputs: [{ ...d.inputs[0], mpp: 1 }], trainingData: 'x', batch: 0 }),
+    ).toEqual(['the batch size is a whole number from 1 to 64']);
+    // the card's quantisation is the conversion's, whatever the given card claims
+    const c16 = await convertOnnxBytes(tinyOnnx({ channels: 2, size: 16 }), {
+      fileName: 'n.onnx',
+      float16: true,
+    });
+    const given = { quantization: 'none', batchSize: 4 };
+    expect(draftFromConverted(c16, given)).toMatchObject({ batch: 4, float16: false });
+    expect(draftFromConverted(c16)).toMatchObject({ batch: 2, float16: true });
+    const d16 = { ...draftFromConverted(c16), inputs: [{ ...d.inputs[0], mpp: 1 }], trainingData: 'x' };
+    expect(cardFromDraft({ ...d16, float16: false }, c16, AT).quantization).toBe('float16');
   });
 
   it('logits: the viewer applies the activation; a card.json beside the file pre-fills the form', async () => {

@@ -44,6 +44,10 @@ export interface CardDraft {
   applyActivation: boolean;
   trainingData: string;
   intendedUse: string;
+  /** patches per inference call (the graph's batch dimension); a change converts again */
+  batch: number;
+  /** float16 weight quantisation (half the weights; a change converts again) */
+  float16: boolean;
   /** the card.json given beside the file, if any (its other fields are kept) */
   given: Record<string, unknown> | null;
 }
@@ -56,6 +60,9 @@ export const IMAGENET: DraftNormalization = {
   mean: [0.485, 0.456, 0.406],
   std: [0.229, 0.224, 0.225],
 };
+
+/** the largest batch the form offers (patches per inference call) */
+export const MAX_BATCH = 64;
 
 /** A kebab-case id from a file name: "My Net_v2.onnx" → "my-net-v2". */
 export function idFromFileName(file: string): string {
@@ -89,7 +96,8 @@ function normalizationOf(n: unknown): DraftNormalization | null {
 }
 
 export function draftFromConverted(
-  c: Pick<ConvertedOnnx, 'inputs' | 'outputs' | 'outputOp' | 'sourceFile'>,
+  c: Pick<ConvertedOnnx, 'inputs' | 'outputs' | 'outputOp' | 'sourceFile'> &
+    Partial<Pick<ConvertedOnnx, 'batch' | 'float16'>>,
   given: Json | null = null,
 ): CardDraft {
   const givenInputs = (Array.isArray(given?.inputs) ? given.inputs : []) as Json[];
@@ -145,6 +153,14 @@ export function draftFromConverted(
         : '',
     intendedUse:
       typeof given?.intendedUse === 'string' ? given.intendedUse : 'Research only; not for diagnosis.',
+    batch:
+      typeof given?.batchSize === 'number' && given.batchSize > 0
+        ? given.batchSize
+        : (c.batch ?? c.inputs[0]?.shape[0] ?? 1),
+    float16:
+      given?.quantization === 'float16' || given?.quantization === 'none'
+        ? given.quantization === 'float16'
+        : (c.float16 ?? false),
     given,
   };
 }
@@ -161,6 +177,8 @@ export function draftProblems(d: CardDraft): string[] {
   if (!d.channels.includes(d.tumourChannel)) p.push('pick the tumour channel');
   if (!d.trainingData.trim()) p.push('say what the model was trained on');
   if (!d.intendedUse.trim()) p.push('say what the model is for');
+  if (!(Number.isInteger(d.batch) && d.batch >= 1 && d.batch <= MAX_BATCH))
+    p.push(`the batch size is a whole number from 1 to ${MAX_BATCH}`);
   return p;
 }
 
@@ -196,6 +214,8 @@ export function cardJsonFromDraft(d: CardDraft): Json {
     },
     training: { ...((g.training as Json | undefined) ?? {}), data: d.trainingData.trim() },
     intendedUse: d.intendedUse.trim(),
+    batchSize: d.batch,
+    quantization: d.float16 ? 'float16' : 'none',
   };
 }
 
@@ -209,6 +229,7 @@ export function completeConvertedCard(given: Json, c: ConvertedOnnx, convertedAt
     sourceFile: c.sourceFile,
     opset: c.opset,
     producer: c.producer,
+    float16: c.float16,
   });
 }
 

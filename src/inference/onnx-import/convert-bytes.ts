@@ -1,7 +1,8 @@
 // ONNX bytes → a converted TF.js graph model, through the converter's public entry points (the
 // ones `npm run convert` uses: parseOnnx, convertOnnx). Runs in the conversion worker
 // (convert-worker.ts) and in Node tests alike. Also reports what the file tells the card form:
-// input names and NHWC shapes, the output's shape and the op that produces it.
+// input names and NHWC shapes, the output's shape and the op that produces it, and the batch and
+// weight precision it was converted with (the card form may ask for others: a new conversion).
 //
 // Usage: const c = await convertOnnxBytes(bytes, { fileName: 'net.onnx', signal, onProgress });
 
@@ -23,6 +24,10 @@ export interface ConvertedOnnx {
   outputOp: string | null;
   nodes: number;
   convertMs: number;
+  /** the batch the graph was converted for (its inputs' first dimension) */
+  batch: number;
+  /** whether the weights were quantised to float16 */
+  float16: boolean;
 }
 
 export interface ConvertBytesOptions {
@@ -30,6 +35,9 @@ export interface ConvertBytesOptions {
   limits?: ImportLimits;
   /** batch for a dynamic batch dimension (default 8, as `npm run convert`) */
   batch?: number;
+  /** use `batch` even where the file fixes the batch dimension (the card form's batch size) */
+  forceBatch?: boolean;
+  /** float16 weight quantisation (half the shard; TF.js dequantises on load) */
   float16?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: ImportProgress) => void;
@@ -56,6 +64,7 @@ export async function convertOnnxBytes(
   }
   const converted = await convertOnnx(model, {
     batch: options.batch ?? 8,
+    forceBatch: options.forceBatch,
     float16: options.float16,
     maxWeightBytes: limits.maxWeightBytes,
     signal: options.signal,
@@ -73,5 +82,7 @@ export async function convertOnnxBytes(
     outputOp: producerOp,
     nodes: model.nodes.length,
     convertMs: Math.round(performance.now() - t0),
+    batch: converted.inputs[0]?.shape[0] ?? 1,
+    float16: options.float16 ?? false,
   };
 }

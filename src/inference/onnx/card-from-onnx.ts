@@ -56,6 +56,8 @@ export function completeCard(
       architecture: 'custom',
       quantization: info.float16 ? 'float16' : 'none',
       ...given,
+      // a fact of the conversion, not the user's to claim
+      ...(info.float16 === undefined ? {} : { quantization: info.float16 ? 'float16' : 'none' }),
       inputs,
       output: {
         size: oh,

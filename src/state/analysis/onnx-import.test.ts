@@ -147,10 +147,58 @@ describe('OnnxImport', () => {
     await nothingKept(s);
   });
 
+  it("the form's batch size and float16: converted again, kept in the card, IndexedDB and the download", async () => {
+    const s = setup();
+    await s.onnx.importFile(file(tinyOnnx({ channels: 2 }), 'tiny-onnx.onnx'));
+    const st = getOnnxImport();
+    expect(st.draft).toMatchObject({ batch: 2, float16: false }); // the file's batch, fp32
+    const fp32Bytes = st.summary!.weightBytes;
+    const draft = {
+      ...st.draft!,
+      inputs: [{ ...st.draft!.inputs[0], mpp: 1, normalization: { kind: 'range' as const, min: 0, max: 1 } }],
+      trainingData: 'none',
+      batch: 3,
+      float16: true,
+    };
+    expect(await s.onnx.submit(draft)).toBe('tiny-onnx');
+    expect(s.conversions.n).toBe(2); // once for the form, once more for the batch and float16 asked
+    const rec = (await s.store.get('tiny-onnx'))!;
+    expect(rec.card).toMatchObject({ batchSize: 3, quantization: 'float16' });
+    expect(rec.card.inputs[0]).toMatchObject({ size: 16 });
+    expect(rec.weights.byteLength).toBe(fp32Bytes / 2);
+    const entries = (rec.modelJson.weightsManifest as { weights: { quantization?: unknown }[] }[])[0].weights;
+    expect(entries.every((e) => JSON.stringify(e.quantization) === '{"dtype":"float16"}')).toBe(true);
+    const files = unzipSync((await s.onnx.download('tiny-onnx')).bytes);
+    expect(files['tiny-onnx/group1-shard1of1.bin']).toEqual(rec.weights);
+    expect(JSON.parse(new TextDecoder().decode(files['tiny-onnx/card.json']))).toMatchObject({
+      batchSize: 3,
+      quantization: 'float16',
+    });
+    // loaded back from IndexedDB: batch 3, float16 weights dequantised, within 1e-3 of the fp32 model
+    const loaded = await loadModelFromUrl('converted:tiny-onnx', { converted: s.store });
+    const engine = createEngine({ backend: 'cpu', candidates: ['cpu'] });
+    await engine.load(loaded.artifacts, loaded.spec);
+    const rgb: [number, number, number] = [200 / 255, 30 / 255, 90 / 255];
+    const px = new Float32Array(3 * 16 * 16 * 3);
+    for (let i = 0; i < px.length; i += 3) px.set(rgb, i);
+    const out = await engine.predict({ target: px }, 3);
+    expect(out.length).toBe(3 * 16 * 16);
+    const want = tinyExpected(rgb, 1, 2);
+    expect(Math.abs(out[3 * 16 * 16 - 1] - want)).toBeLessThan(1e-3);
+    engine.dispose();
+  });
+
   it('addModel with an .onnx URL and its card: converted, checked, kept', async () => {
     const s = setup({ files: { 'https://h/m/tiny.onnx': tinyOnnx({ channels: 2 }) } });
     expect(await s.models.addModel('https://h/m/tiny.onnx', JSON.stringify(CARD))).toBe('tiny-onnx');
     expect((await s.store.get('tiny-onnx'))?.card.output.tumourChannel).toBe('tumour');
+    expect((await s.store.get('tiny-onnx'))?.card).toMatchObject({ batchSize: 2, quantization: 'none' });
+    // a card asking for a batch size and float16 chooses the conversion
+    const card16 = { ...CARD, id: 'tiny-16', batchSize: 5, quantization: 'float16' };
+    expect(await s.models.addModel('https://h/m/tiny.onnx', JSON.stringify(card16))).toBe('tiny-16');
+    const r16 = (await s.store.get('tiny-16'))!;
+    expect(r16.card).toMatchObject({ batchSize: 5, quantization: 'float16' });
+    expect(r16.weights.byteLength).toBe((await s.store.get('tiny-onnx'))!.weights.byteLength / 2);
     expect(getAnalysis().models.map((m) => m.id)).toContain('tiny-onnx');
     // a card.json beside the file serves when no card is given
     const t = setup({

@@ -58,6 +58,25 @@ interface Job {
   controller: AbortController;
   converter: OnnxConverter;
   converted?: ConvertedOnnx;
+  /** the file's bytes, kept while the form is open: another batch or fp16 converts them again */
+  bytes?: Uint8Array;
+  /** true while a conversion runs (its progress reports count only then) */
+  converting?: boolean;
+}
+
+/** How to convert: the batch (forced over the file's) and fp16, from a card or the form. */
+interface ConvertChoice {
+  batch?: number;
+  float16?: boolean;
+}
+
+/** The batch size and quantisation a given card asks for (absent: the file's batch, fp32). */
+function choiceOfCard(card: Record<string, unknown>): ConvertChoice {
+  const b = card.batchSize;
+  return {
+    ...(typeof b === 'number' && Number.isInteger(b) && b > 0 ? { batch: b } : {}),
+    ...(card.quantization === 'float16' ? { float16: true } : {}),
+  };
 }
 
 /** Reads a stream fully, reporting bytes, refusing more than `cap` bytes. */
@@ -131,7 +150,16 @@ export class OnnxImport {
     if (!job?.converted || !draft) throw new Error('no converted ONNX model is waiting for its card');
     setOnnxImport({ draft, error: null });
     try {
-      return await this.finish(job, cardFromDraft(draft, job.converted, this.now()));
+      let converted = job.converted;
+      if (draft.batch !== converted.batch || draft.float16 !== converted.float16) {
+        // the form asks for another batch or precision: the kept bytes are converted again
+        setOnnxImport({ phase: 'converting', progress: { stage: 'converting', done: 0, total: 0 } });
+        converted = await this.convert(job, job.bytes!, converted.sourceFile, {
+          batch: draft.batch,
+          float16: draft.float16,
+        });
+      }
+      return await this.finish(job, cardFromDraft(draft, converted, this.now()));
     } catch (e) {
       // a card problem keeps the form open to fix it; nothing was saved
       if (this.job === job && !isAbortError(e))
@@ -154,7 +182,8 @@ export class OnnxImport {
       if (givenText === null)
         throw new Error(`No card for ${url}: give the card JSON, or put card.json beside the file.`);
       const given = typeof givenText === 'string' ? parseJson(givenText, 'the given card') : givenText;
-      const converted = await this.convert(job, bytes, url);
+      if (!given || typeof given !== 'object') throw new Error('the given card is not a JSON object');
+      const converted = await this.convert(job, bytes, url, choiceOfCard(given as Record<string, unknown>));
       return this.finish(job, completeConvertedCard(given as Record<string, unknown>, converted, this.now()));
     });
   }
@@ -236,7 +265,12 @@ export class OnnxImport {
   private report(job: Job, p: ImportProgress): void {
     if (this.job !== job || job.controller.signal.aborted) return;
     // the worker's progress reports come on their own channel and may land after its result
-    if (job.converted && (p.stage === 'reading' || p.stage === 'parsing' || p.stage === 'converting')) return;
+    if (
+      job.converted &&
+      !job.converting &&
+      (p.stage === 'reading' || p.stage === 'parsing' || p.stage === 'converting')
+    )
+      return;
     const phase = p.stage === 'checking' ? 'checking' : p.stage === 'saving' ? 'saving' : 'converting';
     setOnnxImport({ phase, progress: p });
   }
@@ -284,13 +318,28 @@ export class OnnxImport {
     }).catch(() => {}); // the error (or the cancel) is in the import store
   }
 
-  private async convert(job: Job, bytes: Uint8Array, source: string): Promise<ConvertedOnnx> {
-    const converted = await job.converter.convert(bytes, {
-      fileName: source.replace(/^.*\//, '').replace(/[?#].*$/, ''),
-      limits: this.limits,
-      signal: job.controller.signal,
-      onProgress: (p) => this.report(job, p),
-    });
+  private async convert(
+    job: Job,
+    bytes: Uint8Array,
+    source: string,
+    choice: ConvertChoice = {},
+  ): Promise<ConvertedOnnx> {
+    job.bytes = bytes;
+    job.converting = true;
+    let converted: ConvertedOnnx;
+    try {
+      // the worker's converter takes a copy: the kept bytes stay whole for another conversion
+      converted = await job.converter.convert(bytes, {
+        fileName: source.replace(/^.*\//, '').replace(/[?#].*$/, ''),
+        limits: this.limits,
+        ...(choice.batch !== undefined ? { batch: choice.batch, forceBatch: true } : {}),
+        float16: choice.float16 ?? false,
+        signal: job.controller.signal,
+        onProgress: (p) => this.report(job, p),
+      });
+    } finally {
+      job.converting = false;
+    }
     job.controller.signal.throwIfAborted();
     job.converted = converted;
     setOnnxImport({
@@ -329,6 +378,7 @@ export class OnnxImport {
     });
     await this.deps.models.addEntry({ id: card.id, url: convertedModelUrl(card.id), card, error: null });
     if (this.job === job) this.job = null;
+    job.bytes = undefined;
     job.converter.dispose();
     setOnnxImport({ phase: 'idle', progress: null, draft: null, error: null, added: card.id });
     await this.refreshList();

@@ -6,6 +6,7 @@ import type { OnnxImport } from '../../state/analysis/onnx-import';
 import { useOnnxImport } from '../../state/onnx-import-store';
 import { formatBytes } from '../../util/format-bytes';
 import { PanelHead } from '../panel-head';
+import { ConversionFields } from './conversion-fields';
 import { IdentityFields } from './identity-fields';
 import { ImportProgressLine } from './import-progress-line';
 import { InputFields } from './input-fields';
@@ -47,6 +48,7 @@ export function OnnxImportDialog({ onnx }: { onnx: OnnxImport }) {
           <InputFields {...d} />
           <OutputFields {...d} />
           <UsageFields {...d} />
+          <ConversionFields {...d} />
           {problems.length ? <p className="muted">Still needed: {problems.join('; ')}.</p> : null}
           <div className="row">
             <button type="submit" className="btn primary" disabled={problems.length > 0}>
