@@ -3,14 +3,16 @@
 // batch (the batch CLI: one process vs 1/2/4 BullMQ workers, a killed worker, Redis per job),
 // deeplink (first viewport of a `?slide=` link on the built app; 50 ms latency, coalescing on/off),
 // scale (a real 100k² BigTIFF made with libvips: first viewport and heap, from disk and by URL),
-// convert (the ONNX converter on the test networks: conversion time, sizes).
-// With no suite named, all of them run in order.
+// convert (the ONNX converter on the test networks: conversion time, sizes),
+// gpu-pack (writes the GPU pack, bench/gpu/: it measures nothing here; run it only by name).
+// With no suite named, all of them except gpu-pack run in order.
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const SUITES = ['tiles', 'models', 'inference', 'batch', 'deeplink', 'scale', 'convert'] as const;
+const BY_NAME_ONLY = ['gpu-pack'] as const;
 
 // suite names are the bare words that are not an option's value (`batch --slides 20`)
 const argv = process.argv.slice(2);
@@ -19,7 +21,7 @@ const suites = asked.length > 0 ? asked : [...SUITES];
 for (const name of suites) {
   const file = path.join(import.meta.dirname, `${name}.ts`);
   if (!existsSync(file)) {
-    console.error(`unknown benchmark suite '${name}'; have: ${SUITES.join(', ')}`);
+    console.error(`unknown benchmark suite '${name}'; have: ${[...SUITES, ...BY_NAME_ONLY].join(', ')}`);
     process.exit(2);
   }
   const mod = (await import(pathToFileURL(file).href)) as { run: (args: string[]) => Promise<unknown> };

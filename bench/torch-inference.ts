@@ -18,6 +18,8 @@ export interface TorchTile {
   flopsPerTile: number;
   /** the same tiles on one thread (torch.set_num_threads(1)), for an oversubscribed machine */
   oneThreadTilesPerSecond?: number;
+  /** on CUDA, the same tiles with cuDNN's TF32 off (plain FP32) */
+  strictFp32TilesPerSecond?: number;
 }
 
 export interface TorchModel {

@@ -1,6 +1,11 @@
 """PyTorch half of `npm run bench -- inference`: this CPU's measured fp32 peak and each model's speed on
 the app's inference tiles, with PyTorch's default settings (all cores, oneDNN: nothing is set here).
 
+Device: job["device"] 'cpu' (default, as `npm run bench -- inference` runs it), 'cuda', or 'auto' (CUDA
+when PyTorch sees a GPU, else the CPU: the GPU pack, bench/gpu/). On CUDA every timed call ends with
+torch.cuda.synchronize(), the peak is an fp32 matmul with TF32 off, and each tile is also timed with
+cuDNN's TF32 off (strictFp32TilesPerSecond) beside the defaults.
+
 Weights: the TF.js model folder itself (models/<id>/model.json + shard), loaded back into the PyTorch
 module by training.import_tfjs (no checkpoints are kept with the repository), checked against the
 folder's parity.json. Without that module (not landed yet) the module keeps its initial weights:
@@ -21,16 +26,39 @@ from torch.utils.flop_counter import FlopCounterMode
 from training.registry import build_model
 
 
+def _sync() -> None:
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+
+
 def timed(fn, budget_ms: float) -> tuple[float, int]:
-    """(median seconds per call, calls) after one warm-up call, at least 2 calls, about budget_ms."""
+    """(median seconds per call, calls) after one warm-up call, at least 2 calls, about budget_ms.
+    On CUDA each call is waited for (a kernel launch returns before the work is done)."""
     fn()
+    _sync()
     runs = []
     start = time.perf_counter()
     while len(runs) < 2 or (time.perf_counter() - start) * 1000 < budget_ms:
         t0 = time.perf_counter()
         fn()
+        _sync()
         runs.append(time.perf_counter() - t0)
     return sorted(runs)[len(runs) // 2], len(runs)
+
+
+def cuda_peak(sizes, budget_ms: float) -> dict:
+    """fp32 GEMM on the GPU with TF32 off (plain FP32 FMA units, the datasheet's FP32 figure)."""
+    rows = []
+    before = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    with torch.no_grad():
+        for n in sizes:
+            a, b = torch.randn(n, n, device='cuda'), torch.randn(n, n, device='cuda')
+            s, calls = timed(lambda: torch.matmul(a, b), budget_ms)  # noqa: B023
+            rows.append({'n': n, 'gflopPerSecond': round(2 * n ** 3 / s / 1e9, 1), 'calls': calls})
+    torch.backends.cuda.matmul.allow_tf32 = before
+    return {'method': 'torch.matmul fp32 n×n on CUDA, TF32 off (2n³ FLOPs), median call, best size', 'runs': rows,
+            'gflopPerSecond': max(r['gflopPerSecond'] for r in rows)}
 
 
 def peak(sizes, budget_ms: float) -> dict:
@@ -66,8 +94,15 @@ def load(job: dict) -> tuple[torch.nn.Module, dict]:
     return model.eval(), info
 
 
+def pick_device(asked: str) -> str:
+    if asked == 'auto':
+        return 'cuda' if torch.cuda.is_available() else 'cpu'
+    return asked
+
+
 def main() -> None:
     job = json.load(sys.stdin)
+    device = pick_device(job.get('device', 'cpu'))
     out = {
         'torch': torch.__version__,
         'threads': torch.get_num_threads(),
@@ -75,26 +110,40 @@ def main() -> None:
         'mkldnnAvailable': torch.backends.mkldnn.is_available(),
         'mkldnnEnabled': bool(torch.backends.mkldnn.enabled),
         'settings': 'defaults (no set_num_threads, no flags)',
+        'device': device,
+        'deviceName': torch.cuda.get_device_name(0) if device == 'cuda' else 'cpu',
     }
-    out['peak'] = peak(job['peakSizes'], job['budgetMs'])
+    if device == 'cuda':
+        out['cudnnAllowTf32'] = bool(torch.backends.cudnn.allow_tf32)
+        out['matmulAllowTf32'] = bool(torch.backends.cuda.matmul.allow_tf32)
+        out['peak'] = cuda_peak(job.get('cudaPeakSizes', [4096, 8192]), job['budgetMs'])
+    else:
+        out['peak'] = peak(job['peakSizes'], job['budgetMs'])
     models = []
     for m in job['models']:
         model, info = load(m)
+        model = model.to(device)
         row = {'id': m['id'], **info, 'tiles': []}
         g = torch.Generator().manual_seed(0)
         for t in m['tiles']:
             s, b = t['size'], t['batch']
-            args = [torch.rand(b, 3, s, s, generator=g) * 2 - 1 for _ in m['inputs']]
+            args = [(torch.rand(b, 3, s, s, generator=g) * 2 - 1).to(device) for _ in m['inputs']]
             with torch.no_grad():
                 with FlopCounterMode(display=False) as fc:
                     model(*args)
                 sec, calls = timed(lambda: model(*args), job['budgetMs'])  # noqa: B023
-            row['tiles'].append({'size': s, 'batch': b, 'msPerBatch': round(sec * 1000, 2), 'batches': calls,
-                                 'tilesPerSecond': round(b / sec, 2), 'flopsPerTile': fc.get_total_flops() / b})
+                tile = {'size': s, 'batch': b, 'msPerBatch': round(sec * 1000, 3), 'batches': calls,
+                        'tilesPerSecond': round(b / sec, 2), 'flopsPerTile': fc.get_total_flops() / b}
+                if device == 'cuda' and torch.backends.cudnn.allow_tf32:
+                    torch.backends.cudnn.allow_tf32 = False
+                    strict, _ = timed(lambda: model(*args), job['budgetMs'])  # noqa: B023
+                    torch.backends.cudnn.allow_tf32 = True
+                    tile['strictFp32TilesPerSecond'] = round(b / strict, 2)
+            row['tiles'].append(tile)
         models.append(row)
     # Beside the defaults, one thread: on a machine whose cores are oversubscribed (other processes),
     # every parallel op waits at its barrier for a descheduled thread, and one thread can be faster.
-    if job.get('oneThread', True):
+    if job.get('oneThread', True) and device == 'cpu':
         default_threads = torch.get_num_threads()
         torch.set_num_threads(1)
         for m, row in zip(job['models'], models):
