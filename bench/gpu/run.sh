@@ -4,13 +4,14 @@
 # checks for a Vulkan driver, unpacks the pack's Node, times tfjs-webgpu on Dawn (bench.mjs webgpu),
 # times PyTorch on the same weights and tiles (CUDA when it sees a GPU, else the CPU, and says so),
 # and prints one JSON document last on stdout (bench.mjs report). Logs go to stderr.
-# Environment: GPU_BENCH_WORK (scratch folder, default a temp dir; $OUT/gpu-bench when OUT is set),
+# Environment: GPU_BENCH_WORK (scratch folder, default a temp dir; the report and the logs are copied
+# to $OUT as gpu-*.json / gpu-*.log when OUT is set, as the device tool's machine sets it),
 # GPU_BENCH_WEBGPU_MS / GPU_BENCH_TORCH_MS (time per tile), GPU_BENCH_MODELS (ids, comma-separated),
 # GPU_BENCH_TIMEOUT_S (per step, default 240), GPU_BENCH_DAWN_OPTIONS (default backend=vulkan),
 # VK_DRIVER_FILES (a Vulkan ICD manifest to use, e.g. lavapipe's).
 set -u
 PACK="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-if [ -n "${OUT:-}" ]; then WORK="${GPU_BENCH_WORK:-$OUT/gpu-bench}"; else WORK="${GPU_BENCH_WORK:-$(mktemp -d)}"; fi
+WORK="${GPU_BENCH_WORK:-$(mktemp -d)}"
 mkdir -p "$WORK"
 STEP_S="${GPU_BENCH_TIMEOUT_S:-240}"
 log() { echo "[gpu run.sh] $*" >&2; }
@@ -74,4 +75,10 @@ tail -1 "$WORK/torch.out" | grep '^{' >"$WORK/torch.json" || rm -f "$WORK/torch.
 tail -5 "$WORK/torch.log" >&2
 
 # 5. One report, last on stdout (also kept as $WORK/report.json).
-"$NODE" "$PACK/bench.mjs" report "$WORK" | tee "$WORK/report.json"
+"$NODE" "$PACK/bench.mjs" report "$WORK" >"$WORK/report.json"
+rc=$?
+if [ -n "${OUT:-}" ] && [ -d "$OUT" ]; then
+  for f in report.json vulkan.json webgpu.log torch.log; do [ -f "$WORK/$f" ] && cp "$WORK/$f" "$OUT/gpu-$f"; done
+fi
+cat "$WORK/report.json"
+exit $rc
