@@ -4,7 +4,7 @@
 // negative control, and a heatmap runs on the slide through the analyze API.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -32,9 +32,16 @@ let server: SlideServer;
 let dir: string;
 test.beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'mrn-ndpi-'));
-  const { makeNdpi } = await import('../scripts/fixtures/ndpi-fixtures');
+  const { makeNdpi, makeNdpiWithoutMcuStarts, stripMcuStarts } = await import(
+    '../scripts/fixtures/ndpi-fixtures'
+  );
   writeFileSync(path.join(dir, 'fixture.ndpi'), await makeNdpi());
-  if (HAVE_SAMPLE) copyFileSync(SAMPLE, path.join(dir, 'sample.ndpi'));
+  writeFileSync(path.join(dir, 'fixture-no-mcu.ndpi'), await makeNdpiWithoutMcuStarts());
+  if (HAVE_SAMPLE) {
+    copyFileSync(SAMPLE, path.join(dir, 'sample.ndpi'));
+    // the real scan with its McuStarts taken out, built here, never kept
+    writeFileSync(path.join(dir, 'sample-no-mcu.ndpi'), stripMcuStarts(readFileSync(SAMPLE)).bytes);
+  }
   server = await startSlideServer(dir);
 });
 test.afterAll(() => server?.close());
@@ -124,6 +131,30 @@ test('the NDPI fixture opens by URL: metadata from its tags, pixels as OpenSlide
   expect(await call(page, 'heatmapStats', 'test-tiny-unet')).toMatchObject({ patches: r.patches });
 });
 
+test('an NDPI without McuStarts opens by URL: its tiles cut at its restart markers, pixels as OpenSlide', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const { NDPI_LEVELS } = await import('../scripts/fixtures/ndpi-fixtures');
+  const state = await openUrl(page, 'fixture-no-mcu.ndpi');
+  expect(state).toMatchObject({ format: 'hamamatsu-ndpi', width: 2048, height: 1020 });
+  expect(state.levels.filter((l) => !l.synthetic).map((l) => [l.width, l.tileWidth])).toEqual(
+    NDPI_LEVELS.map((l) => [l.width, 512]),
+  );
+  await page.evaluate(() => window.mrnViewer!.ready());
+  if (HAVE_OPENSLIDE) {
+    const { mad, control } = await parity(page, path.join(dir, 'fixture-no-mcu.ndpi'), 1300, 500, 700, 500);
+    console.log(
+      `NDPI fixture without McuStarts in Chromium vs OpenSlide: mean abs diff ${mad.toFixed(3)}, shifted ${control.toFixed(2)}`,
+    );
+    expect(mad).toBeLessThan(1);
+    expect(control).toBeGreaterThan(2);
+  }
+  const stats = await page.evaluate(() => window.mrnViewer!.stats());
+  expect(stats.tiles.failed).toBe(0);
+  expect(stats.tiles.loaded).toBeGreaterThan(0);
+});
+
 test.describe('the real NDPI sample (../shared/formats/ndpi)', () => {
   test.skip(!HAVE_SAMPLE, sharedSkipReason('ndpi'));
 
@@ -149,6 +180,24 @@ test.describe('the real NDPI sample (../shared/formats/ndpi)', () => {
       expect(mad).toBeLessThan(1);
       expect(control).toBeGreaterThan(2);
     }
+  });
+
+  test('without its McuStarts, by URL: the same slide and the same pixels as OpenSlide', async ({ page }) => {
+    test.setTimeout(120_000);
+    const state = await openUrl(page, 'sample-no-mcu.ndpi');
+    expect(state).toMatchObject({ format: 'hamamatsu-ndpi', width: 3968, height: 4864, objective: 40 });
+    expect(state.levels.filter((l) => !l.synthetic).map((l) => l.width)).toEqual([3968, 1984, 992, 496]);
+    await page.evaluate(() => window.mrnViewer!.ready());
+    if (HAVE_OPENSLIDE) {
+      const { mad, control } = await parity(page, path.join(dir, 'sample-no-mcu.ndpi'), 2500, 3900, 700, 600);
+      console.log(
+        `NDPI sample without McuStarts in Chromium vs OpenSlide: mean abs diff ${mad.toFixed(3)}, shifted ${control.toFixed(2)}`,
+      );
+      expect(mad).toBeLessThan(1);
+      expect(control).toBeGreaterThan(2);
+    }
+    const stats = await page.evaluate(() => window.mrnViewer!.stats());
+    expect(stats.tiles.failed).toBe(0);
   });
 
   test('by URL: the same slide, and a heatmap runs on it', async ({ page }) => {

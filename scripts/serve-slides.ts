@@ -20,6 +20,8 @@ export interface SlideServer {
   port: number;
   /** requests seen so far (all modes) */
   requests(): number;
+  /** body bytes answered so far (GET only; what a slow link would carry) */
+  bytesSent(): number;
   /** cut /drop/ requests after `n` more have been served */
   dropAfter(n: number): void;
   /** serve /drop/ requests normally again */
@@ -72,6 +74,7 @@ export async function startSlideServer(
 ): Promise<SlideServer> {
   const base = path.resolve(root);
   let count = 0;
+  let sent = 0;
   let dropBudget: number | null = null;
   const latency = options.latencyMs ?? 0;
 
@@ -137,6 +140,7 @@ export async function startSlideServer(
       res.end();
       return;
     }
+    sent += end - start + 1;
     const stream = createReadStream(file, { start, end });
     stream.on('error', () => res.destroy());
     res.on('close', () => stream.destroy());
@@ -149,6 +153,7 @@ export async function startSlideServer(
     url: `http://127.0.0.1:${actual}`,
     port: actual,
     requests: () => count,
+    bytesSent: () => sent,
     dropAfter: (n) => {
       dropBudget = n;
     },

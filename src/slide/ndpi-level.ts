@@ -7,8 +7,8 @@
 // - wide segments (a segment per row, as many scanners write): a tile is 512 px of a band of
 //   segment rows; the band is decoded once and shared through an LRU under maxStripCacheBytes.
 // A level without McuStarts but with restart markers finds its segments by scanning its stream
-// for them (ndpi-restart-scan.ts), once, on its first tile; one without restart markers is
-// decoded whole, only when it is small.
+// for them (ndpi-restart-scan.ts), as far as the tiles asked for reach; one without restart
+// markers is decoded whole, only when it is small.
 
 import type { LRUCache } from 'lru-cache';
 import type { ByteSource } from './byte-source';
@@ -16,9 +16,9 @@ import { fitToTile } from './decoders/decoder-registry';
 import type { JpegDecoder } from './decoders/jpeg-decoder';
 import type { LevelTiles, TileCounters } from './level-tiles';
 import { assembleSegments, type JpegFrame, patchedHeader } from './ndpi-jpeg';
-import { scanRestartMarkers } from './ndpi-restart-scan';
+import { RestartIndex } from './ndpi-restart-scan';
 import type { NdpiLevelInfo } from './ndpi-structure';
-import { isAbortError, SlideError, throwIfAborted } from './slide-error';
+import { SlideError, throwIfAborted } from './slide-error';
 import type { SlideLimits } from './slide-limits';
 import type { RgbaImage } from './slide-types';
 
@@ -90,8 +90,8 @@ export class NdpiLevel implements LevelTiles {
   private readonly pending = new Map<string, Promise<RgbaImage>>();
   private readonly what: string;
   /** where each restart segment starts: McuStarts, or found by the scan */
-  private starts: ArrayLike<number> | null;
-  private scan: Promise<ArrayLike<number>> | null = null;
+  private readonly starts: ArrayLike<number> | null;
+  private scan: RestartIndex | null = null;
 
   constructor(private readonly p: NdpiLevelParts) {
     const { info, frame, limits, name, index } = p;
@@ -170,41 +170,26 @@ export class NdpiLevel implements LevelTiles {
 
   // ---- internals ----
 
-  /** where the segments start: McuStarts, or (once, shared) the scan for restart markers */
-  private async segmentStarts(signal?: AbortSignal): Promise<ArrayLike<number>> {
-    for (;;) {
-      if (this.starts) return this.starts;
-      throwIfAborted(signal);
-      const g = this.grid as SegmentGrid;
-      this.scan ??= scanRestartMarkers({
-        source: this.p.source,
-        offset: this.p.info.offset,
-        length: this.p.info.length,
-        first: this.p.frame.header.byteLength,
-        expected: g.across * g.rows,
-        limits: this.p.limits,
-        what: this.what,
-        signal,
-        onRead: (n) => {
-          this.p.counters.bytesRead += n;
-        },
-      }).then(
-        (starts) => {
-          this.starts = starts;
-          return starts;
-        },
-        (e) => {
-          this.scan = null; // a later tile tries again
-          throw e;
-        },
-      );
-      try {
-        return await this.scan;
-      } catch (e) {
-        // the tile that started the scan gave up; one still waiting starts it again
-        if (!isAbortError(e) || signal?.aborted) throw e;
-      }
-    }
+  /**
+   * Where segments 0..k start: McuStarts, or the scan for restart markers, which reads the
+   * stream only as far as segment k (one index per level, shared by its tiles).
+   */
+  private segmentStarts(k: number, signal?: AbortSignal): Promise<ArrayLike<number>> | ArrayLike<number> {
+    if (this.starts) return this.starts;
+    const g = this.grid as SegmentGrid;
+    this.scan ??= new RestartIndex({
+      source: this.p.source,
+      offset: this.p.info.offset,
+      length: this.p.info.length,
+      first: this.p.frame.header.byteLength,
+      expected: g.across * g.rows,
+      limits: this.p.limits,
+      what: this.what,
+      onRead: (n) => {
+        this.p.counters.bytesRead += n;
+      },
+    });
+    return this.scan.through(k, signal);
   }
 
   /** Mode 'segments': the tile's segments as one JPEG. */
@@ -282,12 +267,13 @@ export class NdpiLevel implements LevelTiles {
     signal?: AbortSignal,
   ): Promise<Uint8Array> {
     const g = this.grid as SegmentGrid;
-    const starts = await this.segmentStarts(signal);
-    const ends = (i: number) => (i + 1 < starts.length ? starts[i + 1] : this.p.info.length);
     // one read per segment row, or one for all of them when the unit spans the level's width
     const spans: [number, number][] = [];
     if (c0 === 0 && c1 === g.across) spans.push([r0 * g.across, r1 * g.across - 1]);
     else for (let r = r0; r < r1; r++) spans.push([r * g.across + c0, r * g.across + c1 - 1]);
+    // the last segment ends where the next one starts
+    const starts = await this.segmentStarts(spans[spans.length - 1][1] + 1, signal);
+    const ends = (i: number) => (i + 1 < starts.length ? starts[i + 1] : this.p.info.length);
     let total = 0;
     for (const [a, b] of spans) total += ends(b) - starts[a];
     if (total > this.p.limits.maxCompressedTileBytes) {

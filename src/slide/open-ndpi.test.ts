@@ -29,10 +29,14 @@ import { BlobSource, MemorySource } from './byte-source';
 import { assembleSegments, parseJpegFrame } from './ndpi-jpeg';
 import { describeNdpi } from './ndpi-structure';
 import { openSlide } from './open-slide';
-import { haveOpenSlide, openslideDiff, openslideRegion } from './openslide-reference.fixture';
+import {
+  haveOpenSlide,
+  openslideDiff,
+  openslideRegion,
+  openslideParity as parity,
+} from './openslide-reference.fixture';
 import { isSlideError } from './slide-error';
 import { DEFAULT_LIMITS } from './slide-limits';
-import type { SlideReader } from './slide-reader';
 import type { RgbaImage } from './slide-types';
 import { openBytes, openPath, sharpJpeg } from './test-helpers';
 import { parseTiff, type TiffFile } from './tiff-parser';
@@ -41,34 +45,6 @@ const tmp = mkdtempSync(join(tmpdir(), 'ndpi-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const meanAbsDiff = (a: RgbaImage, ref: Buffer) => openslideDiff(a, ref).mad;
-
-/** Reads one region at a native level through us and OpenSlide; the shifted copy is the control. */
-async function parity(
-  slide: SlideReader,
-  path: string,
-  level: number,
-  x: number,
-  y: number,
-  w: number,
-  h: number,
-) {
-  const ds = slide.metadata.levels[level].downsample;
-  const ours = await slide.readRegion({ x, y, width: w, height: h, downsample: ds });
-  const ref = await openslideRegion(path, x, y, osLevel(slide, level), w, h);
-  const shifted = await slide.readRegion({
-    x: x + 24 * ds,
-    y: y + 16 * ds,
-    width: w,
-    height: h,
-    downsample: ds,
-  });
-  return { mad: meanAbsDiff(ours, ref), control: meanAbsDiff(shifted, ref) };
-}
-
-/** OpenSlide numbers every native level (it adds its own in between); ours may interleave synthetic ones. */
-function osLevel(slide: SlideReader, level: number): number {
-  return slide.metadata.levels.slice(0, level).filter((l) => !l.synthetic).length;
-}
 
 /**
  * A file as a Blob, read slice by slice: Node 20's openAsBlob reports the size of a file over

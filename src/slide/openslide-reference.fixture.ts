@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import type { SlideReader } from './slide-reader';
 import type { RgbaImage } from './slide-types';
 
 export const haveOpenSlide = existsSync('/usr/bin/openslide-write-png');
@@ -41,4 +42,35 @@ export function openslideDiff(a: RgbaImage, ref: Buffer): { mad: number; n: numb
     n += 3;
   }
   return { mad: d / n, n: n / 3 };
+}
+
+/** OpenSlide numbers every native level (it adds its own in between); ours may interleave synthetic ones. */
+export function openslideLevel(slide: SlideReader, level: number): number {
+  return slide.metadata.levels.slice(0, level).filter((l) => !l.synthetic).length;
+}
+
+/**
+ * One region at a native level through us and through OpenSlide, as the mean absolute difference;
+ * the same region shifted by (24, 16) level pixels is the control, which must differ.
+ */
+export async function openslideParity(
+  slide: SlideReader,
+  path: string,
+  level: number,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+): Promise<{ mad: number; control: number }> {
+  const ds = slide.metadata.levels[level].downsample;
+  const ours = await slide.readRegion({ x, y, width: w, height: h, downsample: ds });
+  const ref = await openslideRegion(path, x, y, openslideLevel(slide, level), w, h);
+  const shifted = await slide.readRegion({
+    x: x + 24 * ds,
+    y: y + 16 * ds,
+    width: w,
+    height: h,
+    downsample: ds,
+  });
+  return { mad: openslideDiff(ours, ref).mad, control: openslideDiff(shifted, ref).mad };
 }
