@@ -9,11 +9,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { paperPeak } from '../cpu-peak';
-import { gpuReport } from './gpu-report';
+import { type GpuTorchReport, gpuReport } from './gpu-report';
 import type { PackManifest } from './pack-manifest';
-import { vulkanVerdict } from './vulkan-check';
+import { torchOutcome, webgpuOutcome } from './step-outcome';
+import { type VulkanFacts, type VulkanVerdict, vulkanVerdict } from './vulkan-check';
 import { collectVulkanFacts } from './vulkan-facts';
-import { measureWebgpu } from './webgpu-measure';
+import { measureWebgpu, type WebgpuResult } from './webgpu-measure';
 
 const packDir = import.meta.dirname;
 const manifest = JSON.parse(readFileSync(path.join(packDir, 'manifest.json'), 'utf8')) as PackManifest;
@@ -25,16 +26,6 @@ function readJson<T>(file: string): T | null {
   } catch {
     return null;
   }
-}
-
-/** The last lines of a log, for a reason that names what a crashed step printed. */
-function tail(file: string, lines = 6): string {
-  if (!existsSync(file)) return '';
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() && !/XDG_RUNTIME_DIR/.test(l))
-    .slice(-lines)
-    .join(' | ');
 }
 
 if (cmd === 'vulkan') {
@@ -54,45 +45,24 @@ if (cmd === 'vulkan') {
   process.exit(0);
 } else if (cmd === 'report' && arg) {
   const work = arg;
-  const vulkan = readJson<{ facts: never; verdict: { ok: boolean; reason?: string } }>(
-    path.join(work, 'vulkan.json'),
-  );
-  const rc = (name: string) => readFileSync(path.join(work, `${name}.rc`), 'utf8').trim();
-  const step = (name: string) => (existsSync(path.join(work, `${name}.rc`)) ? rc(name) : 'skipped');
-  let webgpu = readJson<Parameters<typeof gpuReport>[0]['webgpu']>(path.join(work, 'webgpu.json'));
-  // Dawn's own words (native warnings on stderr, e.g. a driver missing a feature it requires)
-  const dawnSaid = existsSync(path.join(work, 'webgpu.log'))
-    ? readFileSync(path.join(work, 'webgpu.log'), 'utf8')
-        .split('\n')
-        .filter(
-          (l) =>
-            /^(Warning|Error)|While |no suitable/i.test(l) && !/artificially reduced|XDG_RUNTIME_DIR/.test(l),
-        )
-        .slice(0, 6)
-        .join(' | ')
-    : '';
-  if (webgpu && !webgpu.ok && dawnSaid)
-    webgpu = { ...webgpu, reason: `${webgpu.reason}. Dawn said: ${dawnSaid}` };
-  if (!webgpu) {
-    const r = step('webgpu');
-    webgpu = {
-      ok: false,
-      reason: !vulkan
-        ? 'the Vulkan check did not run'
-        : !vulkan.verdict.ok
-          ? `not run: ${vulkan.verdict.reason}`
-          : r === 'skipped'
-            ? 'not run'
-            : `the WebGPU run exited with ${r === '124' ? 'a timeout (124)' : `code ${r}${Number(r) > 128 ? ` (signal ${Number(r) - 128})` : ''}`} and wrote no result; its last log lines: ${tail(path.join(work, 'webgpu.log'))}`,
-    };
-  }
-  const torch = readJson<Parameters<typeof gpuReport>[0]['torch']>(path.join(work, 'torch.json')) ?? {
-    error: `PyTorch exited with ${step('torch')} and wrote no result; its last log lines: ${tail(path.join(work, 'torch.log'))}`,
-  };
+  const text = (name: string) =>
+    existsSync(path.join(work, name)) ? readFileSync(path.join(work, name), 'utf8') : null;
+  const vulkan = readJson<{ facts: VulkanFacts; verdict: VulkanVerdict }>(path.join(work, 'vulkan.json'));
+  const webgpu = webgpuOutcome({
+    result: readJson<WebgpuResult>(path.join(work, 'webgpu.json')),
+    verdict: vulkan?.verdict ?? null,
+    rc: text('webgpu.rc')?.trim() ?? null,
+    log: text('webgpu.log') ?? '',
+  });
+  const torch = torchOutcome({
+    result: readJson<GpuTorchReport>(path.join(work, 'torch.json')),
+    rc: text('torch.rc')?.trim() ?? null,
+    log: text('torch.log') ?? '',
+  });
   const cpu = paperPeak();
   const report = gpuReport({
     manifest,
-    vulkan: vulkan as Parameters<typeof gpuReport>[0]['vulkan'],
+    vulkan,
     webgpu,
     torch,
     cpuPeak: cpu.gflopPerSecond ? { gflopPerSecond: cpu.gflopPerSecond, source: cpu.assumption } : null,
@@ -101,9 +71,7 @@ if (cmd === 'vulkan') {
       cpus: os.cpus().length,
       cpu: os.cpus()[0]?.model ?? null,
       loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
-      nvidiaSmi: existsSync(path.join(work, 'nvidia-smi.txt'))
-        ? readFileSync(path.join(work, 'nvidia-smi.txt'), 'utf8').trim() || null
-        : null,
+      nvidiaSmi: text('nvidia-smi.txt')?.trim() || null,
       node: process.version,
       pack: {
         createdAt: manifest.createdAt,
