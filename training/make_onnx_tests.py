@@ -74,6 +74,21 @@ def per_op_models():
     return ops
 
 
+def shape_ops_models():
+    """name -> (module, input shape), exported by dynamo with optimize=False: the raw graph keeps
+    the Range, Cast, CastLike, Equal, Where and Expand that the legacy exporter never emits (the
+    converter must fold them). Seeded after every other model, so their seeds stay as they were."""
+    def raw_shapes(x):
+        h, w = x.shape[2], x.shape[3]
+        col = torch.arange(w, dtype=torch.float32) / w
+        mask = torch.where(torch.arange(h) == 2, 0.5, 1.0)[:, None].expand(h, w)
+        return x * mask + col.to(x.dtype)
+
+    m = Op(raw_shapes)
+    m.raw_dynamo = True
+    return {'dynamo-shape-ops': (m, (BATCH, 3, 6, 8))}
+
+
 class FPNHead(nn.Module):
     """DeepLab/FPN-style: strided encoder, dilated ASPP branches, bilinear Resize back up."""
 
@@ -265,13 +280,35 @@ def export_one(model, shapes, path: Path, dynamo: bool, seed: int):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         keep_bn = getattr(model, 'keep_batchnorm', False)
+        raw = keep_bn or getattr(model, 'raw_dynamo', False)
         if dynamo:
             torch.onnx.export(model, tuple(xs), str(path), input_names=names, output_names=['output'],
-                              dynamo=True, opset_version=18, verbose=False, optimize=not keep_bn, external_data=False)
+                              dynamo=True, opset_version=18, verbose=False, optimize=not raw, external_data=False)
         else:
             torch.onnx.export(model, tuple(xs), str(path), input_names=names, output_names=['output'],
                               dynamo=False, opset_version=17, do_constant_folding=not keep_bn)
     return run_ort(path, [x.numpy() for x in xs])
+
+
+def all_models():
+    """name -> (factory, input shapes), in the order main() seeds them (the index is the seed)."""
+    models = {k: ((lambda m=m: m), [shape]) for k, (m, shape) in per_op_models().items()}
+    models.update(network_models())
+    models.update({k: ((lambda m=m: m), [shape]) for k, (m, shape) in shape_ops_models().items()})
+    return models
+
+
+def seeded_model(name: str):
+    """The module of an export with the weights it was exported with, and the inputs onnxruntime
+    was given (bench/torch_onnx_models.py times PyTorch on the same weights): (model, inputs)."""
+    models = all_models()
+    seed = 100 + list(models).index(name)
+    factory, shapes = models[name]
+    torch.manual_seed(5)
+    model = factory().eval()
+    randomise_bn(model, seed)
+    g = torch.Generator().manual_seed(seed)
+    return model, [torch.randn(*s, generator=g) for s in shapes]
 
 
 def main(argv=None):
@@ -284,8 +321,7 @@ def main(argv=None):
     manifest_path = out / 'manifest.json'
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     only = set(filter(None, args.only.split(',')))
-    models = {k: ((lambda m=m: m), [shape]) for k, (m, shape) in per_op_models().items()}
-    models.update(network_models())
+    models = all_models()
     helpers = helper_models()
     unknown = only - set(models) - set(helpers)
     if unknown:

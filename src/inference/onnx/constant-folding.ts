@@ -42,6 +42,13 @@ export const alwaysHandlers: Record<string, (c: Ctx) => void> = {
     if (x.dyn) return c.set(x); // float activations stay float
     c.set({ ...x, t: to === 1 || to === 11 || to === 10 ? x.t.toFloat() : x.t.toInt() });
   },
+  /** Cast to the type of input 1 (the dynamo exporter's unoptimised graphs are full of it) */
+  CastLike(c) {
+    const [x, like] = [c.in(0)!, c.in(1)!];
+    const toInt = like.t.dtype === 'int32';
+    if (x.dyn) return toInt ? c.fail('cannot cast an image value to an integer type') : c.set(x);
+    c.set({ ...x, t: toInt ? x.t.toInt() : x.t.toFloat() });
+  },
   Shape(c) {
     let s = c.shapeOf(c.in(0)!);
     s = s.slice(c.attr('start', 0) as number, c.attr('end', s.length) as number);
