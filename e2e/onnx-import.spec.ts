@@ -2,7 +2,9 @@
 // dropped on the page, its card filled in the form, converted in a worker with a progress line,
 // checked by a warm-up run and added to the picker; its viewport heatmap equals the one of the same
 // file converted by `npm run convert` (added by addModel) and by addModel with the .onnx URL. A
-// reload lists it without converting again, and its download is the TF.js model folder. Bad files
+// reload lists it without converting again, and its download is the TF.js model folder. Given as a
+// URL in the panel, with batch size 4 and float16 weights asked in the form: half the shard, a
+// heatmap within 5e-3 of the fp32 folder's. Bad files
 // (truncated, not ONNX, an unsupported op, a card contradicting the graph, weights over the cap)
 // each get a clear error and leave nothing behind.
 
@@ -342,13 +344,16 @@ test('a dropped .onnx: card form, worker conversion with progress, heatmap equal
 /** the float16 heatmap's bound against the fp32 one (measured: see the test's log line) */
 const FP16_TOLERANCE = 5e-3;
 
-test("the form's batch size and float16: half the weights, batch kept, heatmap within 5e-3 of fp32", async ({
+test("an .onnx URL in the panel; the form's batch size and float16: half the weights, batch kept, heatmap within 5e-3 of fp32", async ({
   page,
 }) => {
   test.skip(!haveTorch, 'PyTorch / onnxruntime not installed: no ONNX export to test with');
   test.setTimeout(300_000);
   await openDemo(page);
-  await drop(page, [{ name: 'unet.onnx', url: '/demo/onnx/unet.onnx' }]);
+  // given as a URL in the analysis panel's model URL box: fetched, converted, then the same form
+  await page.keyboard.press('m');
+  await page.getByLabel('Model URL').fill('/demo/onnx/unet.onnx');
+  await page.getByLabel('Model URL').press('Enter');
   const dialog = page.getByTestId('onnx-import');
   await expect(dialog).toHaveAttribute('data-phase', 'form', { timeout: 120_000 });
   await fillUnetCard(page, 'onnx-unet-fp16', 'U-Net fp16');

@@ -3,7 +3,7 @@
 // .cache/onnx-tests-cli (training.make_onnx_tests); skipped where PyTorch or onnxruntime is missing.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -95,6 +95,26 @@ describe.skipIf(!ready)('npm run convert', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/input "target" is 64 px in the ONNX graph, the card says 128/);
     expect(readdirSync(work)).toEqual(['card.json']);
+    // over an existing folder, a failed conversion leaves it as it was
+    mkdirSync(join(work, 'kept'));
+    writeFileSync(join(work, 'kept', 'model.json'), '{"old": true}');
+    const again = spawnSync(
+      'npx',
+      [
+        'tsx',
+        'scripts/convert-onnx.ts',
+        ONNX,
+        '--card',
+        join(work, 'card.json'),
+        '--out',
+        join(work, 'kept'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(again.status).toBe(1);
+    expect(readdirSync(work).sort()).toEqual(['card.json', 'kept']);
+    expect(readdirSync(join(work, 'kept'))).toEqual(['model.json']);
+    expect(readFileSync(join(work, 'kept', 'model.json'), 'utf8')).toBe('{"old": true}');
   });
 });
 

@@ -188,6 +188,35 @@ describe('OnnxImport', () => {
     engine.dispose();
   });
 
+  it('an .onnx URL given in the panel: fetched, converted, the form pre-filled from the card.json beside it', async () => {
+    const s = setup({
+      files: {
+        'https://h/p/net.onnx': tinyOnnx({ channels: 2 }),
+        'https://h/p/card.json': JSON.stringify({ ...CARD, id: 'beside-url', batchSize: 4 }),
+      },
+    });
+    await s.onnx.importUrlToForm('https://h/p/net.onnx');
+    const st = getOnnxImport();
+    expect(st).toMatchObject({ phase: 'form', source: 'https://h/p/net.onnx', error: null });
+    expect(st.draft).toMatchObject({ id: 'beside-url', batch: 4, float16: false, inputs: [{ mpp: 1 }] });
+    expect(await s.onnx.submit()).toBe('beside-url');
+    expect((await s.store.get('beside-url'))!.card.batchSize).toBe(4);
+    expect(s.conversions.n).toBe(2); // the file's batch 2 for the form, then the card's 4
+    // a server answering index.html for the missing card.json (an SPA fallback): no card, the form asks
+    const spa = setup({
+      files: {
+        'https://h/q/net.onnx': tinyOnnx({ channels: 2 }),
+        'https://h/q/card.json': '<!doctype html>',
+      },
+    });
+    await spa.onnx.importUrlToForm('https://h/q/net.onnx');
+    expect(getOnnxImport()).toMatchObject({ phase: 'form', error: null, draft: { id: 'net', given: null } });
+    spa.onnx.cancel();
+    // a missing file is an error in the import, and nothing is kept
+    await s.onnx.importUrlToForm('https://h/p/none.onnx');
+    expect(getOnnxImport()).toMatchObject({ phase: 'error', error: expect.stringMatching(/HTTP 404/) });
+  });
+
   it('addModel with an .onnx URL and its card: converted, checked, kept', async () => {
     const s = setup({ files: { 'https://h/m/tiny.onnx': tinyOnnx({ channels: 2 }) } });
     expect(await s.models.addModel('https://h/m/tiny.onnx', JSON.stringify(CARD))).toBe('tiny-onnx');

@@ -395,12 +395,17 @@ export class OnnxImport {
     return readAll(res.body, length, this.limits.maxFileBytes, report, signal);
   }
 
-  /** card.json in the .onnx file's folder, or null when there is none. */
+  /**
+   * card.json in the .onnx file's folder, or null when there is none. A page instead of JSON
+   * (a server's single-page-app fallback answers 200 with index.html for any path) is none.
+   */
   private async cardBeside(url: string, signal: AbortSignal): Promise<string | null> {
     const cardUrl = url.replace(/[?#].*$/, '').replace(/[^/]*$/, 'card.json');
     try {
       const res = await this.deps.fetch(cardUrl, { signal });
-      return res.ok ? await res.text() : null;
+      if (!res.ok || /text\/html/i.test(res.headers.get('content-type') ?? '')) return null;
+      const text = await res.text();
+      return text.trimStart().startsWith('{') ? text : null;
     } catch (e) {
       if (isAbortError(e)) throw e;
       return null;
