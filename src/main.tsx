@@ -95,7 +95,7 @@ async function start(): Promise<void> {
   registerAnalysisApi(analysis);
   registerOnnxImportApi(analysis);
   const a = analysis;
-  setTruthLoader((text, name) => a.setTruthFromText(text, name));
+  setTruthLoader((text, name) => a.setTruthFromTextWhenReady(text, name));
   setModelImporter((onnx, card) => a.onnx.importFile(onnx, card));
   setMaskLoader((bytes, name, gradeCsv) => a.setTruthFromMask(bytes, name, { gradeCsv }));
   setResultsLoader((files) => a.openResults(files));

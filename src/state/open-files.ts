@@ -1,7 +1,7 @@
 // Opens what was dropped or picked together (files, whole folders): sorted by kind first
 // (src/slide/file-kinds.ts), then one slide opens and its annotation, or its label mask (with the
-// grade from a Grade.csv given beside it), becomes its ground truth; a label mask beside a slide
-// that does not say its mpp attaches once the mpp prompt is answered.
+// grade from a Grade.csv given beside it), becomes its ground truth; an annotation or a label mask
+// beside a slide that does not say its mpp attaches once the mpp prompt is answered.
 // Two different slides open nothing and say so. An .onnx file goes to the ONNX import (with a
 // card.json dropped beside it); batch result folders open over the slide (their stored heatmaps
 // become its layers); other model files are named, not opened.
@@ -10,7 +10,7 @@ import { pathOf, sortFiles } from '../slide/file-kinds';
 import { type AppState, getState, setState } from './app-store';
 import type { SlideSession } from './slide-session';
 
-type TruthLoader = (text: string, name: string) => unknown;
+type TruthLoader = (text: string, name: string) => Promise<unknown>;
 let truthLoader: TruthLoader | null = null;
 type ResultsLoader = (files: File[]) => Promise<unknown>;
 let resultsLoader: ResultsLoader | null = null;
@@ -47,7 +47,7 @@ export interface OpenFilesResult {
   state: AppState;
   /** the annotation loaded as ground truth, if one came along */
   truth: string | null;
-  /** a label mask waiting for the mpp prompt: it becomes the truth once the slide's mpp is entered */
+  /** an annotation or label mask waiting for the mpp prompt: it becomes the truth once the slide's mpp is entered */
   pendingTruth?: string;
   /** batch result folders opened over the slide */
   results: string[];
@@ -93,33 +93,33 @@ export async function openFiles(session: SlideSession, files: File[]): Promise<O
       ? getState()
       : await session.open(sorted.slide.length === 1 ? sorted.slide[0] : sorted.slide);
   let truth: string | null = null;
-  const annotation = sorted.annotations[0];
-  if (annotation && state.status === 'ready' && truthLoader) {
-    try {
-      truthLoader(await annotation.text(), annotation.name);
-      truth = annotation.name;
-    } catch (e) {
-      notes.push(`${annotation.name} could not be used as ground truth: ${(e as Error).message}`);
+  let pendingTruth: string | undefined;
+  // an annotation or a mask: on a slide without an mpp the mpp prompt comes first, and the truth
+  // attaches once the mpp is entered (not awaited here); otherwise it is loaded now
+  const attach = async (file: File, loading: Promise<unknown>) => {
+    const failed = (e: unknown) => `${file.name} could not be used as ground truth: ${(e as Error).message}`;
+    if (state.metadata?.mpp === null) {
+      pendingTruth = file.name;
+      loading.catch((e) => setState({ notice: { kind: 'warning', message: failed(e) } }));
+      return;
     }
+    try {
+      await loading;
+      truth = file.name;
+    } catch (e) {
+      notes.push(failed(e));
+    }
+  };
+  const annotation = sorted.annotations[0];
+  const load = truthLoader;
+  if (annotation && state.status === 'ready' && load) {
+    const text = await annotation.text();
+    await attach(annotation, (async () => load(text, annotation.name))());
   }
   const mask = sorted.masks[0];
-  let pendingTruth: string | undefined;
-  if (!truth && mask && state.status === 'ready' && maskLoader) {
-    const failed = (e: unknown) => `${mask.name} could not be used as ground truth: ${(e as Error).message}`;
+  if (!truth && !pendingTruth && mask && state.status === 'ready' && maskLoader) {
     const csv = sorted.grades[0] ? await sorted.grades[0].text() : null;
-    const loading = maskLoader(new Uint8Array(await mask.arrayBuffer()), mask.name, csv);
-    if (state.metadata?.mpp === null) {
-      // the mpp prompt comes first: the mask attaches once the mpp is entered (not awaited here)
-      pendingTruth = mask.name;
-      loading.catch((e) => setState({ notice: { kind: 'warning', message: failed(e) } }));
-    } else {
-      try {
-        await loading;
-        truth = mask.name;
-      } catch (e) {
-        notes.push(failed(e));
-      }
-    }
+    await attach(mask, maskLoader(new Uint8Array(await mask.arrayBuffer()), mask.name, csv));
   }
   let results: string[] = [];
   if (sorted.batchFiles.length && state.status === 'ready') {

@@ -168,6 +168,49 @@ describe('output channels and label-mask truth', () => {
     expect(gland.stats.dice).toBeCloseTo(1, 6);
   });
 
+  it('an annotation given while the mpp is unknown waits for the mpp prompt too, then attaches', async () => {
+    const { session, src } = setup();
+    openInStore(src, null);
+    setState({ metadata: { ...getState().metadata!, mpp: null, mppSource: null } });
+    const geojson = JSON.stringify({
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          properties: {},
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [200, 200],
+                [600, 200],
+                [600, 500],
+                [200, 500],
+                [200, 200],
+              ],
+            ],
+          },
+        },
+      ],
+    });
+    // the plain call still needs the mpp now
+    expect(() => session.setTruthFromText(geojson, 'glands.geojson')).toThrow();
+    let info: unknown = null;
+    const attached = session.setTruthFromTextWhenReady(geojson, 'glands.geojson').then((i) => (info = i));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(getState().mppPromptOpen).toBe(true);
+    expect(info).toBeNull();
+    expect(getAnalysis().groundTruth).toBeNull();
+    setState({ metadata: { ...getState().metadata!, mpp: 0.5, mppSource: 'user' }, mppPromptOpen: false });
+    await attached;
+    expect(info).toMatchObject({ name: 'glands.geojson', regions: 1 });
+    expect(getAnalysis().groundTruth).toMatchObject({ name: 'glands.geojson' });
+    // an annotation is tumour truth: the tumour channel (1 − red, outside the rectangle) is scored on it
+    const tumour = await session.analyze('glas-like', REGION, { backend: 'wasm' });
+    expect(tumour.stats.dice).toBeTypeOf('number');
+    expect(tumour.stats.dice).toBeLessThan(0.01);
+  });
+
   it('a mask that does not fit the slide is refused naming the file', async () => {
     const { session, src } = setup();
     openInStore(src, null);

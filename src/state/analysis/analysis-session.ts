@@ -144,6 +144,15 @@ export class AnalysisSession {
   }
 
   /**
+   * As setTruthFromText, but on a slide that does not say its mpp (a plain image) the annotation
+   * waits for the mpp prompt, then attaches, as a label mask does (src/state/analysis/truth-waits.ts).
+   */
+  async setTruthFromTextWhenReady(text: string, name: string): Promise<TruthInfo> {
+    const meta = (await this.p.contextForTruth()).metadata;
+    return this.p.truth.set(text, name, meta);
+  }
+
+  /**
    * Ground truth from a label-mask image (PNG or TIFF bytes aligned to the slide, non-zero =
    * positive): gland truth, and tumour truth as the grade says (option, or a Grade.csv's row).
    */

@@ -48,7 +48,7 @@ export function TruthSection({ analysis }: { analysis: AnalysisSession }) {
             if (/\.(png|tiff?)$/i.test(f.name)) {
               const gradeCsv = csv ? await csv.text() : null;
               await analysis.setTruthFromMask(new Uint8Array(await f.arrayBuffer()), f.name, { gradeCsv });
-            } else analysis.setTruthFromText(await f.text(), f.name);
+            } else await analysis.setTruthFromTextWhenReady(await f.text(), f.name);
           } catch (err) {
             notifyUser('error', `Could not read ${f.name}: ${errorText(err)}`);
           }
