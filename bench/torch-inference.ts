@@ -20,6 +20,8 @@ export interface TorchTile {
   oneThreadTilesPerSecond?: number;
   /** on CUDA, the same tiles with cuDNN's TF32 off (plain FP32) */
   strictFp32TilesPerSecond?: number;
+  /** the same tile at bigger batches than the graph's, when the job asks (the GPU pack) */
+  batchSweep?: { batch: number; tilesPerSecond: number }[];
 }
 
 export interface TorchModel {

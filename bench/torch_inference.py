@@ -4,7 +4,8 @@ the app's inference tiles, with PyTorch's default settings (all cores, oneDNN: n
 Device: job["device"] 'cpu' (default, as `npm run bench -- inference` runs it), 'cuda', or 'auto' (CUDA
 when PyTorch sees a GPU, else the CPU: the GPU pack, bench/gpu/). On CUDA every timed call ends with
 torch.cuda.synchronize(), the peak is an fp32 matmul with TF32 off, and each tile is also timed with
-cuDNN's TF32 off (strictFp32TilesPerSecond) beside the defaults.
+cuDNN's TF32 off (strictFp32TilesPerSecond) beside the defaults. A tile's optional "batchSweep" (list
+of batch sizes) times bigger batches too (batchSweep in the output).
 
 Weights: the TF.js model folder itself (models/<id>/model.json + shard), loaded back into the PyTorch
 module by training.import_tfjs (no checkpoints are kept with the repository), checked against the
@@ -139,6 +140,15 @@ def main() -> None:
                     strict, _ = timed(lambda: model(*args), job['budgetMs'])  # noqa: B023
                     torch.backends.cudnn.allow_tf32 = True
                     tile['strictFp32TilesPerSecond'] = round(b / strict, 2)
+                # bigger batches than the shipped graph's (the GPU pack): how far the fixed batch is
+                # from what the device does when it is fed enough work at once
+                sweep = []
+                for big in t.get('batchSweep', []):
+                    bargs = [(torch.rand(big, 3, s, s, generator=g) * 2 - 1).to(device) for _ in m['inputs']]
+                    bsec, _ = timed(lambda: model(*bargs), job['budgetMs'] / 2)  # noqa: B023
+                    sweep.append({'batch': big, 'tilesPerSecond': round(big / bsec, 2)})
+                if sweep:
+                    tile['batchSweep'] = sweep
             row['tiles'].append(tile)
         models.append(row)
     # Beside the defaults, one thread: on a machine whose cores are oversubscribed (other processes),

@@ -91,6 +91,7 @@ const torch = (device: 'cuda' | 'cpu'): GpuTorchReport => ({
           tilesPerSecond: 1000,
           flopsPerTile: 4_638_900_224,
           strictFp32TilesPerSecond: 500,
+          batchSweep: [{ batch: 8, tilesPerSecond: 4000 }],
         },
       ],
     },
@@ -138,6 +139,14 @@ describe('gpu report', () => {
     expect(r256.keptMm2PerTile).toBeCloseTo(0.0576, 6);
     expect(r256.torch?.strictFp32?.patchesPerSecond).toBe(500);
     expect(r256.torch?.oneThread).toBeNull();
+    // 4000 tiles/s × 4.64 GFLOP = 18.6 TFLOP/s: 0.277 of the H200's 67 on paper
+    expect(r256.torch?.batchSweep).toHaveLength(1);
+    expect(r256.torch?.batchSweep[0]).toMatchObject({ batch: 8, patchesPerSecond: 4000 });
+    expect(r256.torch?.batchSweep[0].fractionOfPaperPeak).toBeCloseTo(
+      (4000 * 4_638_900_224) / 1e9 / 67_000,
+      4,
+    );
+    expect(r64.torch?.batchSweep).toEqual([]);
     expect(rep.webgpuParity[0].parity?.withinTolerance).toBe(true);
   });
 

@@ -73,6 +73,8 @@ export interface GpuRow {
         strictFp32: RunRate | null;
         /** CPU: one thread (an oversubscribed machine's cores make the default threads wait) */
         oneThread: RunRate | null;
+        /** bigger batches than the graph's: what the device does when fed more work per call */
+        batchSweep: (RunRate & { batch: number })[];
       })
     | null;
   /** WebGPU patches/s ÷ PyTorch's, both reading back every batch (null when either is missing) */
@@ -134,6 +136,7 @@ export function gpuReport(input: GpuReportInput) {
               msPerBatch: p.msPerBatch,
               strictFp32: p.strictFp32TilesPerSecond ? rate(p.strictFp32TilesPerSecond) : null,
               oneThread: p.oneThreadTilesPerSecond ? rate(p.oneThreadTilesPerSecond) : null,
+              batchSweep: (p.batchSweep ?? []).map((x) => ({ batch: x.batch, ...rate(x.tilesPerSecond) })),
             }
           : null,
         ratio: ratio(w?.patchesPerSecond, p?.tilesPerSecond),
@@ -150,6 +153,7 @@ export function gpuReport(input: GpuReportInput) {
     ok: webgpu.ok && torch !== null,
     onGpu: torch?.device === 'cuda' && softwareAdapter === false,
     webgpuReason: why,
+    webgpuIncomplete: wg?.incomplete ?? null,
     torchError: torch ? null : (input.torch as { error: string }).error,
     machine: input.machine,
     vulkan: input.vulkan,

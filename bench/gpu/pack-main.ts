@@ -5,7 +5,7 @@
 //   node bench.mjs report <work dir>          → the one report (JSON on stdout) from the files run.sh wrote
 // Logs go to stderr. The pack folder is the bundle's own folder.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { paperPeak } from '../cpu-peak';
@@ -39,6 +39,9 @@ if (cmd === 'vulkan') {
     dawnOptions: (env.GPU_BENCH_DAWN_OPTIONS ?? 'backend=vulkan').split(/\s+/).filter(Boolean),
     dawnPath: env.GPU_BENCH_DAWN ?? path.join(packDir, 'dawn.node'),
     onlyModels: env.GPU_BENCH_MODELS ? env.GPU_BENCH_MODELS.split(',') : undefined,
+    onProgress: (partial) => {
+      if (env.GPU_BENCH_PARTIAL) writeFileSync(env.GPU_BENCH_PARTIAL, JSON.stringify(partial));
+    },
   });
   console.log(JSON.stringify(result));
   // dawn.node keeps the process alive while its instance lives
@@ -50,6 +53,7 @@ if (cmd === 'vulkan') {
   const vulkan = readJson<{ facts: VulkanFacts; verdict: VulkanVerdict }>(path.join(work, 'vulkan.json'));
   const webgpu = webgpuOutcome({
     result: readJson<WebgpuResult>(path.join(work, 'webgpu.json')),
+    partial: readJson<WebgpuResult>(path.join(work, 'webgpu.partial.json')),
     verdict: vulkan?.verdict ?? null,
     rc: text('webgpu.rc')?.trim() ?? null,
     log: text('webgpu.log') ?? '',

@@ -39,6 +39,8 @@ const LIMIT = 64 * 2 ** 20;
 /** what the loader and NVIDIA's ICD need (libGLX_nvidia links GLVND's dispatch library) */
 const LIBS = ['libvulkan.so.1', 'libGLdispatch.so.0', 'libGLX.so.0', 'libEGL.so.1', 'libOpenGL.so.0'];
 const log = (m: string) => console.error(`[gpu-pack] ${m}`);
+/** PyTorch also runs bigger batches than the graphs' (same work per tile: 4× and 16× the pixels of a 64 px batch of 8) */
+const sweepFor = (size: number) => (size <= 64 ? [32, 128] : [2, 8]);
 
 function option(args: string[], name: string): string | undefined {
   return args
@@ -221,7 +223,7 @@ export async function run(args: string[]): Promise<unknown> {
       width: m.width,
       depth: m.depth,
       inputs: m.inputs,
-      tiles: m.tiles.map((t) => ({ size: t.size, batch: t.batch })),
+      tiles: m.tiles.map((t) => ({ size: t.size, batch: t.batch, batchSweep: sweepFor(t.size) })),
     })),
   };
   writeFileSync(path.join(out, 'torch-job.json'), JSON.stringify(job, null, 2));

@@ -8,7 +8,8 @@
 # to $OUT as gpu-*.json / gpu-*.log when OUT is set, as the device tool's machine sets it),
 # GPU_BENCH_WEBGPU_MS / GPU_BENCH_TORCH_MS (time per tile), GPU_BENCH_MODELS (ids, comma-separated),
 # GPU_BENCH_TIMEOUT_S (per step, default 240), GPU_BENCH_DAWN_OPTIONS (default backend=vulkan),
-# VK_DRIVER_FILES (a Vulkan ICD manifest to use, e.g. lavapipe's).
+# GPU_BENCH_PYTHON (default python3, the one with PyTorch), VK_DRIVER_FILES (a Vulkan ICD manifest to
+# use, e.g. lavapipe's).
 set -u
 PACK="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 WORK="${GPU_BENCH_WORK:-$(mktemp -d)}"
@@ -56,7 +57,8 @@ log "node $("$NODE" --version)"
 log "vulkan: $(head -c 600 "$WORK/vulkan.json")"
 if grep -q '"verdict":{"ok":true' "$WORK/vulkan.json"; then
   log "webgpu: timing (stderr in $WORK/webgpu.log)"
-  timeout "$STEP_S" "$NODE" "$PACK/bench.mjs" webgpu >"$WORK/webgpu.out" 2>"$WORK/webgpu.log"
+  GPU_BENCH_PARTIAL="$WORK/webgpu.partial.json" timeout "$STEP_S" "$NODE" "$PACK/bench.mjs" webgpu \
+    >"$WORK/webgpu.out" 2>"$WORK/webgpu.log"
   echo $? >"$WORK/webgpu.rc"
   tail -1 "$WORK/webgpu.out" >"$WORK/webgpu.json.tmp" && grep -q '^{' "$WORK/webgpu.json.tmp" && mv "$WORK/webgpu.json.tmp" "$WORK/webgpu.json"
   grep -v XDG_RUNTIME_DIR "$WORK/webgpu.log" | tail -20 >&2
@@ -68,7 +70,7 @@ log "torch: timing (stderr in $WORK/torch.log)"
   if (e.GPU_BENCH_TORCH_MS) j.budgetMs = Number(e.GPU_BENCH_TORCH_MS);
   if (e.GPU_BENCH_MODELS) j.models = j.models.filter((m) => e.GPU_BENCH_MODELS.split(",").includes(m.id));
   process.stdout.write(JSON.stringify(j));' "$PACK/torch-job.json" >"$WORK/torch-job.json"
-(cd "$PACK" && PYTHONPATH="$PACK/py" timeout "$STEP_S" python3 "$PACK/py/bench/torch_inference.py" \
+(cd "$PACK" && PYTHONPATH="$PACK/py" timeout "$STEP_S" "${GPU_BENCH_PYTHON:-python3}" "$PACK/py/bench/torch_inference.py" \
   <"$WORK/torch-job.json" >"$WORK/torch.out" 2>"$WORK/torch.log")
 echo $? >"$WORK/torch.rc"
 tail -1 "$WORK/torch.out" | grep '^{' >"$WORK/torch.json" || rm -f "$WORK/torch.json"

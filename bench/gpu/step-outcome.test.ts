@@ -47,6 +47,16 @@ describe('GPU pack step outcomes', () => {
     expect(none.reason).toBe(
       'no WebGPU adapter. Dawn said: Warning: Vulkan shaderUniform*ArrayDynamicIndexing required. |  - While initializing adapter (backend=BackendType::Vulkan)',
     );
+    // cut short after some tiles: the rows measured so far stay, and the report says so
+    const partial = {
+      ok: true,
+      dawnOptions: [],
+      tfjs: '4.22.0',
+      models: [{ id: 'unet', parity: null, tiles: [] }],
+    };
+    const cut = webgpuOutcome({ result: null, partial, verdict: { ok: true }, rc: '124', log });
+    expect(cut).toMatchObject({ ok: true, models: partial.models });
+    expect((cut as { incomplete?: string }).incomplete).toMatch(/a timeout \(124\) before it finished/);
     const ok = { ok: true, dawnOptions: [], tfjs: '4.22.0', models: [] };
     expect(webgpuOutcome({ result: ok, verdict: { ok: true }, rc: '0', log })).toBe(ok);
   });

@@ -36,6 +36,8 @@ export function exitWords(rc: string): string {
 
 export function webgpuOutcome(s: {
   result: WebgpuResult | null;
+  /** what the step had measured when it was cut short (written after each tile) */
+  partial?: WebgpuResult | null;
   verdict: VulkanVerdict | null;
   /** the step's exit status, null when run.sh skipped it */
   rc: string | null;
@@ -49,6 +51,11 @@ export function webgpuOutcome(s: {
   if (!s.verdict) return { ok: false, reason: 'the Vulkan check did not run' };
   if (!s.verdict.ok) return { ok: false, reason: `not run: ${s.verdict.reason}` };
   if (s.rc === null) return { ok: false, reason: 'not run' };
+  if (s.partial?.ok)
+    return {
+      ...s.partial,
+      incomplete: `the WebGPU run exited with ${exitWords(s.rc)} before it finished: the rows it had measured are kept`,
+    };
   return {
     ok: false,
     reason: `the WebGPU run exited with ${exitWords(s.rc)} and wrote no result; its last log lines: ${lastLines(s.log)}`,

@@ -51,6 +51,8 @@ export interface WebgpuResult {
   ok: boolean;
   /** why WebGPU could not run, when ok is false (no adapter, device failed, …) */
   reason?: string;
+  /** set when the step was cut short (timeout, crash) after some tiles: what happened */
+  incomplete?: string;
   dawnOptions: string[];
   adapter?: AdapterFacts;
   tfjs: string;
@@ -260,6 +262,8 @@ export async function measureWebgpu(
     dawnOptions: string[];
     dawnPath: string;
     onlyModels?: string[];
+    /** called with the result so far after each tile, so that a step cut short keeps what it measured */
+    onProgress?: (partial: WebgpuResult) => void;
   },
 ): Promise<WebgpuResult> {
   const result: WebgpuResult = {
@@ -290,7 +294,7 @@ export async function measureWebgpu(
     return result;
   }
   result.adapter = adapterFacts(adapter);
-  log(`adapter: ${JSON.stringify(result.adapter)}`);
+  log(`adapter: ${result.adapter.vendor} / ${result.adapter.architecture} / ${result.adapter.description}`);
   let device: GPUDevice;
   try {
     device = await requestTfjsDevice(adapter);
@@ -322,6 +326,7 @@ export async function measureWebgpu(
         const r = await timeTile(dir, m, t, opts.budgetMs, opts.pipeline);
         log(`${m.id} ${t.size} px: ${JSON.stringify(r)}`);
         row.tiles.push(r);
+        opts.onProgress?.({ ...result, ok: true, models: [...result.models, row] });
       }
     } catch (e) {
       row.error = (e as Error).message;
