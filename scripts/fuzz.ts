@@ -240,7 +240,8 @@ async function main(): Promise<void> {
     const m = mutate(seed, r);
     const c0 = performance.now();
     const res = await runner.run({ id: i, bytes: m.bytes });
-    const ms = performance.now() - c0;
+    // the child's own time for the case where it answered (not its start after a restart)
+    const ms = (res as FuzzResult).ms ?? performance.now() - c0;
     times.push(ms);
     if (ms > slowest.ms) slowest = { ms, what: `#${i} ${seed.name} (${m.kind})` };
     if (ms > SLOW_MS) {

@@ -84,7 +84,10 @@ const decodeWithGeotiff: TileDecoder = async (bytes, f, env) => {
 };
 
 const decodeJp2k: TileDecoder = async (bytes, f, env) => {
-  const s = await decodeJpeg2000(bytes, f.compression === Compression.Jp2kAperioYcbcr, env.openjpegWasmUrl);
+  const s = await decodeJpeg2000(bytes, f.compression === Compression.Jp2kAperioYcbcr, env.openjpegWasmUrl, {
+    width: f.tileWidth,
+    height: f.tileHeight,
+  });
   const img = samplesToRgba(s.data, s.width, s.height, s.components, s.components >= 3 ? 2 : 1);
   return fitToTile(img, f.tileWidth, f.tileHeight);
 };

@@ -25,7 +25,7 @@ interface CharlsModule {
 let modulePromise: Promise<CharlsModule> | null = null;
 
 /** `wasmUrl`: where the browser finds charlswasm_decode.wasm (Node finds it next to the JS). */
-function loadCharls(wasmUrl?: string): Promise<CharlsModule> {
+export function loadCharls(wasmUrl?: string): Promise<CharlsModule> {
   modulePromise ??= import('@cornerstonejs/codec-charls/decodewasmjs').then(async (m) => {
     const factory = ((m as { default?: unknown }).default ?? m) as (opts: object) => Promise<CharlsModule>;
     const quiet = { print: () => {}, printErr: () => {} };

@@ -120,7 +120,10 @@ export async function decodeFrame(
     img = await env.jpeg.decode(dicomJpegStream(bytes, f), signal);
   } else if (codec === 'jpeg2000') {
     // OpenJPEG undoes the codestream's own colour transform; YBR_FULL without one is done here
-    const s = await decodeJpeg2000(bytes, f.photometric === 'YBR_FULL', env.openjpegWasmUrl);
+    const s = await decodeJpeg2000(bytes, f.photometric === 'YBR_FULL', env.openjpegWasmUrl, {
+      width: f.columns,
+      height: f.rows,
+    });
     img = samplesToRgba(s.data, s.width, s.height, s.components, s.components >= 3 ? 2 : 1);
   } else if (codec === 'jpegls') {
     const s = await decodeJpegLs(bytes, env.charlsWasmUrl);
