@@ -3,7 +3,8 @@
 // picker, by loose files in the file input, by the `?slide=&results=` deep link and by
 // mrnViewer.openResults(url). The stored heatmap is the layer (samples equal the stored store's,
 // cell for cell), heatmapStats and the panel show the summary's numbers, nothing is recomputed, and
-// the viewer's own whole-slide analysis of the same slide gives the same tumour area.
+// the viewer's own whole-slide analysis of the same slide (both with the coarse-to-fine cascade, the
+// default of each) gives the same tumour area and the same cascade counts.
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,7 +29,18 @@ let work: string;
 let caseDir: string;
 let resultDir: string;
 let server: SlideServer;
-let summary: { tumourAreaMm2: number; analysedAreaMm2: number; patches: number; backend: string };
+let summary: {
+  tumourAreaMm2: number;
+  analysedAreaMm2: number;
+  patches: number;
+  backend: string;
+  cascade: {
+    screenModel: string;
+    screenPatches: number;
+    refinedPatches: number;
+    skippedPatches: number;
+  } | null;
+};
 let stored: ProbabilityStore;
 /** tissue points (level-0) where the stored heatmap has values */
 let points: [number, number][];
@@ -137,14 +149,26 @@ test('a slide picked with its batch output folder shows the stored heatmap, stat
   // the viewer's own analysis of the whole slide, from scratch
   await call(page, 'clearHeatmap', MODEL);
   expect(await call(page, 'sampleHeatmap', MODEL, points[0][0], points[0][1])).toBeNull();
-  // the batch ran MRN on every patch (npm run batch has no cascade yet): so does this run
-  const own = await call<{ tumourAreaMm2: number; patches: number }>(page, 'analyze', {
+  // both ran the coarse-to-fine cascade, on by default in the batch as in the viewer
+  expect(summary.cascade?.screenModel).toBe('unet-context');
+  const own = await call<{
+    tumourAreaMm2: number;
+    patches: number;
+    cascade: { screenModel: string; screenPatches: number; refinedPatches: number; skippedPatches: number };
+  }>(page, 'analyze', {
     model: MODEL,
     region: 'slide',
     backend: 'wasm',
-    cascade: false,
+    cascade: true,
   });
+  console.log(`cascade: viewer ${JSON.stringify(own.cascade)}, batch ${JSON.stringify(summary.cascade)}`);
   expect(own.patches).toBe(summary.patches);
+  expect(own.cascade).toMatchObject({
+    screenModel: summary.cascade!.screenModel,
+    screenPatches: summary.cascade!.screenPatches,
+    refinedPatches: summary.cascade!.refinedPatches,
+    skippedPatches: summary.cascade!.skippedPatches,
+  });
   const rel = Math.abs(own.tumourAreaMm2 - summary.tumourAreaMm2) / summary.tumourAreaMm2;
   console.log(
     `own analysis ${own.tumourAreaMm2} mm² vs batch ${summary.tumourAreaMm2} mm² (relative difference ${rel})`,

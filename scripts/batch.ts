@@ -1,11 +1,13 @@
 // Batch analysis CLI: the viewer's reader, planner, models and exports over many slides.
 //
 //   npm run batch -- analyze --model <id> [--model <id>…] --out DIR [--force] [--truth FILE|DIR]
-//                    [--threshold 0.5] [--concurrency N] [--backend wasm|cpu] <slides or folders…>
-//   npm run batch -- enqueue --redis <url> --model <id> --out DIR [--force] [--attempts 3] <slides…>
+//                    [--threshold 0.5] [--concurrency N] [--backend wasm|cpu] [--cascade 1|0] <slides or folders…>
+//   npm run batch -- enqueue --redis <url> --model <id> --out DIR [--force] [--attempts 3] [--cascade 1|0] <slides…>
 //   npm run batch -- worker --redis <url> [--concurrency N] [--lock-ms 60000] [--stall-ms 30000]
 //   npm run batch -- status --redis <url> [--wait] [--timeout S]
 //
+// --cascade (default 1, as the viewer's ?cascade=): MRN models run the coarse-to-fine cascade, the
+// 4 µm/px screen first and the model only where it is unsure; 0 runs the model on every patch.
 // Commands that print JSON print one document, last, on stdout; logs and progress go to stderr.
 // See README "Batch analysis" and src/batch/.
 
@@ -44,6 +46,7 @@ const { values, positionals } = parseArgs({
     timeout: { type: 'string' },
     'write-log': { type: 'string' },
     queue: { type: 'string', default: 'mrn-batch' },
+    cascade: { type: 'string', default: '1' },
   },
 });
 
@@ -58,6 +61,8 @@ setMaxListeners(1024, controller.signal);
 
 async function jobsFromArgs() {
   if (!values.out) fail('--out DIR is required');
+  if (values.cascade !== '0' && values.cascade !== '1')
+    fail('--cascade takes 1 (on, the default) or 0 (off)');
   try {
     return await planJobs({
       inputs: positionals,
@@ -68,6 +73,7 @@ async function jobsFromArgs() {
       force: values.force,
       truth: values.truth,
       writeLog: values['write-log'],
+      cascade: values.cascade === '1',
       signal: controller.signal,
     });
   } catch (e) {

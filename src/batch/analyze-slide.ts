@@ -10,6 +10,7 @@
 //   r.summary.tumourAreaMm2; r.regions; r.store
 //   // with the cascade: the screen (cascadeScreenFor) first, the model only where it is unsure
 //   await analyzeSlide({ ..., screen: { model: unetContext, predictor: screenEngine } });  r.cascade
+//   // (onProgress then counts the screen's patches and the model's: done reaches total at the end)
 
 import { runCascade } from '../analysis/cascade';
 import { type CascadePolicy, DEFAULT_CASCADE_POLICY } from '../analysis/cascade-policy';
@@ -55,12 +56,21 @@ export interface SlideAnalysis {
   background: number;
   fingerprint: string | null;
   /** with a screen: its patches, and the model's patches refined and filled from the screen */
-  cascade: {
-    screenModel: string;
-    screenPatches: number;
-    refinedPatches: number;
-    skippedPatches: number;
-  } | null;
+  cascade: BatchCascade | null;
+}
+
+/** The cascade's fields of a batch run (the viewer's analyze() reports the same counts). */
+export interface BatchCascade {
+  screenModel: string;
+  /** screen patches computed */
+  screenPatches: number;
+  /** patches of the model computed by it (where the screen was unsure) */
+  refinedPatches: number;
+  /** patches of the model filled from the screen instead */
+  skippedPatches: number;
+  screenMs: number;
+  refineMs: number;
+  policy: CascadePolicy;
 }
 
 export async function analyzeSlide(o: SlideAnalysisOptions): Promise<SlideAnalysis> {
@@ -106,6 +116,11 @@ export async function analyzeSlide(o: SlideAnalysisOptions): Promise<SlideAnalys
       tissue: screenTissue.mask,
       minTissue: screenTissue.minFraction,
     });
+    const policy = o.screen.policy ?? DEFAULT_CASCADE_POLICY;
+    // progress counts the screen's patches, then the model's (those filled from the screen at once)
+    const total = s.plan.patches.length + plan.patches.length;
+    let before = 0;
+    const onProgress = (p: { done: number }) => o.onProgress?.(before + p.done, total);
     const r = await runCascade({
       screen: {
         ...fine,
@@ -115,11 +130,15 @@ export async function analyzeSlide(o: SlideAnalysisOptions): Promise<SlideAnalys
         predictor: o.screen.predictor,
         store: s.store,
         contextCache: s.contextCache,
-        onProgress: undefined,
+        onProgress,
       },
-      fine,
+      fine: { ...fine, onProgress },
+      onCoarse: ({ skipped }) => {
+        before = s.plan.patches.length + skipped;
+        o.onProgress?.(before, total);
+      },
       screenStore: s.store,
-      policy: o.screen.policy ?? DEFAULT_CASCADE_POLICY,
+      policy,
       umPerPx: slideMpp,
       targetSize: geometry.targetSize,
     });
@@ -129,6 +148,9 @@ export async function analyzeSlide(o: SlideAnalysisOptions): Promise<SlideAnalys
       screenPatches: r.screenPatches,
       refinedPatches: r.refinedPatches,
       skippedPatches: r.skippedPatches,
+      screenMs: Math.round(r.screenMs),
+      refineMs: Math.round(r.refineMs),
+      policy: { ...policy },
     };
   } else result = await runAnalysis(fine);
   const elapsedMs = performance.now() - started;

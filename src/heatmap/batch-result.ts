@@ -57,6 +57,8 @@ export interface BatchManifest {
     mpp: number;
   };
   model: ModelIdentity & { name: string; exportedAt: string | null; targetMpp: number };
+  /** the coarse-to-fine cascade's screen model, when it ran first (absent or null: the model ran everywhere) */
+  screen?: ModelIdentity | null;
   threshold: number;
   store: StoreInfo & { cells: number };
   files: { summary: string; regions: string; heatmap: string; overview: string };

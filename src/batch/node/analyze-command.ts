@@ -37,7 +37,11 @@ export async function analyzeAll(
           label,
           r.skipped
             ? 'already done (skipped; --force redoes it)'
-            : `${r.patches} patches in ${(r.elapsedMs / 1000).toFixed(1)} s, tumour ${r.tumourAreaMm2.toFixed(4)} mm²`,
+            : `${r.patches} patches in ${(r.elapsedMs / 1000).toFixed(1)} s, tumour ${r.tumourAreaMm2.toFixed(4)} mm²${
+                r.cascade
+                  ? ` (cascade: ${r.cascade.refinedPatches} refined, ${r.cascade.skippedPatches} from ${r.cascade.screenModel})`
+                  : ''
+              }`,
         );
       } catch (e) {
         rows[i] = { slide: job.slide.source, model: job.model.id, error: (e as Error).message };

@@ -21,7 +21,12 @@ describe('jobKey', () => {
       jobKey({ ...slide, version: null }, model),
       jobKey(slide, { ...model, id: 'mrn' }),
       jobKey(slide, { ...model, version: 'abc123def457' }),
+      // with the cascade's screen, and with another version of it
+      jobKey(slide, model, { id: 'unet-context', version: '0123456789ab' }),
+      jobKey(slide, model, { id: 'unet-context', version: '0123456789ac' }),
     ];
+    // no screen is the key as before the cascade existed
+    expect(jobKey(slide, model, null)).toBe(k);
     expect(new Set([k, ...variants]).size).toBe(variants.length + 1);
   });
 

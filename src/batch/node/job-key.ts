@@ -4,6 +4,7 @@
 //
 // Usage:
 //   const key = jobKey(slide.identity, { id: 'unet', version: 'a1b2c3d4e5f6' });  // 'j' + 32 hex
+//   jobKey(slide.identity, mrn, { id: 'unet-context', version: '…' })   // with the cascade's screen: another key
 //   shortHash('/data/a/slide.svs')   // 8 hex, for telling apart two slides with the same name
 
 import { createHash } from 'node:crypto';
@@ -19,7 +20,12 @@ export function shortHash(text: string, length = 8): string {
   return sha256(text).slice(0, length);
 }
 
-/** A BullMQ-safe job id (no ':'; not an integer), stable for the same slide and model. */
-export function jobKey(slide: SlideIdentity, model: ModelIdentity): string {
-  return `j${sha256(JSON.stringify(['mrn-batch/1', slide.source, slide.size, slide.version, model.id, model.version])).slice(0, 32)}`;
+/**
+ * A BullMQ-safe job id (no ':'; not an integer), stable for the same slide and model (and the
+ * cascade's screen model, when one runs first: its outputs differ from the model run everywhere).
+ */
+export function jobKey(slide: SlideIdentity, model: ModelIdentity, screen?: ModelIdentity | null): string {
+  const parts: unknown[] = ['mrn-batch/1', slide.source, slide.size, slide.version, model.id, model.version];
+  if (screen) parts.push('screen', screen.id, screen.version);
+  return `j${sha256(JSON.stringify(parts)).slice(0, 32)}`;
 }

@@ -1,7 +1,8 @@
 // Distributed batch on a real Redis started here: six generated 1 mm² slides and one bad file,
 // two workers, one SIGKILLed mid-slide and replaced, Redis killed and restarted mid-run. Every
 // good slide completes exactly once (one write per output), the bad file fails with the reader's
-// error, and the outputs equal `analyze` in one process. Skips where redis-server is missing.
+// error, and the outputs equal `analyze` in one process, the cascade's counts included (MRN runs
+// the coarse-to-fine cascade by default). Skips where redis-server is missing.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -113,7 +114,18 @@ describe.skipIf(!hasRedis)('batch on BullMQ with a real Redis', () => {
       expect(Object.keys(status)).toEqual(['counts', 'jobs']);
       expect(status.counts).toMatchObject({ completed: 6, failed: 1, active: 0, waiting: 0, delayed: 0 });
       for (const j of status.jobs)
-        expect(Object.keys(j)).toEqual(['slide', 'model', 'state', 'attempts', 'error', 'out', 'progress']);
+        expect(Object.keys(j)).toEqual([
+          'slide',
+          'model',
+          'screen',
+          'state',
+          'attempts',
+          'error',
+          'out',
+          'progress',
+        ]);
+      // the cascade is on by default for MRN, as in the viewer: the 4 µm/px screen runs first
+      expect(status.jobs.every((j: { screen: string }) => j.screen === 'unet-context')).toBe(true);
       const bad = status.jobs.find((j: { slide: string }) => j.slide.endsWith('broken.tiff'));
       expect(bad).toMatchObject({ state: 'failed', attempts: 2 });
       expect(bad.error).toMatch(/broken\.tiff is not a TIFF file/);
@@ -161,6 +173,19 @@ describe.skipIf(!hasRedis)('batch on BullMQ with a real Redis', () => {
       expect(a.analysedAreaMm2).toBe(b.analysedAreaMm2);
       expect(a.patches).toBe(b.patches);
       expect(a.metrics.dice).toBe(b.metrics.dice);
+      // the cascade's fields: every planned patch of MRN computed by it or filled from the screen
+      expect(a.cascade).toMatchObject({
+        screenModel: 'unet-context',
+        policy: { low: 0.1, high: 0.8, haloUm: 8 },
+      });
+      expect(a.cascade.refinedPatches + a.cascade.skippedPatches).toBe(a.patches);
+      expect(a.cascade.screenPatches).toBeGreaterThan(0);
+      expect(b.cascade).toMatchObject({
+        screenModel: 'unet-context',
+        refinedPatches: a.cascade.refinedPatches,
+        skippedPatches: a.cascade.skippedPatches,
+        screenPatches: a.cascade.screenPatches,
+      });
       const ga = JSON.parse(readFileSync(join(out, `s${seed}`, MODEL, 'regions.geojson'), 'utf8'));
       const gb = JSON.parse(readFileSync(join(single, `s${seed}`, MODEL, 'regions.geojson'), 'utf8'));
       expect(roundCoords(ga)).toEqual(roundCoords(gb));

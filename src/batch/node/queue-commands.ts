@@ -229,6 +229,8 @@ async function checkRedisConfig(worker: Worker, log: (m: string) => void): Promi
 export interface StatusRow {
   slide: string;
   model: string;
+  /** the cascade's screen model (null: the model runs on every patch) */
+  screen: string | null;
   state: string;
   attempts: number;
   error: string | null;
@@ -251,6 +253,7 @@ export async function readStatus(queue: Queue): Promise<StatusReport> {
       jobs.push({
         slide: d.slide.source,
         model: d.model.id,
+        screen: d.screen?.id ?? null,
         state,
         attempts: job.attemptsMade,
         error: job.failedReason ?? null,

@@ -65,12 +65,14 @@ describe.skipIf(!hasRedis)('batch worker lifecycle on a real Redis', () => {
       'model',
       'out',
       'progress',
+      'screen',
       'slide',
       'state',
     ]);
     expect(doc.jobs[0]).toMatchObject({
       slide: slide(3101),
       model: 'test-tiny-unet',
+      screen: null, // a U-Net has no screen
       state: 'waiting',
       attempts: 0,
       error: null,

@@ -4,7 +4,8 @@
 //
 // Usage:
 //   const r = await runSlideJob(job, { predictorFor, signal, onProgress });
-//   // { key, out, skipped, tumourAreaMm2, analysedAreaMm2, patches, elapsedMs }
+//   // { key, out, skipped, tumourAreaMm2, analysedAreaMm2, patches, elapsedMs, backend, cascade }
+//   // job.screen (planJobs: the viewer's default for MRN models) runs first, the model where it is unsure
 
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -14,7 +15,7 @@ import type { Predictor } from '../../analysis/scheduler';
 import { encodeHeatmapFile } from '../../heatmap/heatmap-file';
 import { overviewPng } from '../../heatmap/summary';
 import type { LoadedModel } from '../../inference/model-loader';
-import { analyzeSlide, type SlideAnalysis } from '../analyze-slide';
+import { analyzeSlide, type BatchCascade, type SlideAnalysis } from '../analyze-slide';
 import { writeFileAtomic, writeLogger } from './atomic-write';
 import type { ModelRef } from './batch-models';
 import { jobKey } from './job-key';
@@ -34,6 +35,8 @@ import type { SlideInput } from './slide-inputs';
 export interface SlideJob {
   slide: SlideInput;
   model: ModelRef;
+  /** the coarse-to-fine cascade's screen, run first (absent: the model runs on every patch) */
+  screen?: ModelRef;
   /** absolute output root */
   out: string;
   threshold: number;
@@ -53,6 +56,8 @@ export interface SlideJobResult {
   patches: number;
   elapsedMs: number;
   backend: string;
+  /** the cascade's counts (null: the model ran on every patch) */
+  cascade: BatchCascade | null;
 }
 
 export interface LoadedPredictor {
@@ -68,8 +73,12 @@ export interface RunDeps {
   onProgress?: (done: number, total: number) => void;
 }
 
-export const keyOf = (job: Pick<SlideJob, 'slide' | 'model'>) =>
-  jobKey(job.slide.identity, { id: job.model.id, version: job.model.version });
+export const keyOf = (job: Pick<SlideJob, 'slide' | 'model' | 'screen'>) =>
+  jobKey(
+    job.slide.identity,
+    { id: job.model.id, version: job.model.version },
+    job.screen ? { id: job.screen.id, version: job.screen.version } : null,
+  );
 
 export async function runSlideJob(job: SlideJob, deps: RunDeps): Promise<SlideJobResult> {
   const key = keyOf(job);
@@ -86,9 +95,11 @@ export async function runSlideJob(job: SlideJob, deps: RunDeps): Promise<SlideJo
       patches: m?.store.cells ?? summary.patches,
       elapsedMs: summary.elapsedMs,
       backend: summary.backend,
+      cascade: summary.cascade ?? null,
     };
   }
   const { model, predictor, backend } = await deps.predictorFor(job.model);
+  const screen = job.screen ? await deps.predictorFor(job.screen) : null;
   const source = await openInput(job.slide, deps.signal);
   let analysis: SlideAnalysis;
   try {
@@ -102,6 +113,7 @@ export async function runSlideJob(job: SlideJob, deps: RunDeps): Promise<SlideJo
       truth,
       signal: deps.signal,
       onProgress: deps.onProgress,
+      screen: screen && { model: screen.model, predictor: screen.predictor },
     });
   } finally {
     source.close();
@@ -118,6 +130,7 @@ export async function runSlideJob(job: SlideJob, deps: RunDeps): Promise<SlideJo
     patches: s.patches,
     elapsedMs: s.elapsedMs,
     backend: s.backend,
+    cascade: analysis.cascade,
   };
 }
 
@@ -133,7 +146,9 @@ export async function writeOutputs(job: SlideJob, key: string, a: SlideAnalysis)
     { onWritten },
   );
   await writeFileAtomic(paths.regions, `${JSON.stringify(a.regions)}\n`, { onWritten });
-  await writeFileAtomic(paths.summary, `${JSON.stringify(a.summary, null, 2)}\n`, { onWritten });
+  // the summary the viewer shows, with the cascade's fields (null: the model ran everywhere)
+  const summary = { ...a.summary, cascade: a.cascade };
+  await writeFileAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`, { onWritten });
   const manifest: BatchManifest = {
     format: MANIFEST_FORMAT,
     version: 1,
@@ -153,6 +168,7 @@ export async function writeOutputs(job: SlideJob, key: string, a: SlideAnalysis)
       exportedAt: job.model.exportedAt,
       targetMpp: a.store.info.targetMpp,
     },
+    screen: job.screen ? { id: job.screen.id, version: job.screen.version } : null,
     threshold: a.summary.threshold,
     store: { ...a.store.info, cells: a.store.cellCount },
     files: {
