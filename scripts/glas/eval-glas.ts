@@ -5,10 +5,14 @@
 // Usage:
 //   npm run eval:glas -- --data DIR [--mpp 0.62] [--models glas-unet,...] [--split all|train|val]
 //     [--seed-radius 6 --min-area 80 --threshold 0.5 --grade-fraction 0.5] [--sweep] [--bootstrap 2000]
+//     [--settings VAL.json]
 //
 // DIR: img/*.png, mask/*.png (gland instance labels), Grade.csv (name, patient_id, grade_glas).
 // --split val|train picks the patient-wise validation split of the training images (for choosing
-// settings); --sweep scores a grid of instance/grade settings (validation only). The last line on
+// settings); --sweep (with --split val only) scores a grid of instance settings (threshold, seed
+// radius, min area) and grade fractions and names the best of each per model (`chosen`,
+// src/glas/choose-settings.ts); --settings VAL.json scores each model with the settings that
+// sweep chose for it (so test part A is scored once, with settings chosen on validation). The last line on
 // stdout is one JSON document {"models": [{id, f1, objDice, objHausdorff, glandDice, tumourIoU,
 // gradeAccuracy, ...}], ...}; logs go to stderr.
 
@@ -19,6 +23,12 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { PatchGeometry } from '../../src/geometry/patch-geometry';
+import {
+  chooseGradeFraction,
+  chooseInstance,
+  GRADE_FRACTIONS,
+  gradeAccuracyAt,
+} from '../../src/glas/choose-settings';
 import {
   DEFAULT_INSTANCE_OPTIONS,
   glandInstances,
@@ -61,6 +71,7 @@ const { values } = parseArgs({
     'grade-fraction': { type: 'string', default: '0.5' },
     margin: { type: 'string' },
     sweep: { type: 'boolean', default: false },
+    settings: { type: 'string' },
     bootstrap: { type: 'string', default: '2000' },
     limit: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
@@ -80,6 +91,29 @@ const base: InstanceOptions = {
   minArea: Number(values['min-area']),
 };
 const gradeRule: GradeRule = { threshold: base.threshold, fraction: Number(values['grade-fraction']) };
+if (values.sweep && values.split !== 'val')
+  fail('--sweep chooses settings on the validation split only: give --split val');
+if (values.sweep && values.settings) fail('--sweep and --settings do not go together');
+
+/** Per model, the settings a `--split val --sweep` run chose (its JSON document, `models[].chosen`). */
+interface Chosen {
+  instances: InstanceOptions;
+  gradeFraction: number;
+}
+const chosenFrom = new Map<string, Chosen>();
+if (values.settings) {
+  const path = values.settings;
+  let doc: { split?: string; models?: { id: string; chosen?: Chosen }[] };
+  try {
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    doc = JSON.parse(lines[lines.length - 1]);
+  } catch (e) {
+    fail(`${path}: not the JSON of an eval:glas --split val --sweep run (${(e as Error).message})`);
+  }
+  if (doc.split !== 'val')
+    fail(`${path}: its settings were not chosen on the validation split (split ${doc.split})`);
+  for (const m of doc.models ?? []) if (m.chosen) chosenFrom.set(m.id, m.chosen);
+}
 const round = (v: number, k = 4) => Math.round(v * 10 ** k) / 10 ** k;
 
 const controller = new AbortController();
@@ -130,16 +164,24 @@ interface PerImage {
   gland?: Float32Array;
 }
 
-const settings: InstanceOptions[] = values.sweep
-  ? [0, 3, 6, 9, 12].flatMap((seedRadius) =>
-      [20, 80, 200].map((minArea) => ({ ...base, seedRadius, minArea })),
-    )
-  : [base];
+const grid: InstanceOptions[] = [0.4, 0.5, 0.6].flatMap((threshold) =>
+  [0, 3, 6, 9, 12].flatMap((seedRadius) =>
+    [20, 80, 200].map((minArea) => ({ threshold, seedRadius, minArea })),
+  ),
+);
 
 const results = [];
 const perModelImages = new Map<string, PerImage[]>();
 for (const m of modelDirs) {
   const s = glasCardSummary(m.card, m.id);
+  const chosen = chosenFrom.get(m.id);
+  if (values.settings && !chosen)
+    fail(`${values.settings}: no settings chosen for ${m.id} (sweep it on --split val)`);
+  const inst = chosen?.instances ?? base;
+  const rule: GradeRule = chosen
+    ? { threshold: gradeRule.threshold, fraction: chosen.gradeFraction }
+    : gradeRule;
+  const settings = values.sweep ? grid : [inst];
   const model = await tf.loadGraphModel(nodeFileHandler(join(dir, m.id, m.card.format.modelFile), signal));
   validateModelAgainstCard(model, m.card); // a card whose channels do not match the graph fails here
   const geometry: PatchGeometry = s.geometry;
@@ -196,8 +238,8 @@ for (const m of modelDirs) {
       tumour.tp += ti.tp;
       tumour.fp += ti.fp;
       tumour.fn += ti.fn;
-      const share = malignantShare(t, g, gradeRule.threshold);
-      if ((share > gradeRule.fraction ? 'malignant' : 'benign') === item.grade) correct++;
+      const share = malignantShare(t, g, rule.threshold);
+      if ((share > rule.fraction ? 'malignant' : 'benign') === item.grade) correct++;
       images.push({ name: item.name, grade: item.grade, tumour: ti, share });
     } finally {
       await img.close();
@@ -218,26 +260,42 @@ for (const m of modelDirs) {
     tumourIoU: round(iou(tumour)),
     gradeAccuracy: round(correct / items.length),
     detections: { tp: om.tp, fp: om.fp, fn: om.fn },
-    gradeShareThreshold: gradeRule.fraction,
+    gradeShareThreshold: rule.fraction,
+    instances: inst,
+    ...(chosen ? { settingsFrom: resolve(values.settings ?? '') } : {}),
     seconds: Math.round(seconds),
     // per image, so runs of one model each can be paired afterwards (training/glas_bootstrap.py)
     perImage: images.map((i) => ({ name: i.name, grade: i.grade, tumour: i.tumour, share: round(i.share) })),
-    ...(values.sweep
-      ? {
-          sweep: settings.map((o, k) => {
-            const x = objectMetrics(totals[k] as ObjectTotals);
-            return {
-              ...o,
-              f1: round(x.f1),
-              objDice: round(x.objDice),
-              objHausdorff: round(x.objHausdorff, 2),
-            };
-          }),
-          gradeShares: images.map((i) => ({ name: i.name, grade: i.grade, share: round(i.share) })),
-        }
-      : {}),
+    ...(values.sweep ? sweepResult(settings, totals, images) : {}),
   });
   model.dispose();
+}
+
+/** The grid's scores on the validation images and what they choose (src/glas/choose-settings.ts). */
+function sweepResult(settings: InstanceOptions[], totals: ObjectTotals[], images: PerImage[]) {
+  const sweep = settings.map((o, k) => {
+    const x = objectMetrics(totals[k]);
+    return { ...o, f1: x.f1, objDice: x.objDice, objHausdorff: x.objHausdorff };
+  });
+  const grade = chooseGradeFraction(images);
+  return {
+    sweep: sweep.map((x) => ({
+      ...x,
+      f1: round(x.f1),
+      objDice: round(x.objDice),
+      objHausdorff: round(x.objHausdorff, 2),
+    })),
+    gradeSweep: GRADE_FRACTIONS.map((fraction) => ({
+      fraction,
+      accuracy: round(gradeAccuracyAt(images, fraction)),
+    })),
+    gradeShares: images.map((i) => ({ name: i.name, grade: i.grade, share: round(i.share) })),
+    chosen: {
+      instances: chooseInstance(sweep),
+      gradeFraction: grade.fraction,
+      gradeAccuracy: round(grade.accuracy),
+    },
+  };
 }
 
 /** Paired bootstrap over images of the pooled tumour IoU difference b − a. */
@@ -293,8 +351,9 @@ console.log(
         ? sharedPatients(await readGlasFolder(join(values.data, '..', 'train')), all).length
         : null,
     mpp: slideMpp,
-    instances: values.sweep ? 'sweep' : base,
-    gradeRule,
+    instances: values.sweep ? 'sweep' : values.settings ? 'chosen on validation' : base,
+    gradeRule: values.settings ? 'chosen on validation' : gradeRule,
+    ...(values.settings ? { settings: resolve(values.settings) } : {}),
     backend: tf.getBackend(),
   }),
 );
