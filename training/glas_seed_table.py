@@ -85,36 +85,45 @@ def main(argv=None):
     slides = val.manifest['slides']
     malignant = np.array([s['grade'] == 'malignant' for s in slides])
     runs = {side: [per_image_counts(p, val, images, o.threads) for p in paths] for side, paths in (('a', o.a), ('b', o.b))}
-    every = np.arange(len(slides))
-    names = ('tumourIoU', 'glandIoU', 'gradeAccuracy')
+    print(json.dumps({
+        'split': 'val (patches)', 'valPatients': val.manifest.get('valPatients'), 'images': len(slides),
+        'patches': len(val), 'threshold': 0.5,
+        **summarise(runs['a'], runs['b'], malignant, o.resamples, o.seed),
+    }))
+
+
+NAMES = ('tumourIoU', 'glandIoU', 'gradeAccuracy')
+
+
+def summarise(a: list[dict], b: list[dict], malignant: np.ndarray, resamples: int, seed: int) -> dict:
+    """Mean ± sd over each model's seeds, and the paired bootstrap over images of the seed-mean b − a."""
+    every = np.arange(len(malignant))
 
     def table(rs):
-        per = [dict(zip(names, scores(r, every, malignant))) for r in rs]
+        per = [dict(zip(NAMES, scores(r, every, malignant))) for r in rs]
         return {'model': rs[0]['model'], 'steps': rs[0]['steps'], 'batch': rs[0]['batch'],
                 'seeds': [r['seed'] for r in rs],
                 'perSeed': [{k: round(v, 4) for k, v in p.items()} for p in per],
                 **{k: {'mean': round(float(np.mean([p[k] for p in per])), 4),
                        'sd': round(float(np.std([p[k] for p in per], ddof=1)) if len(per) > 1 else 0.0, 4)}
-                   for k in names}}
+                   for k in NAMES}}
 
-    rng = np.random.default_rng(o.seed)
-    diffs = np.zeros((o.resamples, 3))
-    for r in range(o.resamples):
-        idx = rng.integers(0, len(slides), len(slides))
-        mean = {s: np.mean([scores(x, idx, malignant) for x in runs[s]], 0) for s in ('a', 'b')}
+    rng = np.random.default_rng(seed)
+    diffs = np.zeros((resamples, 3))
+    for r in range(resamples):
+        idx = rng.integers(0, len(malignant), len(malignant))
+        mean = {s: np.mean([scores(x, idx, malignant) for x in runs], 0) for s, runs in (('a', a), ('b', b))}
         diffs[r] = mean['b'] - mean['a']
-    ta, tb = table(runs['a']), table(runs['b'])
-    print(json.dumps({
-        'split': 'val (patches)', 'valPatients': val.manifest.get('valPatients'), 'images': len(slides),
-        'patches': len(val), 'threshold': 0.5, 'a': ta, 'b': tb,
+    ta, tb = table(a), table(b)
+    return {
+        'a': ta, 'b': tb,
         'difference': {k: {'meanOverSeeds': round(tb[k]['mean'] - ta[k]['mean'], 4),
                            'ci95': [round(float(np.quantile(diffs[:, i], 0.025)), 4),
                                     round(float(np.quantile(diffs[:, i], 0.975)), 4)],
                            'shareAboveZero': round(float((diffs[:, i] > 0).mean()), 4)}
-                       for i, k in enumerate(names)},
-        'resamples': o.resamples, 'bootstrapSeed': o.seed,
-    }))
-
+                       for i, k in enumerate(NAMES)},
+        'resamples': resamples, 'bootstrapSeed': seed,
+    }
 
 if __name__ == '__main__':
     main()
