@@ -2,7 +2,8 @@
 # CI smoke test of the GlaS pipeline (no real training): four GlaS images from ../shared/glas →
 # 3-class patch pairs through the app's reader → 3 training steps of the U-Net and the MRN →
 # TF.js export with schema-2 cards (tumour + gland channels, tissue detection off) → parity of the
-# exported graphs in Node tfjs against PyTorch (sinusoid-v1 inputs: never GlaS pixels) → the eval
+# exported graphs in Node tfjs against PyTorch (sinusoid-v1 inputs: never GlaS pixels) → the seed table
+# (its unit test, then on the smoke checkpoints) → the eval
 # CLI on two images (one JSON document last on stdout) and its clear errors on a broken folder.
 # Everything goes to a temp dir. Skips when ../shared/glas is absent.
 # Usage: bash training/glas-smoke.sh   (about a minute on 2 cores)
@@ -38,6 +39,17 @@ p = json.load(open(sys.argv[1].replace('card.json', 'parity.json')))
 assert p['generator'] == 'sinusoid-v1' and all('data' not in i for i in p['inputs']), 'parity inputs must be synthetic'
 PY
 done
+
+step 'seed table (unit test, then the smoke checkpoints on the val shards)'
+python3 -m training.glas_seed_table_test >"$T/seed-table-test.log" 2>&1 || { cat "$T/seed-table-test.log"; fail 'glas_seed_table_test'; }
+python3 -m training.glas_seed_table --val "$T/shards/val" --a "$T/unet.pt" --b "$T/mrn-bilinear.pt" --resamples 20 \
+  | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+assert d['images'] == 1 and d['a']['model'] == 'unet' and d['b']['model'] == 'mrn-bilinear', d
+for k in ('tumourIoU', 'glandIoU', 'gradeAccuracy'):
+    assert 0 <= d['a'][k]['mean'] <= 1 and len(d['difference'][k]['ci95']) == 2, (k, d)
+" || fail 'seed table'
 
 step 'parity (Node tfjs vs PyTorch)'
 MRN_PARITY_DIRS="$T/models" MRN_PARITY_ONLY=1 npx vitest run src/inference/model-loader.parity.test.ts \
