@@ -182,3 +182,71 @@ test('zoomed out too far for a quick coarse screen: the view says so and offers 
   const jobs = (await call<{ jobs: Record<string, Job> }>(page, 'analysisInfo')).jobs;
   expect(jobs[MRN]?.done ?? 0).toBe(0);
 });
+
+test('a model without a screen (the U-Net): the whole view or the notice, never a partial staircase', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  const UNET = 'unet';
+  test.skip(!existsSync(path.join(ROOT, 'models', UNET, 'card.json')), `needs ${UNET} in models/`);
+  // ?tile=64: the trained 64 px patches, the size the old 600-patch viewport cap counted
+  await openDemo(page, '?tile=64');
+  type Limit = { model: string; screenModel: string | null; screenPatches: number; estimateS: number };
+  const info = () => call<{ viewportLimit: Limit | null; jobs: Record<string, Job> }>(page, 'analysisInfo');
+  // far out: the whole demo slide's tissue in one view, thousands of U-Net patches
+  await page.evaluate(() => window.mrnViewer!.setViewport({ zoom: 0.05 }, { immediately: true }));
+  await call(page, 'heatmap', { visible: true, model: UNET, backend: 'wasm' });
+  await expect.poll(async () => (await info()).viewportLimit, { timeout: 120_000 }).not.toBeNull();
+  const l = (await info()).viewportLimit!;
+  console.log('U-Net limit', JSON.stringify(l));
+  expect(l).toMatchObject({ model: UNET, screenModel: null });
+  expect(l.screenPatches).toBeGreaterThan(600); // more than the old cap
+  await expect(page.getByTestId('viewport-limit')).toContainText('no coarse screen');
+  await expect(page.getByTestId('viewport-limit-whole-slide')).toBeEnabled();
+  // no partial result: no U-Net patch ran, the heatmap is empty over the view
+  expect((await info()).jobs[UNET]?.done ?? 0).toBe(0);
+  const vp0 = await page.evaluate(() => window.mrnViewer!.viewport()!);
+  const far = {
+    x: vp0.x - 240 / vp0.zoom,
+    y: vp0.y - 180 / vp0.zoom,
+    width: 480 / vp0.zoom,
+    height: 360 / vp0.zoom,
+  };
+  expect((await grid(page, UNET, far, 12)).every((v) => v === null)).toBe(true);
+
+  // zoomed in to a view that fits: the run covers the whole view (the same cells as an explicit
+  // analyze() of the view's rect, which never had a cap), and the notice is gone (zoom 1: about 40
+  // patches, a few seconds even at the 9 patches/s the U-Net's load-time timing gave on wasm on this
+  // 2-core machine at a load average of 20)
+  await page.evaluate((c) => window.mrnViewer!.setViewport({ ...c, zoom: 1 }, { immediately: true }), CENTRE);
+  const done = async () => {
+    const j = (await info()).jobs[UNET];
+    return j && !j.running && j.mode === 'viewport' && j.done === j.total && j.total > 0 ? j : null;
+  };
+  await expect.poll(done, { timeout: 200_000, intervals: [500] }).not.toBeNull();
+  expect((await info()).viewportLimit).toBeNull();
+  await expect(page.getByTestId('viewport-limit')).toHaveCount(0);
+  const vp = await page.evaluate(() => window.mrnViewer!.viewport()!);
+  const view = {
+    x: vp.x - 240 / vp.zoom,
+    y: vp.y - 180 / vp.zoom,
+    width: 480 / vp.zoom,
+    height: 360 / vp.zoom,
+  };
+  const live = await grid(page, UNET, view);
+  await call(page, 'clearHeatmap', UNET);
+  await call(page, 'heatmap', { visible: false });
+  await call(page, 'analyze', { model: UNET, region: view, backend: 'wasm' });
+  const explicit = await grid(page, UNET, view);
+  const covered = live.filter((v) => v !== null).length;
+  console.log(
+    'U-Net view',
+    JSON.stringify(view),
+    'covered',
+    covered,
+    '/',
+    explicit.filter((v) => v !== null).length,
+  );
+  expect(explicit.filter((v) => v !== null).length).toBeGreaterThan(100);
+  expect(live.map((v) => v === null)).toEqual(explicit.map((v) => v === null));
+});

@@ -39,7 +39,8 @@
  *                                      //  coarse?: {patches, ms}}}, runtimes, cascade (the setting),
  *                                      //  viewportLimit: {model, screenModel, screenPatches, estimateS,
  *                                      //  budgetS, rate} | null (the view was too large for a live
- *                                      //  heatmap), contextCache: {decodedPerOutputPixel, ...}, layers}
+ *                                      //  heatmap; screenModel null: the model has no screen and
+ *                                      //  screenPatches are its own), contextCache: {decodedPerOutputPixel, ...}, layers}
  * await mrnViewer.addModel('https://host/m/model.json', cardJsonText);  // → id; or a directory URL,
  * //   or an .onnx URL: converted in the page and kept (see onnx-import-api.ts)
  * mrnViewer.backendInfo('unet');       // {status, backend, decision: {chosen, timings, adapter, lost}}

@@ -1,14 +1,21 @@
 // Runs: plan a region at the model's resolution (tissue only, cached cells skipped), run the
 // scheduler over it into the model's store, and report progress in analysisStore.jobs. Explicit
 // runs (API, whole slide) are one per model; live viewport runs keep only the latest per model
-// (LatestRunner) and wait while an explicit run of that model is active.
+// (LatestRunner) and wait while an explicit run of that model is active. A viewport run covers the
+// whole view or does not start: when its first pass (the cascade's screen, or the model itself
+// where it has no screen) would take more than a few seconds, viewportLimit says so instead.
 
 import { cascadeSink, type ProvisionalCells, runCascade } from '../../analysis/cascade';
 import { DEFAULT_CASCADE_POLICY } from '../../analysis/cascade-policy';
 import { keyChannel, modelOfKey } from '../../analysis/heatmap-key';
 import type { HeatmapStats } from '../../analysis/heatmap-stats';
 import { LatestRunner, type Progress, runAnalysis } from '../../analysis/scheduler';
-import { viewportLimit } from '../../analysis/viewport-limit';
+import {
+  defaultRateFor,
+  VIEWPORT_FULL_BUDGET_S,
+  VIEWPORT_SCREEN_BUDGET_S,
+  viewportLimit,
+} from '../../analysis/viewport-limit';
 import {
   type Plan,
   type PlanOptions,
@@ -19,6 +26,7 @@ import {
 import type { Rect } from '../../geometry/patch-geometry';
 import type { AnalysisSummary } from '../../heatmap/summary';
 import type { BackendChoice } from '../../inference/backend-types';
+import type { InferenceHandle } from '../../inference/inference-client';
 import { isAbortError, newAbortError } from '../../util/abort';
 import { getAnalysis, type JobInfo, setAnalysis } from '../analysis-store';
 import type { AnalysisExports } from './analysis-exports';
@@ -70,6 +78,13 @@ export interface RunHooks<V> {
 
 const VIEW_DEBOUNCE_MS = 350;
 const cancelled = () => newAbortError('cancelled');
+const rateKey = (id: string, h: Pick<InferenceHandle, 'geometry'>) => `${id}@${h.geometry.targetSize}`;
+
+/** Patches/s of the backend's own timing when the model was loaded (no slide reads), if any. */
+function trialRate(h: Pick<InferenceHandle, 'decision' | 'batchSize'>): number | undefined {
+  const t = h.decision.timings.find((x) => x.backend === h.decision.chosen && x.ok && x.msPerBatch);
+  return t?.msPerBatch ? (h.batchSize * 1000) / t.msPerBatch : undefined;
+}
 
 export class AnalysisRuns<V> {
   private readonly viewportRunners = new Map<string, LatestRunner>();
@@ -78,16 +93,12 @@ export class AnalysisRuns<V> {
   private viewTimer: ReturnType<typeof setTimeout> | null = null;
   /** fine-store cells holding the screen's values until refined, per store */
   private readonly provisional = new WeakMap<object, ProvisionalCells>();
-  /** measured screen patches/s per screen model (the viewport's time estimate) */
-  private readonly screenRates = new Map<string, number>();
+  /** measured patches/s per model and tile size (the viewport's time estimate) */
+  private readonly rates = new Map<string, number>();
   /** While > 0, pan/zoom does not start viewport runs (compare() analyses one region for both). */
   viewportPaused = 0;
 
-  constructor(
-    private readonly hooks: RunHooks<V>,
-    /** viewport runs analyse at most this many patches, nearest the centre first */
-    private readonly maxViewportPatches = 600,
-  ) {}
+  constructor(private readonly hooks: RunHooks<V>) {}
 
   /**
    * Analyses `region` with `modelId` (an explicit run). Viewport runs of that model pause
@@ -241,21 +252,30 @@ export class AnalysisRuns<V> {
       planOptionsFor(ctx, handle.geometry, store, tissue, (c, r) => sink.has(c, r)),
       viewer,
     );
-    let patches = plan.patches;
+    const patches = plan.patches;
     const area = plan.area;
     const focus = region === 'slide' ? null : { x: area.x + area.width / 2, y: area.y + area.height / 2 };
     const screen = screenId ? await prepareScreen(h, ctx, screenId, area, focus, signal) : null;
     if (mode === 'viewport') {
+      // the whole view or nothing: its first pass (the screen's, else the model's own) must be quick
       const limit = screen
-        ? viewportLimit(modelId, screen.id, screen.plan.patches.length, this.screenRates.get(screen.id))
-        : null;
+        ? viewportLimit(
+            modelId,
+            screen.id,
+            screen.plan.patches.length,
+            this.rates.get(rateKey(screen.id, screen.handle)),
+            VIEWPORT_SCREEN_BUDGET_S,
+          )
+        : viewportLimit(
+            modelId,
+            null,
+            patches.length,
+            this.rates.get(rateKey(modelId, handle)) ?? trialRate(handle),
+            VIEWPORT_FULL_BUDGET_S,
+            defaultRateFor(handle.geometry.targetSize),
+          );
       if (getAnalysis().viewportLimit?.model === modelId || limit) setAnalysis({ viewportLimit: limit });
-      if (limit) throw newAbortError('the coarse screen of this view would take too long');
-    }
-    if (!screen && mode === 'viewport' && patches.length > this.maxViewportPatches) {
-      patches = patches.slice(0, this.maxViewportPatches);
-      const n = this.maxViewportPatches;
-      h.notify('info', `Showing the ${n} patches nearest the centre; zoom in, or run the whole slide.`);
+      if (limit) throw newAbortError('the first pass over this view would take too long');
     }
     const started = performance.now();
     // patches counted as done before this model's own run: cached, and those the screen filled
@@ -319,7 +339,7 @@ export class AnalysisRuns<V> {
             phase = 'refine';
           },
         });
-        if (r.screenPatches >= 8) this.screenRates.set(screen.id, r.screen.rate);
+        if (r.screenPatches >= 8) this.rates.set(rateKey(screen.id, screen.handle), r.screen.rate);
         void h.cache.save(ctx, screen.id, mode !== 'viewport');
         h.onLanded(screen.id, true);
         result = {
@@ -337,7 +357,10 @@ export class AnalysisRuns<V> {
           refineMs: r.refineMs,
           policy,
         };
-      } else result = await runAnalysis(fineJob);
+      } else {
+        result = await runAnalysis(fineJob);
+        if (result.done - result.cached >= 8) this.rates.set(rateKey(modelId, handle), result.rate);
+      }
     } finally {
       const job = getAnalysis().jobs[modelId];
       if (job) this.setJob(modelId, { ...job, running: false });

@@ -26,8 +26,6 @@ export interface AnalysisSessionOptions {
   /** builds the right-hand viewer of the split view (called once, on first compare) */
   createCompareViewer?: () => SlideViewer;
   modelsBase?: string;
-  /** viewport runs analyse at most this many patches, nearest the centre first */
-  maxViewportPatches?: number;
   /** the overlay on a viewer (HeatmapLayer; given by main.tsx so this layer needs no OpenSeadragon) */
   createLayer: LayerFactory<SlideViewer>;
   /** level-0 rectangle a viewer shows (viewerImageRect) */
@@ -168,25 +166,22 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
   };
   const views = new HeatmapViews(viewer, content, o.createLayer, o.createCompareViewer);
 
-  const runs: AnalysisRuns<SlideViewer> = new AnalysisRuns<SlideViewer>(
-    {
-      context,
-      models,
-      cache,
-      exports,
-      viewRect: o.viewRect,
-      // a model showing a batch result is not recomputed as the view moves
-      shown: () => display.shown().filter((s) => !batch.isStored(slidesCtx.current, s.model)),
-      onLanded: (id, final) => {
-        views.refresh(id);
-        exports.publishStats(id, final);
-      },
-      notify: notifyUser,
-      setBackend: (b) => display.setBackend(b),
-      setTileSize: (t) => display.setTileSize(t),
+  const runs: AnalysisRuns<SlideViewer> = new AnalysisRuns<SlideViewer>({
+    context,
+    models,
+    cache,
+    exports,
+    viewRect: o.viewRect,
+    // a model showing a batch result is not recomputed as the view moves
+    shown: () => display.shown().filter((s) => !batch.isStored(slidesCtx.current, s.model)),
+    onLanded: (id, final) => {
+      views.refresh(id);
+      exports.publishStats(id, final);
     },
-    o.maxViewportPatches,
-  );
+    notify: notifyUser,
+    setBackend: (b) => display.setBackend(b),
+    setTileSize: (t) => display.setTileSize(t),
+  });
   const display: AnalysisDisplay = new AnalysisDisplay({
     models,
     runs,

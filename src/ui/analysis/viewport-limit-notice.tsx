@@ -1,6 +1,6 @@
 // Shown over the viewer when the live heatmap did not run: zoomed out so far that even the coarse
-// screen of the view would take more than a few seconds (src/analysis/viewport-limit.ts). Offers
-// the whole-slide run instead.
+// screen of the view (or, for a model without a screen, its own pass over the view) would take more
+// than a few seconds (src/analysis/viewport-limit.ts). Offers the whole-slide run instead.
 
 import type { AnalysisSession } from '../../state/analysis/analysis-session';
 import { useAnalysisSlice, useSlideReady } from './use-analysis';
@@ -18,9 +18,10 @@ export function ViewportLimitNotice({ analysis }: { analysis: AnalysisSession })
   return (
     <div className="viewport-limit" role="status" data-testid="viewport-limit">
       <p>
-        Zoomed out too far for a live heatmap: even the coarse screen of this view ({limit.screenPatches}{' '}
-        patches of {limit.screenModel}) would take about {Math.round(limit.estimateS)} s. Zoom in, or analyse
-        the whole slide.
+        {limit.screenModel
+          ? `Zoomed out too far for a live heatmap: even the coarse screen of this view (${limit.screenPatches} patches of ${limit.screenModel})`
+          : `Zoomed out too far for a live heatmap: this view (${limit.screenPatches} patches of ${limit.model}, which has no coarse screen)`}{' '}
+        would take about {Math.round(limit.estimateS)} s. Zoom in, or analyse the whole slide.
       </p>
       <button
         type="button"
