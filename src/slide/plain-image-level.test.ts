@@ -114,6 +114,9 @@ describe('plain images open as one-level slides', () => {
     expect(sidecarMpp('{"mpp": 0.62, "note": "GlaS"}')).toBe(0.62);
     expect(sidecarMpp('{"mpp": -1}')).toBeNull();
     expect(sidecarMpp('not json')).toBeNull();
+    for (const bad of ['[0.5]', '{"mpp": "0.5"}', '{"mpp": 1001}', '{"mpp": 0}', 'null', '0.5'])
+      expect(sidecarMpp(bad), bad).toBeNull();
+    expect(sidecarMpp('{"mpp": 1000}')).toBe(1000);
     const dir = mkdtempSync(join(tmpdir(), 'mrn-plain-'));
     const png = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
       .png()

@@ -2,19 +2,21 @@
 // `{"mpp": 0.62}`, µm per pixel. Other fields are allowed and ignored (the synthetic slides'
 // sidecars have the same `mpp` field).
 
-import { z } from 'zod';
+// Checked by hand, not with zod: this module is in the slide worker, whose script a deep link
+// waits for before its first directory read, and zod was the bulk of its size for one field.
 
-export const MppSidecar = z.looseObject({ mpp: z.number().positive().max(1000) });
-
-/** mpp from a sidecar's text; null when it is absent, not JSON, or has no valid mpp. */
+/** mpp from a sidecar's text; null when it is absent, not JSON, or has no valid mpp (0 < mpp ≤ 1000). */
 export function sidecarMpp(text: string | null): number | null {
   if (!text) return null;
+  let v: unknown;
   try {
-    const r = MppSidecar.safeParse(JSON.parse(text));
-    return r.success ? r.data.mpp : null;
+    v = JSON.parse(text);
   } catch {
     return null;
   }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const mpp = (v as { mpp?: unknown }).mpp;
+  return typeof mpp === 'number' && Number.isFinite(mpp) && mpp > 0 && mpp <= 1000 ? mpp : null;
 }
 
 /** `<dir>/<stem>.json` for a slide URL or path (query and hash dropped). */
