@@ -120,12 +120,14 @@ interface Info {
 
 /** Runs MODEL on REGION on wasm and samples the heatmap on a grid. */
 async function runWasm(page: Page): Promise<{ info: Info; samples: (number | null)[] }> {
-  const r = await call<{ patches: number; backend: string }>(page, 'analyze', {
+  const r = await call<{ patches: number; backend: string; tileSize: number }>(page, 'analyze', {
     model: MODEL,
     region: REGION,
     backend: 'wasm',
   });
-  expect(r.patches).toBeGreaterThan(10);
+  // 210 × 150 µm on the default 256 px tiles (240 µm kept): one tile, or a few where the grid splits it
+  expect(r.patches).toBeGreaterThan(0);
+  expect(r.tileSize).toBe(256);
   expect(r.backend).toBe('wasm');
   const info = await call<Info>(page, 'backendInfo', MODEL);
   const samples = await page.evaluate((reg) => {

@@ -127,7 +127,8 @@ test('the NDPI fixture opens by URL: metadata from its tags, pixels as OpenSlide
     backend: 'wasm',
   });
   expect(r.model.id).toBe('test-tiny-unet');
-  expect(r.patches).toBeGreaterThan(10);
+  // the fixture's 931 × 464 µm on the default 256 px tiles (240 µm kept): 7 tiles of tissue here
+  expect(r.patches).toBeGreaterThanOrEqual(4);
   expect(await call(page, 'heatmapStats', 'test-tiny-unet')).toMatchObject({ patches: r.patches });
 });
 

@@ -12,7 +12,8 @@
  * //     the region with the 4 µm/px U-Net first and run only where it is unsure
  * //   tileSize: inference tile edge in target px, e.g. 64 (the trained patch, as before bigger
  * //     tiles) or 256; each model runs the largest tile its card offers up to it (sticky, like
- * //     backend; null: the default, ?tile= in the address); → summary.tileSize is what ran
+ * //     backend; null: the default, 256, or ?tile= in the address: the shipped models run 256 px
+ * //     tiles, unet-context and models without tiles their own patch); → summary.tileSize is what ran
  * //   → summary {model, backend, patches, tumourAreaMm2, analysedAreaMm2, elapsedMs, metrics, stats,
  * //     cascade: {screenModel, screenPatches, refinedPatches, skippedPatches, coarsePatches, coarseMs,
  * //     refineMs, policy} | null, ...}

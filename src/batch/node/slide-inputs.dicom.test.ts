@@ -83,7 +83,8 @@ describe.skipIf(!HAVE)('a DICOM folder as a batch input', () => {
     const a = await runSlideJob({ ...base, slide: dicom }, { predictorFor });
     const b = await runSlideJob({ ...base, slide: plain }, { predictorFor });
     expect(a.out).toBe(outputPaths(out, 'case-7', 'test-tiny-unet').dir);
-    expect(a.patches).toBeGreaterThan(50);
+    // a 1 mm² slide on test-tiny-unet's default 256 px tiles (240 µm kept): 16 tiles here
+    expect(a.patches).toBeGreaterThan(8);
     expect(a.patches).toBe(b.patches);
     // measured: 0.0470 vs 0.0493 mm² (4.5 %): the DICOM's pixels at the model's 1 µm/px are not
     // the TIFF's bit for bit (its coarser level is read differently); not yet run down

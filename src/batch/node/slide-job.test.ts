@@ -51,7 +51,8 @@ describe('runSlideJob', () => {
     const progress: number[] = [];
     const first = await runSlideJob(job, { predictorFor, onProgress: (done) => progress.push(done) });
     expect(first.skipped).toBe(false);
-    expect(first.patches).toBeGreaterThan(50);
+    // a 1 mm² slide on test-tiny-unet's default 256 px tiles (240 µm kept): 16 tiles here
+    expect(first.patches).toBeGreaterThan(8);
     expect(progress.at(-1)).toBe(first.patches);
     const paths = outputPaths(job.out, 'one', 'test-tiny-unet');
     expect(first.out).toBe(paths.dir);
