@@ -1,8 +1,9 @@
 // Leak check: TF.js's live tensor count and bytes stay flat over 1,000 patches, on every backend Node
 // has, and a dispose gives every tensor back: the shipped models on wasm, the tiny test models (same
 // kinds of ops) on the plain-JS cpu backend (the tiny U-Net; the tiny MRN's 1,000 on wasm are in model-loader.test.ts), where a shipped model would take many minutes.
-// The 256 px inference tiles too: the tiny U-Net over 125 tiles (1,000 took over 5 min at load 35),
-// the shipped models over 63 tiles (the input pixels of 1,008 patches of 64 px).
+// The 256 px inference tiles (the default) too, kept short here: the tiny U-Net over 125 tiles, the
+// shipped models over 16. The 1,000 patches' worth at 256 px (63 tiles) on every browser backend
+// (wasm, WebGL, WebGPU) is `npm run bench -- tensor-leak` (models/README "Inference tiles").
 
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -17,8 +18,8 @@ const RUNS = (
     ['mrn-bilinear', 'wasm', 64, 1000],
     ['test-tiny-unet', 'cpu', 64, 1000],
     ['test-tiny-unet', 'wasm', 256, 125],
-    ['unet', 'wasm', 256, 63],
-    ['mrn-bilinear', 'wasm', 256, 63],
+    ['unet', 'wasm', 256, 16],
+    ['mrn-bilinear', 'wasm', 256, 16],
   ] as const
 ).filter(([m]) => existsSync(`models/${m}/card.json`));
 
