@@ -4,7 +4,7 @@
 // deeplink (first viewport of a `?slide=` link on the built app; 50 ms latency, coalescing on/off),
 // scale (a real 100k² BigTIFF made with libvips: first viewport and heap, from disk and by URL),
 // convert (the ONNX converter on the test networks: conversion time, sizes),
-// tensor-leak (tf.memory().numTensors over 1,000 tiles of 256 px per browser backend: run it only by name),
+// tensor-leak (tf.memory().numTensors over 1,000 patches' worth of 256 px tiles per browser backend: run it only by name),
 // gpu-pack (writes the GPU pack, bench/gpu/: it measures nothing here; run it only by name).
 // With no suite named, all of them except gpu-pack run in order.
 
