@@ -3,7 +3,8 @@
 // sidecar); the GlaS U-Net and MRN are compared side by side over the whole image, on the tumour
 // and the gland channels, with Dice and IoU read back from the API; a screenshot of the compare
 // view goes under test-results (never committed: it shows GlaS pixels). A plain GlaS PNG dropped as
-// Files with its mask and Grade.csv asks for the mpp first, then the mask attaches. The model picker
+// Files with its mask and Grade.csv asks for the mpp first, then the mask attaches (and so does a
+// GeoJSON annotation dropped with it). The model picker
 // groups models by training data (read from the DOM) and warns when the slide's mpp is far.
 // Needs ../shared/glas and the shipped GlaS models; skips without them.
 
@@ -190,6 +191,52 @@ test('a plain GlaS PNG dropped with its mask and Grade.csv: the mpp prompt first
   });
   expect(st).toMatchObject({ model: `${LEFT}#gland`, channel: 'gland' });
   expect(st.dice!).toBeGreaterThan(0.5);
+});
+
+test('a plain GlaS PNG dropped with a GeoJSON annotation: it waits for the mpp prompt too, then becomes its truth', async ({
+  page,
+}) => {
+  test.skip(!HAVE, '../shared/glas or the GlaS models are not available');
+  test.setTimeout(120_000);
+  const { malignant } = pick();
+  const mask = decodePng(readFileSync(path.join(TEST_A, 'mask', `${malignant}.png`)));
+  // a hand-made rectangle (level-0 pixels), not drawn from the image
+  const geojson = JSON.stringify({
+    type: 'FeatureCollection',
+    features: [
+      {
+        type: 'Feature',
+        properties: {},
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [100, 100],
+              [400, 100],
+              [400, 300],
+              [100, 300],
+              [100, 100],
+            ],
+          ],
+        },
+      },
+    ],
+  });
+  await gotoApp(page);
+  await drop(page, [
+    { name: `${malignant}.png`, url: `${server.url}/img/${malignant}.png` },
+    { name: 'glands.geojson', url: `data:application/json,${encodeURIComponent(geojson)}` },
+  ]);
+  expect(await waitSettled(page, 60_000)).toMatchObject({ status: 'ready', width: mask.width, mpp: null });
+  await expect(page.getByTestId('mpp-prompt')).toBeVisible();
+  expect((await call<{ groundTruth: Truth | null }>(page, 'heatmap', {})).groundTruth).toBeNull();
+  await page.getByLabel('Microns per pixel').fill('0.62');
+  await page.getByTestId('mpp-prompt').getByRole('button', { name: 'Set' }).click();
+  await expect
+    .poll(async () => (await call<{ groundTruth: Truth | null }>(page, 'heatmap', {})).groundTruth, {
+      timeout: 30_000,
+    })
+    .toMatchObject({ name: 'glands.geojson' });
 });
 
 test('the model picker groups models by what they were trained on, and warns when the mpp is far', async ({
