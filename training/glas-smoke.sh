@@ -4,7 +4,8 @@
 # TF.js export with schema-2 cards (tumour + gland channels, tissue detection off) → parity of the
 # exported graphs in Node tfjs against PyTorch (sinusoid-v1 inputs: never GlaS pixels) → the seed table
 # (its unit test, then on the smoke checkpoints) → the eval
-# CLI on two images (one JSON document last on stdout) and its clear errors on a broken folder.
+# CLI on two images (one JSON document last on stdout), a validation sweep (one image) whose chosen
+# settings score two part-A images (--settings), and its clear errors on a broken folder.
 # Everything goes to a temp dir. Skips when ../shared/glas is absent.
 # Usage: bash training/glas-smoke.sh   (about a minute on 2 cores)
 set -euo pipefail
@@ -68,6 +69,24 @@ for m in d['models']:
     for k in ('f1', 'objDice', 'objHausdorff', 'glandDice', 'tumourIoU', 'gradeAccuracy'):
         assert isinstance(m[k], (int, float)), (k, m)
 " || fail 'eval JSON'
+
+step 'settings chosen on validation: sweep (1 val image), then part A (2 images) with them'
+npx tsx scripts/glas/eval-glas.ts --data "$GLAS/train" --split val --sweep --limit 1 --models-dir "$T/models" \
+  --models glas-unet,glas-mrn-bilinear --bootstrap 0 >"$T/val.json" 2>"$T/val.log" || { cat "$T/val.log"; fail 'sweep'; }
+npx tsx scripts/glas/eval-glas.ts --data "$GLAS/testA" --limit 2 --models-dir "$T/models" --models glas-unet,glas-mrn-bilinear \
+  --settings "$T/val.json" --bootstrap 0 >"$T/chosen.json" 2>"$T/chosen.log" || { cat "$T/chosen.log"; fail 'eval --settings'; }
+python3 - "$T/val.json" "$T/chosen.json" <<'PY' || fail 'settings JSON'
+import json, sys
+val, test = (json.loads(open(p).read().strip().splitlines()[-1]) for p in sys.argv[1:])
+assert val['split'] == 'val' and test['instances'] == 'chosen on validation', (val['split'], test['instances'])
+chosen = {m['id']: m['chosen'] for m in val['models']}
+for m in val['models']:
+    assert len(m['sweep']) == 45 and len(m['gradeSweep']) == 10, m['id']
+for m in test['models']:
+    c = chosen[m['id']]
+    assert m['instances'] == c['instances'] and m['gradeShareThreshold'] == c['gradeFraction'], (m['id'], c)
+    assert m['settingsFrom'].endswith('val.json')
+PY
 
 step 'bad folder: a missing mask is named'
 mkdir -p "$T/bad/img" "$T/bad/mask"
