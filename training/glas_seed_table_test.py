@@ -1,4 +1,4 @@
-"""Unit test of training/glas_seed_table.py on hand-made per-image counts (no checkpoints, no GlaS
+"""Unit test of training/glas_seed_table.py (and training/glas_bootstrap.py) on hand-made per-image counts (no checkpoints, no GlaS
 pixels): pooled IoU, the per-image grade call, mean ± sd over seeds and the paired bootstrap over
 images, and the shard image index. Run: python3 -m training.glas_seed_table_test (glas-smoke.sh
 runs it, and the seed table itself on the smoke's checkpoints)."""
@@ -72,6 +72,44 @@ class SeedTable(unittest.TestCase):
             (p / 'i1.json').write_text(json.dumps({'slide': [2]}))
             (p / 'manifest.json').write_text(json.dumps({'shards': [{'index': 'i0.json'}, {'index': 'i1.json'}]}))
             self.assertEqual(image_index(p).tolist(), [0, 0, 1, 2])
+
+
+class PartABootstrap(unittest.TestCase):
+    """training/glas_bootstrap.py on hand-made eval JSONs: one run per side, and seeds per side."""
+
+    def run_json(self, d: Path, name: str, tps: list, shares: list, fraction=0.5) -> str:
+        grades = ['malignant', 'benign', 'malignant']
+        rows = [{'name': f'i{k}', 'grade': grades[k], 'tumour': {'tp': tp, 'fp': 1, 'fn': 2 - tp}, 'share': sh}
+                for k, (tp, sh) in enumerate(zip(tps, shares))]
+        p = d / f'{name}.json'
+        p.write_text('log\n' + json.dumps({'models': [{'id': name, 'gradeShareThreshold': fraction, 'perImage': rows}]}))
+        return str(p)
+
+    def test_pairs_and_seed_means(self):
+        import contextlib
+        import io
+
+        from .glas_bootstrap import main as boot
+        with tempfile.TemporaryDirectory() as t:
+            d = Path(t)
+            a1 = self.run_json(d, 'a1', [1, 0, 1], [0.6, 0.0, 0.4])  # tumour IoU 2 / 9 (tp 2, fp 3, fn 4); grade 2 of 3
+            a2 = self.run_json(d, 'a2', [1, 0, 1], [0.6, 0.0, 0.4], fraction=0.3)  # grade 3 of 3 at its own fraction
+            b1 = self.run_json(d, 'b1', [2, 0, 2], [0.6, 0.0, 0.6])  # tumour IoU 4 / 9; grade 3 of 3
+
+            def out(*args):
+                f = io.StringIO()
+                with contextlib.redirect_stdout(f):
+                    boot(list(args) + ['--resamples', '100'])
+                return json.loads(f.getvalue())
+
+            one = out(a1, b1)
+            self.assertEqual((one['a'], one['b']), ('a1', 'b1'))
+            self.assertAlmostEqual(one['tumourIoU']['difference'], round(4 / 9 - 2 / 9, 4))
+            self.assertAlmostEqual(one['gradeAccuracy']['difference'], round(1 - 2 / 3, 4))
+            seeds = out(f'{a1},{a2}', b1)
+            self.assertEqual(seeds['a'], ['a1', 'a2'])
+            self.assertAlmostEqual(seeds['gradeAccuracy']['a'], round((2 / 3 + 1) / 2, 4))
+            self.assertAlmostEqual(seeds['tumourIoU']['difference'], one['tumourIoU']['difference'])
 
 
 if __name__ == '__main__':
