@@ -19,10 +19,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
 import config from '../playwright.config';
 import { parseOnnx } from '../src/inference/onnx/onnx-model';
 import { convertOnnx } from '../src/inference/onnx/onnx-to-tfjs';
+import { startBenchServer } from './bench-server';
 import { type PageCase, type PageRow, timeInPage } from './convert-chromium';
 import { type TorchOnnxReport, timeTorchOnnxModels } from './torch-onnx-models';
 
@@ -71,14 +71,7 @@ async function chromiumRows(
   /** runs before each case's timing (PyTorch on the same network, so that both see the same load) */
   before: (c: PageCase) => void,
 ): Promise<PageRow[]> {
-  const vite = await createServer({
-    root: ROOT,
-    cacheDir: path.join(ROOT, '.cache/vite-bench-convert'),
-    server: { port: 0, host: '127.0.0.1' },
-    logLevel: 'error',
-  });
-  await vite.listen();
-  const appUrl = vite.resolvedUrls!.local[0];
+  const { vite, appUrl } = await startBenchServer({ cacheName: 'vite-bench-convert' });
   const chrome = await chromium.launch(config.use?.launchOptions);
   const rows: PageRow[] = [];
   try {

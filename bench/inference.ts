@@ -24,13 +24,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
 import { call } from '../e2e/api-call';
 import config from '../playwright.config';
 import type { ModelCard } from '../src/inference/model-card';
 import { tilesOf as cardTiles, chooseTileSize } from '../src/inference/model-tiles';
 import { pickModels } from '../src/inference/node/model-dirs';
 import { countModelFileFlops } from '../src/inference/node/model-flops';
+import { startBenchServer } from './bench-server';
 import { paperPeak } from './cpu-peak';
 import { heldOutSlide } from './held-out-slide';
 import {
@@ -165,14 +165,7 @@ export async function run(args: string[]): Promise<unknown> {
     torch?.models.find((m) => m.id === id)?.tiles.find((t) => t.size === size) ?? null;
   const peak = torch?.peak.gflopPerSecond ?? null;
 
-  const vite = await createServer({
-    root: ROOT,
-    cacheDir: path.join(ROOT, '.cache/vite-bench-inference'),
-    server: { port: 0, host: '127.0.0.1' },
-    logLevel: 'error',
-  });
-  await vite.listen();
-  const appUrl = vite.resolvedUrls!.local[0];
+  const { vite, appUrl } = await startBenchServer({ cacheName: 'vite-bench-inference' });
   const chrome = await chromium.launch(config.use?.launchOptions);
   const measured: MeasuredRow[] = [];
   let whole: Awaited<ReturnType<typeof wholeSlideRuns>> | null = null;

@@ -16,13 +16,13 @@ import path from 'node:path';
 import { chromium } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createServer } from 'vite';
 import config from '../playwright.config';
 import { createEngine } from '../src/inference/engine';
 import type { ModelCard } from '../src/inference/model-card';
 import { loadModelWith } from '../src/inference/model-loader';
 import { pickModels } from '../src/inference/node/model-dirs';
 import { nodeFileHandler } from '../src/inference/node/node-model-io';
+import { startBenchServer } from './bench-server';
 import { benchInputs, type EngineTiming, timeEngine } from './models-timing';
 import { type TorchResult, timeTorch } from './torch-timing';
 
@@ -116,25 +116,7 @@ export async function run(args: string[]) {
     // A bare Vite server on the project root (models/ is served as static files). The app's config
     // keeps tfjs-backend-wasm out of dependency pre-bundling, which breaks its CommonJS worker
     // module when imported on a page's main thread; pre-bundled, it loads in pages and workers.
-    const vite = await createServer({
-      configFile: false,
-      root: ROOT,
-      appType: 'custom',
-      server: { port: 0, host: '127.0.0.1', fs: { allow: [ROOT, modelsDir] } },
-      worker: { format: 'es' },
-      optimizeDeps: {
-        entries: ['bench/models-page.ts'],
-        include: [
-          '@tensorflow/tfjs',
-          '@tensorflow/tfjs-backend-webgpu',
-          '@tensorflow/tfjs-backend-wasm',
-          'comlink',
-        ],
-      },
-      logLevel: 'error',
-    });
-    await vite.listen();
-    const appUrl = vite.resolvedUrls!.local[0];
+    const { vite, appUrl } = await startBenchServer({ page: 'bench/models-page.ts', allow: [modelsDir] });
     const chrome = await chromium.launch(config.use?.launchOptions);
     try {
       const page = await chrome.newPage();

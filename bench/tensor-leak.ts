@@ -12,9 +12,9 @@
 
 import path from 'node:path';
 import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
 import config from '../playwright.config';
 import { pickModels } from '../src/inference/node/model-dirs';
+import { startBenchServer } from './bench-server';
 import type { LeakRun } from './tensor-leak-page';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -42,25 +42,7 @@ export async function run(args: string[]) {
   if (missing.length > 0) throw new Error(`no model ${missing.join(', ')} in models/`);
   const t0 = performance.now();
 
-  const vite = await createServer({
-    configFile: false,
-    root: ROOT,
-    appType: 'custom',
-    server: { port: 0, host: '127.0.0.1', fs: { allow: [ROOT] } },
-    worker: { format: 'es' },
-    optimizeDeps: {
-      entries: ['bench/tensor-leak-page.ts'],
-      include: [
-        '@tensorflow/tfjs',
-        '@tensorflow/tfjs-backend-webgpu',
-        '@tensorflow/tfjs-backend-wasm',
-        'comlink',
-      ],
-    },
-    logLevel: 'error',
-  });
-  await vite.listen();
-  const appUrl = vite.resolvedUrls!.local[0];
+  const { vite, appUrl } = await startBenchServer({ page: 'bench/tensor-leak-page.ts' });
   const chrome = await chromium.launch(config.use?.launchOptions);
   const rows: (LeakRun | { model: string; backend: string; error: string })[] = [];
   try {
