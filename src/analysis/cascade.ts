@@ -51,6 +51,19 @@ export interface CascadeJob {
   onCoarse?: (counts: { skipped: number; refine: number }) => void;
 }
 
+/** What a cascade run reports, in the viewer's analyze() and in a batch run alike. */
+export interface CascadeCounts {
+  screenModel: string;
+  /** screen patches computed in this run */
+  screenPatches: number;
+  /** patches of the model computed by it (where the screen was unsure) */
+  refinedPatches: number;
+  /** patches of the model filled from the screen instead */
+  skippedPatches: number;
+  refineMs: number;
+  policy: CascadePolicy;
+}
+
 export interface CascadeResult {
   screen: AnalysisResult;
   fine: AnalysisResult;

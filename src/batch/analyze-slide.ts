@@ -12,7 +12,7 @@
 //   await analyzeSlide({ ..., screen: { model: unetContext, predictor: screenEngine } });  r.cascade
 //   // (onProgress then counts the screen's patches and the model's: done reaches total at the end)
 
-import { runCascade } from '../analysis/cascade';
+import { type CascadeCounts, runCascade } from '../analysis/cascade';
 import { type CascadePolicy, DEFAULT_CASCADE_POLICY } from '../analysis/cascade-policy';
 import { groundTruthFromAnnotations } from '../analysis/ground-truth';
 import { type AnalysisResult, type Predictor, runAnalysis } from '../analysis/scheduler';
@@ -59,18 +59,9 @@ export interface SlideAnalysis {
   cascade: BatchCascade | null;
 }
 
-/** The cascade's fields of a batch run (the viewer's analyze() reports the same counts). */
-export interface BatchCascade {
-  screenModel: string;
-  /** screen patches computed */
-  screenPatches: number;
-  /** patches of the model computed by it (where the screen was unsure) */
-  refinedPatches: number;
-  /** patches of the model filled from the screen instead */
-  skippedPatches: number;
+/** The cascade's fields of a batch run: the viewer's counts, and the screen's own time. */
+export interface BatchCascade extends CascadeCounts {
   screenMs: number;
-  refineMs: number;
-  policy: CascadePolicy;
 }
 
 export async function analyzeSlide(o: SlideAnalysisOptions): Promise<SlideAnalysis> {

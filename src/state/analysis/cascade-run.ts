@@ -5,6 +5,7 @@
 //   const screenId = screenFor(card, getAnalysis().models, wanted);   // null: no cascade
 //   const screen = await prepareScreen(hooks, ctx, screenId, plan.area, focus, signal);
 
+import type { CascadeCounts } from '../../analysis/cascade';
 import { cascadeScreenFor } from '../../analysis/cascade-policy';
 import type { ModelEntry } from '../../analysis/model-index';
 import { type Plan, planArea } from '../../analysis/viewport-planner';
@@ -17,20 +18,11 @@ import type { ResultCache } from './result-cache';
 import { planOptionsFor, type SlideContext, tissueOf } from './slide-context';
 
 /** The cascade's own fields in analyze()'s result (null when the run was not a cascade). */
-export interface CascadeInfo {
-  screenModel: string;
-  /** screen patches computed in this run */
-  screenPatches: number;
-  /** patches of this model computed by it */
-  refinedPatches: number;
-  /** patches of this model filled from the screen instead */
-  skippedPatches: number;
+export interface CascadeInfo extends CascadeCounts {
   /** patches of this model covered coarse (sure or not) when the screen was done */
   coarsePatches: number;
   /** ms from the run's start until the coarse heatmap was in the store */
   coarseMs: number;
-  refineMs: number;
-  policy: { low: number; high: number; haloUm: number };
 }
 
 /** The screen to use for `card`, or null (cascade off, or none fits this model). */
