@@ -5,6 +5,7 @@
 // scale (a real 100k² BigTIFF made with libvips: first viewport and heap, from disk and by URL),
 // convert (the ONNX converter on the test networks: conversion time, sizes),
 // tensor-leak (tf.memory().numTensors over 1,000 patches' worth of 256 px tiles per browser backend: run it only by name),
+// glas-sweep (the GlaS validation sweep's instance settings: shared-work path vs one per setting; run it only by name),
 // gpu-pack (writes the GPU pack, bench/gpu/: it measures nothing here; run it only by name).
 // With no suite named, all of them except gpu-pack run in order.
 
@@ -13,7 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const SUITES = ['tiles', 'models', 'inference', 'batch', 'deeplink', 'scale', 'convert'] as const;
-const BY_NAME_ONLY = ['gpu-pack', 'tensor-leak'] as const;
+const BY_NAME_ONLY = ['gpu-pack', 'tensor-leak', 'glas-sweep'] as const;
 
 // suite names are the bare words that are not an option's value (`batch --slides 20`)
 const argv = process.argv.slice(2);

@@ -36,6 +36,7 @@ import {
 } from '../../src/glas/gland-instances';
 import { DEFAULT_VAL_PATIENTS, patientSplit, sharedPatients } from '../../src/glas/glas-dataset';
 import { type GradeRule, malignantShare } from '../../src/glas/grade-rule';
+import { SWEEP_GRID, sweepObjectTotals } from '../../src/glas/instance-sweep';
 import {
   addTotals,
   emptyTotals,
@@ -164,11 +165,7 @@ interface PerImage {
   gland?: Float32Array;
 }
 
-const grid: InstanceOptions[] = [0.4, 0.5, 0.6].flatMap((threshold) =>
-  [0, 3, 6, 9, 12].flatMap((seedRadius) =>
-    [20, 80, 200].map((minArea) => ({ threshold, seedRadius, minArea })),
-  ),
-);
+const grid = SWEEP_GRID;
 
 const results = [];
 const perModelImages = new Map<string, PerImage[]>();
@@ -229,8 +226,13 @@ for (const m of modelDirs) {
       const H = item.height;
       const g = toImagePixels(maps.channels[s.glandIndex], maps, W, H);
       const t = toImagePixels(maps.channels[s.tumourIndex], maps, W, H);
-      settings.forEach((o, k) => {
-        totals[k] = addTotals(totals[k], imageObjectTotals(glandInstances(g, W, H, o), truth));
+      // the sweep shares each threshold's and seed radius's work across its settings
+      // (src/glas/instance-sweep.ts: the same totals as one glandInstances per setting)
+      const perSetting = values.sweep
+        ? sweepObjectTotals(g, W, H, truth, settings)
+        : settings.map((o) => imageObjectTotals(glandInstances(g, W, H, o), truth));
+      perSetting.forEach((x, k) => {
+        totals[k] = addTotals(totals[k], x);
       });
       addPixelCounts(gland, g, (i) => truth.data[i] !== 0, base.threshold);
       const malignant = item.grade === 'malignant';
@@ -272,7 +274,7 @@ for (const m of modelDirs) {
 }
 
 /** The grid's scores on the validation images and what they choose (src/glas/choose-settings.ts). */
-function sweepResult(settings: InstanceOptions[], totals: ObjectTotals[], images: PerImage[]) {
+function sweepResult(settings: readonly InstanceOptions[], totals: ObjectTotals[], images: PerImage[]) {
   const sweep = settings.map((o, k) => {
     const x = objectMetrics(totals[k]);
     return { ...o, f1: x.f1, objDice: x.objDice, objHausdorff: x.objHausdorff };

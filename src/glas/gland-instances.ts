@@ -34,12 +34,38 @@ export function glandInstances(
 ): LabelImage {
   const o = { ...DEFAULT_INSTANCE_OPTIONS, ...options };
   if (probability.length !== width * height) throw new Error('glandInstances: probability size mismatch');
-  const fg = binaryImage(width, height, (i) => probability[i] > o.threshold);
+  const fg = foreground(probability, width, height, o.threshold);
+  const d2 = o.seedRadius > 0 ? backgroundDistance(fg) : undefined;
+  return dropSmall(unfilteredInstances(fg, o.seedRadius, d2), o.minArea);
+}
+
+/** Step 1: 1 where the probability exceeds the threshold. */
+export function foreground(
+  probability: ArrayLike<number>,
+  width: number,
+  height: number,
+  threshold: number,
+): LabelImage {
+  return binaryImage(width, height, (i) => probability[i] > threshold);
+}
+
+/** Squared distance of every pixel to the background of `fg` (what the markers are cut from). */
+export function backgroundDistance(fg: LabelImage): Float64Array {
+  return squaredDistanceTransform(fg.width, fg.height, (i) => fg.data[i] === 0);
+}
+
+/**
+ * Steps 2–4: every object of the foreground, none dropped, labelled 1..n in raster order of its
+ * first pixel (so dropping objects later keeps the survivors' order). `d2` (backgroundDistance)
+ * is needed when seedRadius > 0; the settings sweep computes it once per threshold.
+ */
+export function unfilteredInstances(fg: LabelImage, seedRadius: number, d2?: Float64Array): LabelImage {
+  const { width, height } = fg;
   const out = labelImage(width, height);
   let next = 0;
-  if (o.seedRadius > 0) {
-    const d2 = squaredDistanceTransform(width, height, (i) => fg.data[i] === 0);
-    const r2 = o.seedRadius * o.seedRadius;
+  if (seedRadius > 0) {
+    if (!d2) throw new Error('unfilteredInstances: seedRadius > 0 needs the background distance');
+    const r2 = seedRadius * seedRadius;
     const seeds = connectedComponents(binaryImage(width, height, (i) => d2[i] > r2));
     out.data.set(seeds.labels.data);
     next = seeds.count;
@@ -48,7 +74,7 @@ export function glandInstances(
   // whatever no marker reached: its own object per component
   const rest = connectedComponents(binaryImage(width, height, (i) => fg.data[i] !== 0 && out.data[i] === 0));
   for (let i = 0; i < out.data.length; i++) if (rest.labels.data[i]) out.data[i] = next + rest.labels.data[i];
-  return dropSmall(out, o.minArea);
+  return relabelSequential(out).labels;
 }
 
 /** Multi-source breadth-first growth of the labels of `labels` into the non-zero pixels of `mask`. */

@@ -21,7 +21,7 @@
 import { squaredDistanceTransform } from './distance-transform';
 import { type LabelImage, sameSize } from './label-image';
 
-interface ObjectInfo {
+export interface ObjectInfo {
   label: number;
   area: number;
   x0: number;
@@ -30,7 +30,8 @@ interface ObjectInfo {
   y1: number;
 }
 
-function objects(img: LabelImage): Map<number, ObjectInfo> {
+/** Every object of a label image, in raster order of its first pixel. */
+export function objects(img: LabelImage): Map<number, ObjectInfo> {
   const m = new Map<number, ObjectInfo>();
   const { width: w, data } = img;
   for (let i = 0; i < data.length; i++) {
@@ -59,7 +60,8 @@ export function objectHausdorffDistance(A: LabelImage, a: number, B: LabelImage,
   return hausdorff(A, oa, B, ob);
 }
 
-function hausdorff(A: LabelImage, oa: ObjectInfo, B: LabelImage, ob: ObjectInfo): number {
+/** Hausdorff distance (px) of object oa of A and ob of B; symmetric, exact (squared distances are integers). */
+export function hausdorff(A: LabelImage, oa: ObjectInfo, B: LabelImage, ob: ObjectInfo): number {
   // Within the union box, the nearest pixel of either object lies inside the box: exact.
   const x0 = Math.min(oa.x0, ob.x0);
   const y0 = Math.min(oa.y0, ob.y0);
@@ -79,7 +81,10 @@ function hausdorff(A: LabelImage, oa: ObjectInfo, B: LabelImage, ob: ObjectInfo)
 }
 
 /** Overlap counts: for each label of `from`, the label of `to` it shares most pixels with (0: none). */
-function bestMatches(from: LabelImage, to: LabelImage): Map<number, { label: number; overlap: number }> {
+export function bestMatches(
+  from: LabelImage,
+  to: LabelImage,
+): Map<number, { label: number; overlap: number }> {
   const counts = new Map<number, Map<number, number>>();
   for (let i = 0; i < from.data.length; i++) {
     const f = from.data[i];
@@ -105,6 +110,30 @@ function bestMatches(from: LabelImage, to: LabelImage): Map<number, { label: num
     best.set(f, { label, overlap });
   }
   return best;
+}
+
+/**
+ * The smallest Hausdorff distance from `a` to any of `others` (`distance(b)`), or `none` when there
+ * are no others. Exact, but skips most distance computations: H(a, b) is at least the largest gap
+ * between the boxes' matching sides (a's leftmost pixel is at least |a.x0 - b.x0| from every pixel
+ * of b when b starts further right, and so on), so candidates are tried nearest bound first and the
+ * search stops once the bound reaches the best distance found.
+ */
+export function nearestHausdorff(
+  a: ObjectInfo,
+  others: Iterable<ObjectInfo>,
+  distance: (b: ObjectInfo) => number,
+  none: number,
+): number {
+  const bound = (b: ObjectInfo) =>
+    Math.max(Math.abs(a.x0 - b.x0), Math.abs(a.x1 - b.x1), Math.abs(a.y0 - b.y0), Math.abs(a.y1 - b.y1));
+  const candidates = [...others].map((b) => ({ b, lb: bound(b) })).sort((p, q) => p.lb - q.lb);
+  let best = Number.POSITIVE_INFINITY;
+  for (const { b, lb } of candidates) {
+    if (lb >= best) break;
+    best = Math.min(best, distance(b));
+  }
+  return Number.isFinite(best) ? best : none;
 }
 
 /** Sums over images; `objectMetrics` turns them into the challenge's three numbers. */
@@ -147,12 +176,6 @@ export function imageObjectTotals(S: LabelImage, G: LabelImage): ObjectTotals {
   }
   t.fn = go.size - t.tp;
 
-  const nearest = (A: LabelImage, oa: ObjectInfo, B: LabelImage, others: Map<number, ObjectInfo>) => {
-    let best = Number.POSITIVE_INFINITY;
-    for (const ob of others.values()) best = Math.min(best, hausdorff(A, oa, B, ob));
-    return Number.isFinite(best) ? best : diagonal;
-  };
-
   for (const g of go.values()) {
     t.areaG += g.area;
     const m = gBest.get(g.label);
@@ -161,7 +184,7 @@ export function imageObjectTotals(S: LabelImage, G: LabelImage): ObjectTotals {
       t.diceG += g.area * ((2 * m.overlap) / (g.area + s.area));
       t.hausG += g.area * hausdorff(G, g, S, s);
     } else {
-      t.hausG += g.area * nearest(G, g, S, so);
+      t.hausG += g.area * nearestHausdorff(g, so.values(), (s) => hausdorff(G, g, S, s), diagonal);
     }
   }
   for (const s of so.values()) {
@@ -172,7 +195,7 @@ export function imageObjectTotals(S: LabelImage, G: LabelImage): ObjectTotals {
       t.diceS += s.area * ((2 * m.overlap) / (g.area + s.area));
       t.hausS += s.area * hausdorff(S, s, G, g);
     } else {
-      t.hausS += s.area * nearest(S, s, G, go);
+      t.hausS += s.area * nearestHausdorff(s, go.values(), (g) => hausdorff(S, s, G, g), diagonal);
     }
   }
   return t;
