@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -157,6 +158,9 @@ def main(argv=None):
     ap.add_argument('--export-batch', type=int, default=8)
     ap.add_argument('--name')
     ap.add_argument('--test-model', action='store_true')
+    ap.add_argument('--val-every', type=int, default=0,
+                    help='print the validation IoUs every N steps (the budget curve); 0: only at the end')
+    ap.add_argument('--save-at', help='also save and export the model at these steps (comma-separated) as OUT-STEP')
     ap.add_argument('--checkpoint', help='where to save the PyTorch checkpoint (default training/work/checkpoints/<out name>.pt)')
     a = ap.parse_args(argv)
 
@@ -179,27 +183,48 @@ def main(argv=None):
         xs, y = batch(a.model, train, idx)
         return xs, y, two_channels(train.context_mask[idx]) if aux else None
 
-    seconds = train_loop(model, opt, steps=a.steps, draw=draw, context_aux=a.context_aux, gen=gen)
-    metrics = evaluate(model, a.model, val) if val else None
-    print(f'val: {metrics}', flush=True)
-    training = {
-        'generator': 'glas', 'seeds': {'train': a.seed, 'data': train.manifest.get('seed')}, 'steps': a.steps,
-        'batch': a.batch, 'patchesSeen': a.steps * a.batch, 'seconds': round(seconds, 1), 'device': 'cpu',
-        'trainPatches': len(train), 'valPatients': train.manifest.get('valPatients'),
-        'edge': train.manifest.get('edge'), 'geometry': g,
-        'optimizer': f'Adam(lr={a.lr}, weight_decay={a.weight_decay}), BCE on tumour and gland',
-        'augmentation': AUGMENTATION, **({'contextDeepSupervision': a.context_aux} if aux else {}),
-    }
+    curve = []
+    save_at = sorted({int(x) for x in (a.save_at or '').split(',') if x}) if a.save_at else []
     out = Path(a.out)
     ckpt = Path(a.checkpoint) if a.checkpoint else Path('training/work/checkpoints') / f'{out.name}.pt'
-    ckpt.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({'model': a.model, 'geometry': g, 'width': a.width, 'state_dict': model.state_dict(),
-                'training': training, 'metrics': metrics}, ckpt)
-    # parity inputs: the closed-form sinusoid (never GlaS pixels: parity.json is committed)
-    export_model(model, out, name=a.name or out.name, batch=a.export_batch, training=training, metrics=metrics,
-                 test_model=a.test_model,
-                 card_transform=lambda c: card_v2(c, kind=a.model, training=training, metrics=metrics, geometry=g))
-    print(f'exported {out} ({sum(f.stat().st_size for f in out.iterdir()) / 1e6:.1f} MB)', flush=True)
+    t0 = time.time()
+
+    def save(step: int, seconds: float, out: Path, ckpt: Path):
+        metrics = evaluate(model, a.model, val) if val else None
+        print(f'val@{step}: {metrics}', flush=True)
+        training = {
+            'generator': 'glas', 'seeds': {'train': a.seed, 'data': train.manifest.get('seed')}, 'steps': step,
+            'batch': a.batch, 'patchesSeen': step * a.batch, 'seconds': round(seconds, 1), 'device': 'cpu',
+            'trainPatches': len(train), 'valPatients': train.manifest.get('valPatients'),
+            'edge': train.manifest.get('edge', 'pad'), 'geometry': g,
+            'optimizer': f'Adam(lr={a.lr}, weight_decay={a.weight_decay}), BCE on tumour and gland',
+            'augmentation': AUGMENTATION, **({'contextDeepSupervision': a.context_aux} if aux else {}),
+            **({'valCurve': list(curve)} if curve else {}),
+        }
+        ckpt.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({'model': a.model, 'geometry': g, 'width': a.width, 'state_dict': model.state_dict(),
+                    'training': training, 'metrics': metrics}, ckpt)
+        # parity inputs: the closed-form sinusoid (never GlaS pixels: parity.json is committed)
+        export_model(model, out, name=a.name or out.name, batch=a.export_batch, training=training, metrics=metrics,
+                     test_model=a.test_model,
+                     card_transform=lambda c: card_v2(c, kind=a.model, training=training, metrics=metrics, geometry=g))
+        model.train()
+        print(f'exported {out} ({sum(f.stat().st_size for f in out.iterdir()) / 1e6:.1f} MB)', flush=True)
+
+    def after_step(step: int):
+        # evaluation and export draw no random numbers, so neither changes the training: the model
+        # saved at step N of a run is the model of an N-step run (constant learning rate)
+        if val and a.val_every and step % a.val_every == 0 and step < a.steps:
+            m = evaluate(model, a.model, val)
+            curve.append({'step': step, 'tumourIoU': m['tumourIoU'], 'glandIoU': m['glandIoU']})
+            print(f'val@{step}: tumour IoU {m["tumourIoU"]:.4f} gland IoU {m["glandIoU"]:.4f}', flush=True)
+        if step in save_at and step < a.steps:
+            save(step, time.time() - t0, out.with_name(f'{out.name}-{step}'),
+                 ckpt.with_name(f'{ckpt.stem}-{step}{ckpt.suffix}'))
+
+    seconds = train_loop(model, opt, steps=a.steps, draw=draw, context_aux=a.context_aux, gen=gen,
+                         after_step=after_step)
+    save(a.steps, seconds, out, ckpt)
 
 
 if __name__ == '__main__':

@@ -19,8 +19,10 @@ Batch = tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]
 
 
 def train_loop(model: torch.nn.Module, opt: torch.optim.Optimizer, *, steps: int, draw: Callable[[], Batch],
-               context_aux: float, gen: torch.Generator, device: torch.device | None = None) -> float:
-    """Runs `steps` optimiser steps on batches from `draw()`; prints the loss ten times. Returns seconds."""
+               context_aux: float, gen: torch.Generator, device: torch.device | None = None,
+               after_step: Callable[[int], None] | None = None) -> float:
+    """Runs `steps` optimiser steps on batches from `draw()`; prints the loss ten times. Returns seconds.
+    `after_step(step)` runs after each step (a validation curve); it must not draw from `gen`."""
     device = device or torch.device('cpu')
     t0 = time.time()
     model.train()
@@ -45,4 +47,6 @@ def train_loop(model: torch.nn.Module, opt: torch.optim.Optimizer, *, steps: int
         opt.step()
         if step % max(1, steps // 10) == 0 or step == steps:
             print(f'step {step}/{steps} loss {loss.item():.4f} {time.time() - t0:.0f}s', flush=True)
+        if after_step:
+            after_step(step)
     return time.time() - t0
