@@ -2,12 +2,14 @@
 // shipped models on wasm: analyze() with and without it over one small region (same patches, same
 // analysed area, the same tumour map; MRN on fewer patches), the live viewport heatmap covering the
 // whole view coarse first then refined, and the message with the whole-slide run when zoomed out
-// too far for even the coarse screen to be quick. Regions are small: software backends are slow.
+// too far for even the coarse screen to be quick; the 1 µm/px U-Net previewed by the screen (coarse
+// first, then the U-Net everywhere); a GlaS model with no screen (whole view or the notice).
+// Regions are small: software backends are slow.
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import type { CascadeInfo } from '../src/state/analysis/cascade-run';
+import type { CascadeInfo, PreviewInfo } from '../src/state/analysis/cascade-run';
 import { call, expect, gotoApp, ROOT, test, waitSettled } from './fixtures';
 
 const DEMO = '/demo/demo.tiff';
@@ -25,6 +27,7 @@ interface Result {
   tumourAreaMm2: number;
   elapsedMs: number;
   cascade: CascadeInfo | null;
+  preview: PreviewInfo | null;
 }
 interface Job {
   done: number;
@@ -188,28 +191,27 @@ test('zoomed out too far for a quick coarse screen: the view says so and offers 
   expect(jobs[MRN]?.done ?? 0).toBe(0);
 });
 
-test('a model without a screen (the U-Net): the whole view or the notice, never a partial staircase', async ({
+test('a model without a screen (GlaS: no coarse model trained on its data): the whole view or the notice, never a partial staircase', async ({
   page,
 }) => {
   test.setTimeout(240_000);
-  const UNET = 'unet';
-  test.skip(!existsSync(path.join(ROOT, 'models', UNET, 'card.json')), `needs ${UNET} in models/`);
-  // ?tile=64: the trained 64 px patches, the size the old 600-patch viewport cap counted
-  await openDemo(page, '?tile=64');
+  const GLAS = 'glas-unet';
+  test.skip(!existsSync(path.join(ROOT, 'models', GLAS, 'card.json')), `needs ${GLAS} in models/`);
+  await openDemo(page, '');
   type Limit = { model: string; screenModel: string | null; screenPatches: number; estimateS: number };
   const info = () => call<{ viewportLimit: Limit | null; jobs: Record<string, Job> }>(page, 'analysisInfo');
-  // far out: the whole demo slide's tissue in one view, thousands of U-Net patches
+  // far out: the whole demo slide in one view (GlaS analyses every patch: tissue detection off)
   await page.evaluate(() => window.mrnViewer!.setViewport({ zoom: 0.05 }, { immediately: true }));
-  await call(page, 'heatmap', { visible: true, model: UNET, backend: 'wasm' });
+  await call(page, 'heatmap', { visible: true, model: GLAS, backend: 'wasm' });
   await expect.poll(async () => (await info()).viewportLimit, { timeout: 120_000 }).not.toBeNull();
   const l = (await info()).viewportLimit!;
-  console.log('U-Net limit', JSON.stringify(l));
-  expect(l).toMatchObject({ model: UNET, screenModel: null });
+  console.log('GlaS U-Net limit', JSON.stringify(l));
+  expect(l).toMatchObject({ model: GLAS, screenModel: null });
   expect(l.screenPatches).toBeGreaterThan(600); // more than the old cap
-  await expect(page.getByTestId('viewport-limit')).toContainText('no coarse screen');
+  await expect(page.getByTestId('viewport-limit')).toContainText('no coarse model is trained on its data');
   await expect(page.getByTestId('viewport-limit-whole-slide')).toBeEnabled();
-  // no partial result: no U-Net patch ran, the heatmap is empty over the view
-  expect((await info()).jobs[UNET]?.done ?? 0).toBe(0);
+  // no partial result: no patch ran, the heatmap is empty over the view
+  expect((await info()).jobs[GLAS]?.done ?? 0).toBe(0);
   const vp0 = await page.evaluate(() => window.mrnViewer!.viewport()!);
   const far = {
     x: vp0.x - 240 / vp0.zoom,
@@ -217,41 +219,183 @@ test('a model without a screen (the U-Net): the whole view or the notice, never 
     width: 480 / vp0.zoom,
     height: 360 / vp0.zoom,
   };
-  expect((await grid(page, UNET, far, 12)).every((v) => v === null)).toBe(true);
+  expect((await grid(page, GLAS, far, 12)).every((v) => v === null)).toBe(true);
 
-  // zoomed in to a view that fits: the run covers the whole view (the same cells as an explicit
-  // analyze() of the view's rect, which never had a cap), and the notice is gone (zoom 1: about 40
-  // patches, a few seconds even at the 9 patches/s the U-Net's load-time timing gave on wasm on this
-  // 2-core machine at a load average of 20)
+  // zoomed in to a view that fits: the run covers the whole view in one pass, no coarse phase (the
+  // same cells as an explicit analyze() of the view's rect), and the notice is gone
   await page.evaluate((c) => window.mrnViewer!.setViewport({ ...c, zoom: 1 }, { immediately: true }), CENTRE);
   const done = async () => {
-    const j = (await info()).jobs[UNET];
+    const j = (await info()).jobs[GLAS];
     return j && !j.running && j.mode === 'viewport' && j.done === j.total && j.total > 0 ? j : null;
   };
   await expect.poll(done, { timeout: 200_000, intervals: [500] }).not.toBeNull();
+  const job = (await done())!;
+  expect(job.phase).toBeUndefined();
+  expect(job.coarse).toBeUndefined();
   expect((await info()).viewportLimit).toBeNull();
   await expect(page.getByTestId('viewport-limit')).toHaveCount(0);
-  const vp = await page.evaluate(() => window.mrnViewer!.viewport()!);
-  const view = {
-    x: vp.x - 240 / vp.zoom,
-    y: vp.y - 180 / vp.zoom,
-    width: 480 / vp.zoom,
-    height: 360 / vp.zoom,
-  };
-  const live = await grid(page, UNET, view);
-  await call(page, 'clearHeatmap', UNET);
+  const view = await viewRect(page);
+  const live = await grid(page, GLAS, view);
+  await call(page, 'clearHeatmap', GLAS);
   await call(page, 'heatmap', { visible: false });
-  await call(page, 'analyze', { model: UNET, region: view, backend: 'wasm' });
-  const explicit = await grid(page, UNET, view);
+  const explicit = await call<Result>(page, 'analyze', { model: GLAS, region: view, backend: 'wasm' });
+  expect(explicit.cascade).toBeNull();
+  expect(explicit.preview).toBeNull();
+  const explicitGrid = await grid(page, GLAS, view);
   const covered = live.filter((v) => v !== null).length;
   console.log(
-    'U-Net view',
+    'GlaS view',
     JSON.stringify(view),
     'covered',
     covered,
     '/',
-    explicit.filter((v) => v !== null).length,
+    explicitGrid.filter((v) => v !== null).length,
   );
-  expect(explicit.filter((v) => v !== null).length).toBeGreaterThan(100);
-  expect(live.map((v) => v === null)).toEqual(explicit.map((v) => v === null));
+  expect(explicitGrid.filter((v) => v !== null).length).toBeGreaterThan(100);
+  expect(live.map((v) => v === null)).toEqual(explicitGrid.map((v) => v === null));
+  // the panel says why
+  await page.keyboard.press('m');
+  await expect(page.getByTestId('cascade-what')).toContainText('no coarse model is trained on its data');
+});
+
+/** The level-0 rect the 480 × 360 viewer shows now. */
+async function viewRect(page: Page): Promise<typeof REGION> {
+  const vp = await page.evaluate(() => window.mrnViewer!.viewport()!);
+  return { x: vp.x - 240 / vp.zoom, y: vp.y - 180 / vp.zoom, width: 480 / vp.zoom, height: 360 / vp.zoom };
+}
+
+test('the U-Net at 10x: the screen coarse map first over the whole view, then U-Net cells equal to an explicit analyze', async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  const UNET = 'unet';
+  test.skip(!existsSync(path.join(ROOT, 'models', UNET, 'card.json')), `needs ${UNET} in models/`);
+  // the default tiles (256 px for the U-Net); the demo is 0.5 µm/px, so zoom 0.5 is 10x
+  await openDemo(page, '?cascade=1');
+  await page.evaluate(
+    (c) => window.mrnViewer!.setViewport({ ...c, zoom: 0.5 }, { immediately: true }),
+    CENTRE,
+  );
+  const view = await viewRect(page);
+  // watches the job in the page (every 10 ms): the first moment its coarse map is in, and the U-Net
+  // heatmap over the view then; and the job once it is done
+  type Snap = { atMs: number; job: Job; values: (number | null)[] } | null;
+  const watch = page.evaluate(
+    ([m, rect, k]) =>
+      new Promise<{ coarse: Snap; done: Snap }>((resolve) => {
+        const api = window.mrnViewer as unknown as {
+          analysisInfo(): { jobs: Record<string, Job> };
+          sampleHeatmap(m: string, x: number, y: number): number | null;
+        };
+        const sample = () => {
+          const out: (number | null)[] = [];
+          for (let j = 0; j < k; j++)
+            for (let i = 0; i < k; i++)
+              out.push(
+                api.sampleHeatmap(
+                  m,
+                  rect.x + ((i + 0.5) * rect.width) / k,
+                  rect.y + ((j + 0.5) * rect.height) / k,
+                ),
+              );
+          return out;
+        };
+        const t0 = performance.now();
+        let coarse: Snap = null;
+        // gives up (done null) before the test's own timeout, so the failure says what was seen
+        setTimeout(() => resolve({ coarse, done: null }), 240_000);
+        const timer = setInterval(() => {
+          const job = api.analysisInfo().jobs[m];
+          if (job?.mode !== 'viewport') return;
+          if (!coarse && job.coarse)
+            coarse = { atMs: performance.now() - t0, job: { ...job }, values: sample() };
+          if (!job.running && job.total > 0 && job.done === job.total) {
+            clearInterval(timer);
+            resolve({ coarse, done: { atMs: performance.now() - t0, job: { ...job }, values: sample() } });
+          }
+        }, 10);
+      }),
+    [UNET, view, 24] as const,
+  );
+  await call(page, 'heatmap', { visible: true, model: UNET, backend: 'wasm' });
+  const { coarse, done } = await watch;
+  expect(
+    done,
+    `the U-Net's viewport run did not finish; coarse: ${JSON.stringify(coarse?.job)}`,
+  ).not.toBeNull();
+  const screen = await grid(page, SCREEN, view);
+  console.log(
+    'U-Net 10x view',
+    JSON.stringify(view),
+    'coarse at',
+    Math.round(coarse?.atMs ?? -1),
+    'ms',
+    JSON.stringify(coarse?.job),
+    'done at',
+    Math.round(done?.atMs ?? -1),
+    'ms',
+    JSON.stringify(done!.job),
+  );
+  // the coarse map came first: every patch of the view covered before the U-Net's own pass was done
+  expect(coarse).not.toBeNull();
+  expect(coarse!.job.phase).toBe('refine');
+  expect(coarse!.job.coarse!.patches).toBe(coarse!.job.total);
+  expect(coarse!.job.done).toBeLessThan(coarse!.job.total); // the U-Net had not finished the view
+  expect(coarse!.job.coarse!.ms).toBeLessThan(done!.job.elapsedMs);
+  const screened = screen.filter((v) => v !== null).length;
+  expect(screened).toBeGreaterThan(100);
+  // wherever the screen analysed the view, the U-Net heatmap had a (coarse) value already
+  expect(coarse!.values.filter((v, k) => v !== null && screen[k] !== null).length).toBe(screened);
+  // then the whole view refined: nothing skipped, every patch the U-Net's own
+  expect(done!.job.coarse!.patches).toBe(done!.job.total);
+  expect(done!.values.filter((v, k) => v !== null && screen[k] !== null).length).toBe(screened);
+  expect((await call<{ viewportLimit: unknown }>(page, 'analysisInfo')).viewportLimit).toBeNull();
+
+  // equal to an explicit analyze() of the view without the screen, cell for cell
+  await call(page, 'heatmap', { visible: false });
+  await call(page, 'clearHeatmap', UNET);
+  const plain = await call<Result>(page, 'analyze', {
+    model: UNET,
+    region: view,
+    backend: 'wasm',
+    cascade: false,
+  });
+  expect(plain.cascade).toBeNull();
+  expect(plain.preview).toBeNull();
+  const plainGrid = await grid(page, UNET, view);
+  expect(plainGrid.filter((v) => v !== null).length).toBeGreaterThan(100);
+  const diff = (a: (number | null)[], b: (number | null)[]) => {
+    let max = 0;
+    for (let k = 0; k < a.length; k++) {
+      expect(a[k] === null).toBe(b[k] === null);
+      if (a[k] !== null && b[k] !== null) max = Math.max(max, Math.abs(a[k]! - b[k]!));
+    }
+    return max;
+  };
+  expect(diff(done!.values, plainGrid)).toBeLessThanOrEqual(1 / 255); // the store's 8-bit rounding at most
+  // and analyze() with the preview: the same patches and area as without, its own fields beside
+  await call(page, 'clearHeatmap', UNET);
+  const previewed = await call<Result>(page, 'analyze', {
+    model: UNET,
+    region: view,
+    backend: 'wasm',
+    cascade: true,
+  });
+  console.log(
+    'U-Net analyze preview',
+    JSON.stringify(previewed.preview),
+    'elapsed',
+    previewed.elapsedMs,
+    'vs',
+    plain.elapsedMs,
+  );
+  expect(previewed.cascade).toBeNull(); // nothing skipped: not a cascade
+  expect(previewed.backend).toBe('wasm');
+  expect(previewed.patches).toBe(plain.patches);
+  expect(previewed.analysedAreaMm2).toBeCloseTo(plain.analysedAreaMm2, 9);
+  expect(previewed.preview).toMatchObject({ screenModel: SCREEN, coarsePatches: plain.patches });
+  expect(previewed.preview!.coarseMs).toBeLessThan(previewed.elapsedMs);
+  expect(diff(await grid(page, UNET, view), plainGrid)).toBeLessThanOrEqual(1 / 255);
+  await page.keyboard.press('m');
+  await expect(page.getByTestId('cascade-what')).toContainText(`${SCREEN}'s coarse map first`);
 });

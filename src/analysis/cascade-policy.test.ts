@@ -5,6 +5,7 @@ import { type ModelCard, parseModelCardText } from '../inference/model-card';
 import {
   type CascadePolicy,
   cascadeScreenFor,
+  previewScreenFor,
   type ScreenMap,
   screenFill,
   screenVerdict,
@@ -90,7 +91,9 @@ describe('cascadeScreenFor', () => {
     'mrn-bilinear',
     'mrn-transposed',
     'glas-mrn-bilinear',
+    'glas-unet',
     'test-tiny-mrn',
+    'test-tiny-unet',
   ].map(card);
   it('screens the shipped MRNs with the 4 µm/px U-Net, and nothing else', () => {
     const of = (id: string) => cascadeScreenFor(cards.find((c) => c.id === id)!, cards);
@@ -103,6 +106,27 @@ describe('cascadeScreenFor', () => {
     expect(
       cascadeScreenFor(
         cards[2],
+        cards.filter((c) => c.id !== 'unet-context'),
+      ),
+    ).toBeNull();
+  });
+  it('previews the 1 µm/px U-Net and the MRNs with the 4 µm/px U-Net; GlaS and test models have no screen', () => {
+    const of = (id: string) => previewScreenFor(cards.find((c) => c.id === id)!, cards);
+    expect(of('unet')).toBe('unet-context'); // same data, finer mpp: a coarse map first, no skipping
+    expect(of('mrn-bilinear')).toBe('unet-context');
+    expect(of('mrn-transposed')).toBe('unet-context');
+    expect(of('unet-context')).toBeNull();
+    expect(of('glas-unet')).toBeNull(); // trained on GlaS: no coarse model trained on its data
+    expect(of('glas-mrn-bilinear')).toBeNull();
+    expect(of('test-tiny-unet')).toBeNull();
+    expect(of('test-tiny-mrn')).toBeNull();
+    const unet = cards.find((c) => c.id === 'unet')!;
+    expect(
+      previewScreenFor({ ...unet, training: { ...unet.training!, data: 'other slides' } }, cards),
+    ).toBeNull();
+    expect(
+      previewScreenFor(
+        unet,
         cards.filter((c) => c.id !== 'unet-context'),
       ),
     ).toBeNull();

@@ -8,6 +8,7 @@
 //   const v = screenVerdict(screenStore, patch.keepOnSlide, DEFAULT_CASCADE_POLICY); // 'negative' | 'positive' | 'uncertain'
 //   if (v !== 'uncertain') fineStore.putPatch(patch, screenFill(screenStore, patch, targetSize), 0);
 //   const id = cascadeScreenFor(card, cards);  // the screen model's id, or null when none fits
+//   previewScreenFor(unetCard, cards);         // 'unet-context': its coarse map first, no skipping
 //
 // Nothing here depends on the tile size: only the patch's keepOnSlide/keep rects are read.
 
@@ -103,15 +104,26 @@ export function screenFill(
 }
 
 /**
- * The screen for `card` among `cards`: the 4 µm/px U-Net, for single-channel MRN models trained on
- * the same data at a finer target mpp. Null when the cascade does not apply.
+ * The screen that can show `card`'s coarse map first (a preview), among `cards`: the 4 µm/px U-Net,
+ * for single-channel models trained on the same data at a finer target mpp (the 1 µm/px U-Net and
+ * the MRNs). Null for models with no coarse model trained on their data (GlaS, ONNX imports, test
+ * models): they have no coarse map to show.
  */
-export function cascadeScreenFor(card: ModelCard, cards: readonly ModelCard[]): string | null {
+export function previewScreenFor(card: ModelCard, cards: readonly ModelCard[]): string | null {
   const screen = cards.find((c) => c.id === CASCADE_SCREEN_MODEL);
   if (!screen || card.id === screen.id || card.testModel) return null;
-  if (card.architecture !== 'mrn' || card.output.channels.length !== 1) return null;
+  if (card.output.channels.length !== 1) return null;
   if (card.training?.data !== screen.training?.data) return null;
   const target = card.inputs.find((i) => i.role === 'target') ?? card.inputs[0];
   const screenTarget = screen.inputs[0];
   return target && screenTarget && target.mpp < screenTarget.mpp ? screen.id : null;
+}
+
+/**
+ * The screen for `card` among `cards` when the cascade may also skip `card` where the screen is sure:
+ * MRN models only, the ones the policy was tuned for (validation seeds 3300–3305). Other models with
+ * a preview screen (the 1 µm/px U-Net) run everywhere after it. Null when the cascade does not apply.
+ */
+export function cascadeScreenFor(card: ModelCard, cards: readonly ModelCard[]): string | null {
+  return card.architecture === 'mrn' ? previewScreenFor(card, cards) : null;
 }

@@ -163,4 +163,36 @@ describe('runCascade with a real TF.js graph', () => {
     expect(again.skippedPatches).toBe(0);
     expect(provisional.size).toBe(0);
   });
+
+  it('skip: false (a preview): coarse everywhere first, then the fine model on every patch, equal to it alone', async () => {
+    const s = setup();
+    const provisional: ProvisionalCells = new Set();
+    const fine = counting();
+    let coarse = { cells: -1, pending: -1, skipped: -1 };
+    const r = await runCascade({
+      ...s.cascade(fine.p),
+      skip: false,
+      coarseAll: true,
+      provisional,
+      onCoarse: ({ skipped }) => {
+        coarse = { cells: s.fineStore.cellCount, pending: provisional.size, skipped };
+        expect(fine.calls()).toBe(0);
+      },
+    });
+    // the whole region coarse before the first fine patch, all of it provisional
+    expect(coarse).toEqual({
+      cells: s.finePlan.patches.length,
+      pending: s.finePlan.patches.length,
+      skipped: 0,
+    });
+    expect(r.skippedPatches).toBe(0);
+    expect(r.refinedPatches).toBe(s.finePlan.patches.length);
+    expect(fine.calls()).toBe(s.finePlan.patches.length);
+    expect(provisional.size).toBe(0);
+    const full = setup();
+    await runAnalysis(full.job(fineG, full.finePlan.patches, full.fineStore, engine));
+    expect(s.fineStore.cellCount).toBe(full.fineStore.cellCount);
+    for (const { col, row, cell } of full.fineStore.entries())
+      expect(Array.from(s.fineStore.getCell(col, row)!)).toEqual(Array.from(cell)); // the fine model's exactly
+  });
 });

@@ -7,6 +7,7 @@
 //                                screenStore, fineStore, policy, umPerPx: slideMpp, coarseAll: true });
 //   r.screenPatches, r.refinedPatches, r.skippedPatches
 //
+// With `skip: false` (a preview) no patch is filled for good: the fine model runs on all of them.
 // With `coarseAll`, the patches that will be refined first get the screen's values too, so a viewer
 // shows the whole region coarse at once and it sharpens where the fine model lands. Those cells
 // are kept in `provisional` until refined; `cascadeSink` makes the scheduler and the planner treat
@@ -46,6 +47,12 @@ export interface CascadeJob {
   targetSize: number;
   /** also write coarse values into the cells that will be refined (live display) */
   coarseAll?: boolean;
+  /**
+   * false: a preview, never a skip: every patch is refined by the fine model (with coarseAll, shown
+   * coarse first), so the result is the fine model's everywhere. For models the policy was not
+   * tuned for (the 1 µm/px U-Net). Default true.
+   */
+  skip?: boolean;
   provisional?: ProvisionalCells;
   /** once the screen has run and the sure patches are filled */
   onCoarse?: (counts: { skipped: number; refine: number }) => void;
@@ -85,7 +92,10 @@ export async function runCascade(job: CascadeJob): Promise<CascadeResult> {
   let skipped = 0;
   for (const patch of job.fine.patches) {
     if (sink.has(patch.col, patch.row)) continue;
-    const verdict = screenVerdict(job.screenStore, patch.keepOnSlide, job.policy, job.umPerPx);
+    const verdict =
+      job.skip === false
+        ? 'uncertain'
+        : screenVerdict(job.screenStore, patch.keepOnSlide, job.policy, job.umPerPx);
     if (verdict === 'uncertain') {
       refine.push(patch);
       if (job.coarseAll) {

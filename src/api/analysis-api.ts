@@ -9,14 +9,16 @@
  * //   backend: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu' (sticky; default 'auto')
  * //   channel: an output channel of a multi-channel model (GlaS: 'tumour' default, 'gland')
  * //   cascade: true | false (default: the panel's setting, on unless ?cascade=0): MRN models screen
- * //     the region with the 4 µm/px U-Net first and run only where it is unsure
+ * //     the region with the 4 µm/px U-Net first and run only where it is unsure; the 1 µm/px U-Net
+ * //     gets the screen's coarse map first (a preview) and then runs on every patch
  * //   tileSize: inference tile edge in target px, e.g. 64 (the trained patch, as before bigger
  * //     tiles) or 256; each model runs the largest tile its card offers up to it (sticky, like
  * //     backend; null: the default, 256, or ?tile= in the address: the shipped models run 256 px
  * //     tiles, unet-context and models without tiles their own patch); → summary.tileSize is what ran
  * //   → summary {model, backend, patches, tumourAreaMm2, analysedAreaMm2, elapsedMs, metrics, stats,
  * //     cascade: {screenModel, screenPatches, refinedPatches, skippedPatches, coarsePatches, coarseMs,
- * //     refineMs, policy} | null, ...}
+ * //     refineMs, policy} | null, preview: {screenModel, screenPatches, coarsePatches, coarseMs,
+ * //     refineMs} | null (the U-Net's preview: nothing skipped, the result is the U-Net's), ...}
  * //     (model.channel and stats.channel name the channel)
  * mrnViewer.heatmapStats('unet');      // {model, channel, patches, analysedPixels, meanProbability,
  *                                      //  tumourAreaMm2, backend, dice?, iou?} (model defaults to the shown one)

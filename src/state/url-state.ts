@@ -22,7 +22,7 @@ export interface UrlState {
   /** `prefetch=1`: a deep link's home-view tiles are decoded before the viewer asks
    *  (src/slide/home-view-tiles.ts); off by default until it measures faster (README, deeplink) */
   prefetch: boolean;
-  /** `cascade=0` runs MRN models on every patch (no coarse screen first; src/analysis/cascade.ts),
+  /** `cascade=0` runs MRN models and the U-Net on every patch with no coarse screen first (src/analysis/cascade.ts),
    *  `cascade=1` turns it on; null: not given (the app's default) */
   cascade: boolean | null;
   /** `tile=64`: inference tiles of at most 64 target px (the trained patch); null: the default */

@@ -2,8 +2,10 @@
 // scheduler over it into the model's store, and report progress in analysisStore.jobs. Explicit
 // runs (API, whole slide) are one per model; live viewport runs keep only the latest per model
 // (LatestRunner) and wait while an explicit run of that model is active. A viewport run covers the
-// whole view or does not start: when its first pass (the cascade's screen, or the model itself
-// where it has no screen) would take more than a few seconds, viewportLimit says so instead.
+// whole view or does not start: when its first pass (the screen's coarse map, or the model itself
+// where it has no screen) would take more than a few seconds, viewportLimit says so instead. A
+// screen either cascades (MRN: sure patches keep its values) or previews (the 1 µm/px U-Net: its
+// coarse map first, then the model on every patch).
 
 import { cascadeSink, type ProvisionalCells, runCascade } from '../../analysis/cascade';
 import { DEFAULT_CASCADE_POLICY } from '../../analysis/cascade-policy';
@@ -30,7 +32,7 @@ import type { InferenceHandle } from '../../inference/inference-client';
 import { isAbortError, newAbortError } from '../../util/abort';
 import { getAnalysis, type JobInfo, setAnalysis } from '../analysis-store';
 import type { AnalysisExports } from './analysis-exports';
-import { type CascadeInfo, prepareScreen, screenFor } from './cascade-run';
+import { type CascadeInfo, type PreviewInfo, prepareScreen, screenFor } from './cascade-run';
 import type { ModelRuntimes } from './model-runtimes';
 import { errorText, type Notify } from './notify';
 import type { ResultCache } from './result-cache';
@@ -45,6 +47,8 @@ export interface AnalyzeResult extends AnalysisSummary {
   fallbacks: string[];
   /** the cascade's counts (null: the model ran on every patch) */
   cascade: CascadeInfo | null;
+  /** a preview's counts: the screen's coarse map came first, the model then ran on every patch */
+  preview: PreviewInfo | null;
   /** inference tile edge (target px) the run used; `patches` counts tiles of this size */
   tileSize: number;
 }
@@ -54,7 +58,8 @@ export interface AnalyzeOptions<V> {
   /** inference tile edge (sticky, like backend; null: each model's default) */
   tileSize?: number | null;
   signal?: AbortSignal;
-  /** coarse-to-fine cascade (default: the analysis store's setting; only models with a screen) */
+  /** coarse screen first (default: the analysis store's setting; only models with a screen): a
+   *  cascade for MRN models, a preview for the 1 µm/px U-Net */
   cascade?: boolean;
   viewer: V;
 }
@@ -239,9 +244,9 @@ export class AnalysisRuns<V> {
     const tissue = await tissueOf(ctx, handle.card.tissueDetection);
     const store = await h.cache.store(ctx, modelId, handle.geometry);
     if (signal.aborted) throw signal.reason;
-    const screenId = screenFor(handle.card, getAnalysis().models, cascade ?? getAnalysis().cascade);
+    const choice = screenFor(handle.card, getAnalysis().models, cascade ?? getAnalysis().cascade);
     let provisional = this.provisional.get(store);
-    if (screenId && !provisional) {
+    if (choice && !provisional) {
       provisional = new Set();
       this.provisional.set(store, provisional);
     }
@@ -255,7 +260,9 @@ export class AnalysisRuns<V> {
     const patches = plan.patches;
     const area = plan.area;
     const focus = region === 'slide' ? null : { x: area.x + area.width / 2, y: area.y + area.height / 2 };
-    const screen = screenId ? await prepareScreen(h, ctx, screenId, area, focus, signal) : null;
+    const screen = choice
+      ? { ...(await prepareScreen(h, ctx, choice.id, area, focus, signal)), skip: choice.skip }
+      : null;
     if (mode === 'viewport') {
       // the whole view or nothing: its first pass (the screen's, else the model's own) must be quick
       const limit = screen
@@ -309,6 +316,7 @@ export class AnalysisRuns<V> {
     };
     let result: Awaited<ReturnType<typeof runAnalysis>>;
     let cascadeInfo: CascadeInfo | null = null;
+    let previewInfo: PreviewInfo | null = null;
     try {
       if (screen) {
         const policy = DEFAULT_CASCADE_POLICY;
@@ -331,6 +339,7 @@ export class AnalysisRuns<V> {
           umPerPx: ctx.mpp,
           targetSize: handle.geometry.targetSize,
           coarseAll: true,
+          skip: screen.skip,
           provisional,
           onCoarse: ({ skipped }) => {
             const covered = patches.filter((p) => store.has(p.col, p.row)).length;
@@ -340,6 +349,8 @@ export class AnalysisRuns<V> {
           },
         });
         if (r.screenPatches >= 8) this.rates.set(rateKey(screen.id, screen.handle), r.screen.rate);
+        // a preview ran the model on every patch: its rate is the no-screen estimate's too
+        if (!screen.skip && r.refinedPatches >= 8) this.rates.set(rateKey(modelId, handle), r.fine.rate);
         void h.cache.save(ctx, screen.id, mode !== 'viewport');
         h.onLanded(screen.id, true);
         result = {
@@ -347,16 +358,21 @@ export class AnalysisRuns<V> {
           done: r.fine.done + r.skippedPatches,
           fallbacks: [...r.screen.fallbacks, ...r.fine.fallbacks],
         };
-        cascadeInfo = {
+        const counts = {
           screenModel: screen.id,
           screenPatches: r.screenPatches,
-          refinedPatches: r.refinedPatches,
-          skippedPatches: r.skippedPatches,
           coarsePatches: coarse?.patches ?? 0,
           coarseMs: coarse?.ms ?? 0,
           refineMs: r.refineMs,
-          policy,
         };
+        if (screen.skip)
+          cascadeInfo = {
+            ...counts,
+            refinedPatches: r.refinedPatches,
+            skippedPatches: r.skippedPatches,
+            policy,
+          };
+        else previewInfo = counts;
       } else {
         result = await runAnalysis(fineJob);
         if (result.done - result.cached >= 8) this.rates.set(rateKey(modelId, handle), result.rate);
@@ -392,6 +408,7 @@ export class AnalysisRuns<V> {
       background: plan.background,
       fallbacks: result.fallbacks,
       cascade: cascadeInfo,
+      preview: previewInfo,
       tileSize: handle.geometry.targetSize,
     };
   }

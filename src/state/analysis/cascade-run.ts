@@ -1,12 +1,13 @@
-// The app side of the coarse-to-fine cascade (src/analysis/cascade.ts): which screen a run uses,
-// the screen's own plan of the run's area (its runtime, tissue rule and cached store), the
-// and the cascade's fields in analyze()'s result.
+// The app side of the coarse-to-fine cascade (src/analysis/cascade.ts): which screen a run uses
+// and whether it may skip (MRN) or only previews (the 1 µm/px U-Net), the screen's own plan of the
+// run's area (its runtime, tissue rule and cached store), and the cascade's and the preview's
+// fields in analyze()'s result.
 //
-//   const screenId = screenFor(card, getAnalysis().models, wanted);   // null: no cascade
-//   const screen = await prepareScreen(hooks, ctx, screenId, plan.area, focus, signal);
+//   const choice = screenFor(card, getAnalysis().models, wanted);   // null: no screen
+//   const screen = await prepareScreen(hooks, ctx, choice.id, plan.area, focus, signal);
 
 import type { CascadeCounts } from '../../analysis/cascade';
-import { cascadeScreenFor } from '../../analysis/cascade-policy';
+import { cascadeScreenFor, previewScreenFor } from '../../analysis/cascade-policy';
 import type { ModelEntry } from '../../analysis/model-index';
 import { type Plan, planArea } from '../../analysis/viewport-planner';
 import type { Point, Rect } from '../../geometry/patch-geometry';
@@ -25,11 +26,43 @@ export interface CascadeInfo extends CascadeCounts {
   coarseMs: number;
 }
 
-/** The screen to use for `card`, or null (cascade off, or none fits this model). */
-export function screenFor(card: ModelCard, models: readonly ModelEntry[], wanted: boolean): string | null {
+/**
+ * A preview run's own fields in analyze()'s result: the screen's coarse map was shown first, then
+ * the model ran on every patch (nothing skipped: the result is the model's own everywhere).
+ */
+export interface PreviewInfo {
+  screenModel: string;
+  /** screen patches computed in this run */
+  screenPatches: number;
+  /** patches of this model covered coarse when the screen was done */
+  coarsePatches: number;
+  /** ms from the run's start until the coarse heatmap was in the store */
+  coarseMs: number;
+  /** ms the model's own pass took after the coarse map */
+  refineMs: number;
+}
+
+export interface ScreenChoice {
+  id: string;
+  /** true: a cascade (sure patches keep the screen's values); false: a preview only */
+  skip: boolean;
+}
+
+/**
+ * The screen to use for `card`, or null (the setting is off, or no coarse model is trained on this
+ * model's data: GlaS, ONNX imports, test models).
+ */
+export function screenFor(
+  card: ModelCard,
+  models: readonly ModelEntry[],
+  wanted: boolean,
+): ScreenChoice | null {
   if (!wanted) return null;
   const cards = models.flatMap((m) => (m.card ? [m.card] : []));
-  return cascadeScreenFor(card, cards);
+  const cascade = cascadeScreenFor(card, cards);
+  if (cascade) return { id: cascade, skip: true };
+  const preview = previewScreenFor(card, cards);
+  return preview ? { id: preview, skip: false } : null;
 }
 
 export interface PreparedScreen {

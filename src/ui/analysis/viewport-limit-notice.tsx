@@ -1,6 +1,6 @@
 // Shown over the viewer when the live heatmap did not run: zoomed out so far that even the coarse
-// screen of the view (or, for a model without a screen, its own pass over the view) would take more
-// than a few seconds (src/analysis/viewport-limit.ts). Offers the whole-slide run instead.
+// screen of the view (or, for a model without a screen, GlaS and ONNX imports, its own pass over the
+// view) would take more than a few seconds (src/analysis/viewport-limit.ts). Offers the whole-slide run instead.
 
 import type { AnalysisSession } from '../../state/analysis/analysis-session';
 import { useAnalysisSlice, useSlideReady } from './use-analysis';
@@ -20,7 +20,7 @@ export function ViewportLimitNotice({ analysis }: { analysis: AnalysisSession })
       <p>
         {limit.screenModel
           ? `Zoomed out too far for a live heatmap: even the coarse screen of this view (${limit.screenPatches} patches of ${limit.screenModel})`
-          : `Zoomed out too far for a live heatmap: this view (${limit.screenPatches} patches of ${limit.model}, which has no coarse screen)`}{' '}
+          : `Zoomed out too far for a live heatmap: this view (${limit.screenPatches} patches of ${limit.model}, which has no coarse screen: no coarse model is trained on its data)`}{' '}
         would take about {Math.round(limit.estimateS)} s. Zoom in, or analyse the whole slide.
       </p>
       <button
