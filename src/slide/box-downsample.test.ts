@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boxDownsample2x } from './box-downsample';
+import { boxDownsample2x, boxDownsampleTiles } from './box-downsample';
 
 function rgba(w: number, h: number, f: (x: number, y: number) => number): Uint8ClampedArray {
   const d = new Uint8ClampedArray(w * h * 4);
@@ -26,5 +26,44 @@ describe('boxDownsample2x', () => {
     expect(Array.from(out.subarray(0, 4))).toEqual([5, 6, 7, 255]); // mean of x 0,1 at y 0
     expect(Array.from(out.subarray(4, 8))).toEqual([20, 21, 22, 255]); // x 2 alone
     expect(Array.from(out.subarray(8))).toEqual(Array(8).fill(255)); // row past the edge
+  });
+});
+
+describe('boxDownsampleTiles', () => {
+  /** 2×2 tiles of a finer level cut from one random rectangle, and the rectangle itself. */
+  function cut(tw: number, th: number, fx: number, fy: number, seed: number) {
+    let s = seed;
+    const rand = () => {
+      s = (s * 1103515245 + 12345) & 0x7fffffff;
+      return s & 255;
+    };
+    const rect = rgba(2 * tw, 2 * th, () => 0).map(() => rand());
+    const quads = [0, 1, 2, 3].map((q) => {
+      const ox = (q & 1) * tw;
+      const oy = (q >> 1) * th;
+      if (ox >= fx || oy >= fy) return null;
+      const data = new Uint8ClampedArray(tw * th * 4);
+      for (let y = 0; y < th; y++)
+        data.set(rect.subarray(((oy + y) * 2 * tw + ox) * 4, ((oy + y) * 2 * tw + ox + tw) * 4), y * tw * 4);
+      return { data, stride: tw, availableX: Math.min(tw, fx - ox), availableY: Math.min(th, fy - oy) };
+    });
+    return { rect, quads };
+  }
+
+  it('gives boxDownsample2x’s pixels, inside the level and at ragged edges', () => {
+    const tw = 8;
+    const th = 6;
+    // whole tiles, an odd last column and row, one tile column only, one row of pixels
+    for (const [fx, fy] of [
+      [16, 12],
+      [13, 9],
+      [8, 12],
+      [5, 1],
+      [16, 7],
+    ]) {
+      const { rect, quads } = cut(tw, th, fx, fy, fx * 31 + fy);
+      const want = boxDownsample2x({ data: rect, availableX: fx, availableY: fy }, tw, th);
+      expect(Array.from(boxDownsampleTiles(quads, tw, th)), `${fx}×${fy}`).toEqual(Array.from(want));
+    }
   });
 });

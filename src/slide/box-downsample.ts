@@ -44,3 +44,78 @@ export function boxDownsample2x(src: BoxSource, outW: number, outH: number): Uin
   }
   return out;
 }
+
+/** One finer tile under a synthetic tile: its RGBA (rows of `stride` pixels) and how much of it exists. */
+export interface BoxTile {
+  data: Uint8ClampedArray;
+  stride: number;
+  /** pixels of the tile inside the finer level */
+  availableX: number;
+  availableY: number;
+}
+
+/**
+ * The same pixels as boxDownsample2x over the 2×2 finer tiles laid side by side, read from the
+ * tiles themselves: no 2tw × 2th rectangle is assembled first (0.9 MB per 240² tile), and whole
+ * 2×2 blocks take a loop without the edge checks. `quads` is [top-left, top-right, bottom-left,
+ * bottom-right], null where the finer level has no tile; tw and th must be even.
+ */
+export function boxDownsampleTiles(
+  quads: readonly (BoxTile | null)[],
+  tw: number,
+  th: number,
+): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(tw * th * 4).fill(255);
+  const hw = tw / 2;
+  const hh = th / 2;
+  for (let q = 0; q < 4; q++) {
+    const t = quads[q];
+    if (!t) continue;
+    const ox = (q & 1) * hw;
+    const oy = (q >> 1) * hh;
+    const { data, stride, availableX: fx, availableY: fy } = t;
+    // output pixels of this quadrant fed by a full 2×2 block, and by any pixel at all
+    const fullW = Math.min(hw, fx >> 1);
+    const fullH = Math.min(hh, fy >> 1);
+    const anyW = Math.min(hw, (fx + 1) >> 1);
+    const anyH = Math.min(hh, (fy + 1) >> 1);
+    const row = stride * 4;
+    for (let j = 0; j < fullH; j++) {
+      let p = 2 * j * row;
+      let o = ((oy + j) * tw + ox) * 4;
+      for (let i = 0; i < fullW; i++, p += 8, o += 4) {
+        const p2 = p + row;
+        // Uint8ClampedArray rounds half to even, as boxDownsample2x's r / n does
+        out[o] = (data[p] + data[p + 4] + data[p2] + data[p2 + 4]) * 0.25;
+        out[o + 1] = (data[p + 1] + data[p + 5] + data[p2 + 1] + data[p2 + 5]) * 0.25;
+        out[o + 2] = (data[p + 2] + data[p + 6] + data[p2 + 2] + data[p2 + 6]) * 0.25;
+      }
+    }
+    // the ragged edge (a last odd column or row of the finer level): the general kernel's rule
+    for (let j = 0; j < anyH; j++) {
+      for (let i = j < fullH ? fullW : 0; i < anyW; i++) {
+        const sx = 2 * i;
+        const sy = 2 * j;
+        const colsN = sx + 1 < fx ? 2 : 1;
+        const rowsN = sy + 1 < fy ? 2 : 1;
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        for (let dy = 0; dy < rowsN; dy++) {
+          for (let dx = 0; dx < colsN; dx++) {
+            const p = ((sy + dy) * stride + sx + dx) * 4;
+            r += data[p];
+            g += data[p + 1];
+            b += data[p + 2];
+          }
+        }
+        const n = rowsN * colsN;
+        const o = ((oy + j) * tw + ox + i) * 4;
+        out[o] = r / n;
+        out[o + 1] = g / n;
+        out[o + 2] = b / n;
+      }
+    }
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 // The SlideReader every format shares: native levels (LevelTiles, one per format), synthetic tiles
 // (2×2 of the finer level), and readRegion resampling, all through one decoded-tile cache.
 
-import { boxDownsample2x } from './box-downsample';
+import { type BoxTile, boxDownsample2x, boxDownsampleTiles } from './box-downsample';
 import type { ByteSource } from './byte-source';
 import type { LevelTiles, TileCounters } from './level-tiles';
 import { axisSpan, resample } from './resample';
@@ -214,6 +214,9 @@ export class PyramidSlide implements SlideReader {
     const finer = this.plans[level - 1];
     const tw = plan.tileWidth;
     const th = plan.tileHeight;
+    if (finer.tileWidth === tw && finer.tileHeight === th && tw % 2 === 0 && th % 2 === 0) {
+      return this.synthesiseFromTiles(level, x, y, signal);
+    }
     const src = await this.levelRect(level - 1, 2 * x * tw, 2 * y * th, 2 * tw, 2 * th, signal);
     const t0 = now();
     const data = boxDownsample2x(
@@ -221,6 +224,42 @@ export class PyramidSlide implements SlideReader {
       tw,
       th,
     );
+    this.cache.noteDecode(now() - t0);
+    return { width: tw, height: th, data };
+  }
+
+  /** buildSynthetic where the finer level's tiles are the same size: the kernel reads them in place. */
+  private async synthesiseFromTiles(
+    level: number,
+    x: number,
+    y: number,
+    signal: AbortSignal,
+  ): Promise<RgbaImage> {
+    const finer = this.plans[level - 1];
+    const tw = finer.tileWidth;
+    const th = finer.tileHeight;
+    const across = Math.ceil(finer.width / tw);
+    const down = Math.ceil(finer.height / th);
+    const quads: (BoxTile | null)[] = [null, null, null, null];
+    const jobs: Promise<void>[] = [];
+    for (let q = 0; q < 4; q++) {
+      const fx = 2 * x + (q & 1);
+      const fy = 2 * y + (q >> 1);
+      if (fx >= across || fy >= down) continue;
+      jobs.push(
+        this.fullTile(level - 1, fx, fy, signal).then((tile) => {
+          quads[q] = {
+            data: tile.data,
+            stride: tile.width,
+            availableX: Math.min(tile.width, finer.width - fx * tw),
+            availableY: Math.min(tile.height, finer.height - fy * th),
+          };
+        }),
+      );
+    }
+    await settleAll(jobs, signal);
+    const t0 = now();
+    const data = boxDownsampleTiles(quads, tw, th);
     this.cache.noteDecode(now() - t0);
     return { width: tw, height: th, data };
   }
