@@ -3,6 +3,7 @@ import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { crossOriginIsolation } from './scripts/vite/cross-origin-isolation';
+import { earlySlideWorker } from './scripts/vite/early-slide-worker';
 import { preloadViewer } from './scripts/vite/preload-viewer';
 import { wasmThreadFactory } from './scripts/vite/wasm-thread-factory';
 import { listModelDirs } from './src/inference/node/model-dirs';
@@ -90,6 +91,8 @@ export default defineConfig({
     wasmThreadFactory(),
     // a deep link's viewer chunk downloads beside the entry (src/main.tsx)
     preloadViewer(['src/viewer/viewer-controller.ts', 'src/state/slide-session.ts']),
+    // and its slide worker starts, and opens the slide, from index.html (src/slide/early-open.ts)
+    earlySlideWorker(),
   ],
   server: {
     port: 5173,

@@ -128,6 +128,56 @@ test.describe('real slides', () => {
     for (const o of Object.values(out)) expect(o.failed).toBe(0);
   });
 
+  test('a deep link opens its slide from index.html (early open): the app takes that open over, same state and pixels as without', async ({
+    page,
+  }) => {
+    const url = `${server.url}/cmu-1-small-region.svs`;
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const extra of ['', '&early=0', '&coalesce=0']) {
+      const workers: string[] = [];
+      const onWorker = (w: { url(): string }) => workers.push(w.url());
+      page.on('worker', onWorker);
+      await gotoApp(page, `?slide=${encodeURIComponent(url)}${extra}`);
+      expect((await waitSettled(page)).status).toBe('ready');
+      const r = await page.evaluate(async () => {
+        const v = window.mrnViewer!;
+        await v.ready();
+        const st = await v.stats();
+        const region = await v.readRegion({ x: 700, y: 900, width: 300, height: 200, downsample: 2 });
+        return { state: v.state(), stats: st, region: region.data as string };
+      });
+      page.off('worker', onWorker);
+      const reader = r.stats.cache.reader as { earlyOpen?: boolean; opens?: number; rangeRequests?: number };
+      out[extra] = {
+        earlyOpen: reader.earlyOpen,
+        opens: reader.opens,
+        slideWorkers: workers.filter((w) => w.includes('slide-worker')).length,
+        rangeRequests: reader.rangeRequests,
+        firstViewportAt: r.stats.firstViewportAt,
+        loaded: r.stats.tiles.loaded,
+        failed: r.stats.tiles.failed,
+        state: r.state,
+        region: r.region,
+      };
+    }
+    const brief = Object.fromEntries(
+      Object.entries(out).map(([k, { state, region, ...rest }]) => [k || 'default', rest]),
+    );
+    console.log('early open', JSON.stringify(brief));
+    // taken over: one worker, one open, counted as early; ?early=0 opens from the entry as before
+    expect(out['']).toMatchObject({ earlyOpen: true, opens: 1, slideWorkers: 1, failed: 0 });
+    expect(out['&early=0']).toMatchObject({ earlyOpen: false, opens: 1, slideWorkers: 1, failed: 0 });
+    // the link's ?coalesce=0 reaches the early open: one request per tile, and still taken over
+    expect(out['&coalesce=0']).toMatchObject({ earlyOpen: true, opens: 1, slideWorkers: 1, failed: 0 });
+    expect(out['&coalesce=0'].rangeRequests as number).toBeGreaterThan((out[''].rangeRequests as number) * 4);
+    for (const o of Object.values(out)) {
+      expect(o.firstViewportAt as number).toBeGreaterThan(0);
+      expect(o.state).toEqual(out['&early=0'].state);
+      expect(o.region).toBe(out['&early=0'].region);
+      expect(o.loaded).toBe(out['&early=0'].loaded);
+    }
+  });
+
   test('keeps the view in the URL and restores it from a deep link', async ({ page }) => {
     const url = `${server.url}/cmu-1-small-region.svs`;
     await gotoApp(page, `?slide=${encodeURIComponent(url)}&x=600&y=900&zoom=0.5`);

@@ -16,7 +16,8 @@
  *   work in the worker (a tile shared with other callers keeps loading for them).
  * - Failures reject with SlideError (name 'SlideError', `code` from SlideErrorCode, `message` a
  *   sentence to show people as is).
- * - `openSlideInWorker(input, signal, { worker })` accepts a ready Worker (tests, custom bundling).
+ * - `openSlideInWorker(input, signal, { worker })` accepts a ready Worker (tests, custom bundling,
+ *   the one index.html started for a deep link: early-open.ts).
  */
 
 import * as Comlink from 'comlink';
@@ -45,6 +46,8 @@ export interface OpenInWorkerOptions extends WorkerOpenOptions {
   tileFormat?: TileFormatWanted;
   /** use this worker instead of starting slide-worker.ts */
   worker?: Worker;
+  /** terminate `worker` on close, as a worker started here is (default: only one started here) */
+  terminateWorker?: boolean;
 }
 
 let nextCallId = 1;
@@ -93,7 +96,7 @@ export async function openSlideInWorker(
     closed = true;
     remote.close().catch(() => {});
     remote[Comlink.releaseProxy]();
-    if (!options.worker) worker.terminate();
+    if (options.terminateWorker ?? !options.worker) worker.terminate();
   };
 
   let metadata: SlideMetadata;

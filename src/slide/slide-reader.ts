@@ -18,6 +18,10 @@ export interface SlideStats extends TileCacheStats {
   poolTiles?: number;
   /** home-view tiles decoded before the viewer asked (slide worker, WorkerOpenOptions.prefetchView) */
   prefetchedTiles?: number;
+  /** slide worker: the open was started from index.html before the app's code loaded (early-open.ts) */
+  earlyOpen?: boolean;
+  /** slide worker: opens it ran (an adopted early open is one) */
+  opens?: number;
 }
 
 export interface SlideReader extends SlideSource {

@@ -9,6 +9,7 @@ import { createLazyDecoderPool, type LazyDecoderPool, poolServes } from './decod
 import { createNativeJpegDecoder } from './decoders/jpeg-native';
 import { createWebCodecsJpegDecoder, webCodecsCounts } from './decoders/jpeg-webcodecs';
 import { browserBitmapPlatform, createTileBitmaps } from './decoders/tile-bitmap';
+import { EARLY_OPEN_MESSAGE, type EarlyOpenMessage, earlyOpenKey } from './early-open';
 import { homeViewTiles } from './home-view-tiles';
 import { openSlide } from './open-slide';
 import { SlideError } from './slide-error';
@@ -19,7 +20,7 @@ import {
   type TileFormatWanted,
   type WorkerOpenOptions,
 } from './slide-rpc';
-import type { AssociatedRequest, RegionRequest, RgbaImage, TileRequest } from './slide-types';
+import type { AssociatedRequest, RegionRequest, RgbaImage, SlideMetadata, TileRequest } from './slide-types';
 
 installErrorHandler();
 
@@ -29,6 +30,11 @@ let pool: LazyDecoderPool | null = null;
 let prefetch: AbortController | null = null;
 let prefetched = 0;
 const calls = new Map<number, AbortController>();
+/** an open index.html started before the app's code loaded, until the app's own open takes it */
+let early: { input: string; key: string; controller: AbortController; done: Promise<SlideMetadata> } | null =
+  null;
+let earlyOpen = false;
+let opens = 0;
 
 async function tracked<T>(callId: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
@@ -56,31 +62,76 @@ const bitmaps =
     ? createTileBitmaps(browserBitmapPlatform(createWebCodecsJpegDecoder()))
     : null;
 
+/** Opens `input` as this worker's one slide, closing whatever it had. */
+async function openNow(
+  input: Blob | Blob[] | string,
+  options: WorkerOpenOptions,
+  signal: AbortSignal,
+): Promise<SlideMetadata> {
+  prefetch?.abort();
+  prefetch = null;
+  prefetched = 0;
+  slide?.close();
+  slide = null;
+  pool?.destroy();
+  pool = options.decoderPool === false ? null : createLazyDecoderPool();
+  opens++;
+  const reader = await openSlide(input, {
+    signal,
+    limits: options.limits,
+    name: options.name,
+    jpegDecoder: createNativeJpegDecoder(),
+    openjpegWasmUrl,
+    charlsWasmUrl,
+    bearerToken: options.bearerToken,
+    coalesce: options.coalesce,
+    decoderPool: pool ?? undefined,
+  });
+  if (signal.aborted) {
+    // a later open took over while this one finished
+    reader.close();
+    throw new DOMException('The open was superseded.', 'AbortError');
+  }
+  slide = reader;
+  if (poolServes(reader.metadata.compression)) pool?.start();
+  if (options.prefetchView) readAhead(reader, options.prefetchView);
+  return reader.metadata;
+}
+
+/**
+ * index.html's early open (early-open.ts): a deep link's slide starts opening as soon as this
+ * script has run, before the app's code has loaded. Handled ahead of comlink, which never sees it.
+ */
+self.addEventListener('message', (e: MessageEvent) => {
+  const data = e.data as Partial<EarlyOpenMessage> | null;
+  if (!data || data.type !== EARLY_OPEN_MESSAGE || typeof data.input !== 'string') return;
+  e.stopImmediatePropagation();
+  const options: WorkerOpenOptions = { coalesce: data.coalesce !== false };
+  const controller = new AbortController();
+  const done = openNow(data.input, options, controller.signal);
+  done.catch(() => {}); // the app's open reports it
+  early = { input: data.input, key: earlyOpenKey(options), controller, done };
+});
+
 const api: SlideWorkerApi = {
   async open(input: Blob | Blob[] | string, options: WorkerOpenOptions, callId: number) {
-    prefetch?.abort();
-    prefetch = null;
-    prefetched = 0;
-    slide?.close();
-    slide = null;
-    pool?.destroy();
-    pool = options.decoderPool === false ? null : createLazyDecoderPool();
-    slide = await tracked(callId, (signal) =>
-      openSlide(input, {
-        signal,
-        limits: options.limits,
-        name: options.name,
-        jpegDecoder: createNativeJpegDecoder(),
-        openjpegWasmUrl,
-        charlsWasmUrl,
-        bearerToken: options.bearerToken,
-        coalesce: options.coalesce,
-        decoderPool: pool ?? undefined,
-      }),
-    );
-    if (poolServes(slide.metadata.compression)) pool?.start();
-    if (options.prefetchView) readAhead(slide, options.prefetchView);
-    return slide.metadata;
+    const pending = early;
+    early = null;
+    if (pending && pending.input === input && pending.key === earlyOpenKey(options)) {
+      // the app's open of the slide index.html started: the same open, not a second one
+      calls.set(callId, pending.controller);
+      try {
+        const metadata = await pending.done;
+        earlyOpen = true;
+        if (options.prefetchView && slide) readAhead(slide, options.prefetchView);
+        return metadata;
+      } finally {
+        calls.delete(callId);
+      }
+    }
+    pending?.controller.abort();
+    earlyOpen = false;
+    return tracked(callId, (signal) => openNow(input, options, signal));
   },
 
   async getTile(req: Omit<TileRequest, 'signal'>, as: TileFormatWanted, callId: number) {
@@ -116,6 +167,8 @@ const api: SlideWorkerApi = {
       webCodecsTiles: webCodecsCounts.decoded,
       poolTiles: pool?.decoded ?? 0,
       prefetchedTiles: prefetched,
+      earlyOpen,
+      opens,
     };
   },
 
@@ -124,6 +177,8 @@ const api: SlideWorkerApi = {
   },
 
   close() {
+    early?.controller.abort();
+    early = null;
     for (const c of calls.values()) c.abort();
     calls.clear();
     prefetch?.abort();

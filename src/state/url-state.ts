@@ -1,5 +1,5 @@
 // The address bar, read and written here only:
-// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0&prefetch=1&cascade=0&tile=64`. Deep links open a slide at a view,
+// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0&early=0&prefetch=1&cascade=0&tile=64`. Deep links open a slide at a view,
 // with batch results over it (`results`: the slide's batch output folder, DIR/<slide-name>/); the
 // open slide and the view are written back (replaceState, no history).
 //

@@ -1,6 +1,7 @@
 // How the app opens slides: one worker per slide (parsing and JPEG decoding off the main thread),
 // tiles arrive as transferred ImageBitmaps.
 
+import { takeEarlySlideWorker } from '../slide/early-open';
 import { openSlideInWorker } from '../slide/slide-client';
 import { dicomWebToken } from './dicomweb-token';
 import type { SlideOpener, ViewerSlide } from './viewer-slide';
@@ -24,13 +25,18 @@ function viewerSize(): { width: number; height: number } {
 
 export const viewerSlideOpener =
   (o: ViewerSlideOptions = {}): SlideOpener =>
-  (input, signal) =>
-    openSlideInWorker(input, signal, {
+  (input, signal) => {
+    // a deep link's slide that index.html started opening (early-open.ts): this open takes it over
+    const worker = typeof input === 'string' ? takeEarlySlideWorker(input) : null;
+    return openSlideInWorker(input, signal, {
+      worker: worker ?? undefined,
+      terminateWorker: true,
       tileFormat: 'bitmap',
       bearerToken: dicomWebToken() ?? undefined,
       coalesce: o.coalesce,
       prefetchView: o.prefetchHome ? viewerSize() : undefined,
     });
+  };
 
 export const openViewerSlide: SlideOpener = viewerSlideOpener();
 
