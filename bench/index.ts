@@ -1,5 +1,6 @@
 // npm run bench -- <suite> [suite …]: runs benchmark suites (bench/<suite>.ts) and prints JSON.
 // Suites: tiles (slide reading), models (inference per backend), inference (viewport heatmaps),
+// press-h (pressing H on the demo at 10×: time to the first coarse heatmap, U-Net and MRN),
 // batch (the batch CLI: one process vs 1/2/4 BullMQ workers, a killed worker, Redis per job),
 // deeplink (first viewport of a `?slide=` link on the built app; 50 ms latency, coalescing on/off),
 // scale (a real 100k² BigTIFF made with libvips: first viewport and heap, from disk and by URL),
@@ -13,7 +14,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const SUITES = ['tiles', 'models', 'inference', 'batch', 'deeplink', 'scale', 'convert'] as const;
+const SUITES = ['tiles', 'models', 'inference', 'press-h', 'batch', 'deeplink', 'scale', 'convert'] as const;
 const BY_NAME_ONLY = ['gpu-pack', 'tensor-leak', 'glas-sweep'] as const;
 
 // suite names are the bare words that are not an option's value (`batch --slides 20`)
