@@ -20,6 +20,7 @@ import {
   type ObjectInfo,
   type ObjectTotals,
   objects,
+  overlapCounts,
 } from './object-metrics';
 
 /** The grid `eval:glas --sweep` scores: threshold × seed radius (px) × min area (px), 45 settings. */
@@ -104,18 +105,7 @@ function minAreaTotals(
   });
 
   // per truth gland: the objects it overlaps, most shared pixels first (ties: lower label)
-  const overlaps = new Map<number, Map<number, number>>();
-  for (let i = 0; i < G.data.length; i++) {
-    const g = G.data[i];
-    const u = U.data[i];
-    if (g === 0 || u === 0) continue;
-    let row = overlaps.get(g);
-    if (!row) {
-      row = new Map();
-      overlaps.set(g, row);
-    }
-    row.set(u, (row.get(u) ?? 0) + 1);
-  }
+  const overlaps = overlapCounts(G, U);
   const ranked = new Map<number, { label: number; overlap: number }[]>();
   for (const [g, row] of overlaps) {
     ranked.set(

@@ -80,11 +80,8 @@ export function hausdorff(A: LabelImage, oa: ObjectInfo, B: LabelImage, ob: Obje
   return Math.sqrt(max);
 }
 
-/** Overlap counts: for each label of `from`, the label of `to` it shares most pixels with (0: none). */
-export function bestMatches(
-  from: LabelImage,
-  to: LabelImage,
-): Map<number, { label: number; overlap: number }> {
+/** Shared pixels per label pair: for each label of `from`, the labels of `to` it overlaps and how much. */
+export function overlapCounts(from: LabelImage, to: LabelImage): Map<number, Map<number, number>> {
   const counts = new Map<number, Map<number, number>>();
   for (let i = 0; i < from.data.length; i++) {
     const f = from.data[i];
@@ -97,6 +94,15 @@ export function bestMatches(
     }
     row.set(t, (row.get(t) ?? 0) + 1);
   }
+  return counts;
+}
+
+/** Overlap counts: for each label of `from`, the label of `to` it shares most pixels with (0: none). */
+export function bestMatches(
+  from: LabelImage,
+  to: LabelImage,
+): Map<number, { label: number; overlap: number }> {
+  const counts = overlapCounts(from, to);
   const best = new Map<number, { label: number; overlap: number }>();
   for (const [f, row] of counts) {
     let label = 0;
