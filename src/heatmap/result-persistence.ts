@@ -71,14 +71,23 @@ export async function slideFingerprint(meta: SlideMetadata, headBytes?: Uint8Arr
  */
 export const resultKey = (modelId: string, version = ''): string => `${modelId}@${version}`;
 
-function serializeStore(fingerprint: string, key: string, store: ProbabilityStore): SavedResult {
-  const n = store.cellCount;
+/** Which cells not to save: those that hold no final result yet (a cascade's provisional cells). */
+export type OmitCell = (col: number, row: number) => boolean;
+
+function serializeStore(
+  fingerprint: string,
+  key: string,
+  store: ProbabilityStore,
+  omit?: OmitCell,
+): SavedResult {
+  const entries = [...store.entries()].filter(({ col, row }) => !omit?.(col, row));
+  const n = entries.length;
   const per = store.keep * store.keep;
   const cols = new Int32Array(n);
   const rows = new Int32Array(n);
   const cells = new Uint8Array(n * per);
   let k = 0;
-  for (const { col, row, cell } of store.entries()) {
+  for (const { col, row, cell } of entries) {
     cols[k] = col;
     rows[k] = row;
     cells.set(cell, k * per);
@@ -104,8 +113,14 @@ function deserializeStore(saved: SavedResult): ProbabilityStore {
   return store;
 }
 
-export async function saveResult(db: ResultsDb, fingerprint: string, key: string, store: ProbabilityStore) {
-  await db.put('results', serializeStore(fingerprint, key, store));
+export async function saveResult(
+  db: ResultsDb,
+  fingerprint: string,
+  key: string,
+  store: ProbabilityStore,
+  omit?: OmitCell,
+) {
+  await db.put('results', serializeStore(fingerprint, key, store, omit));
 }
 
 /**

@@ -7,7 +7,7 @@
 // screen either cascades (MRN: sure patches keep its values) or previews (the 1 µm/px U-Net: its
 // coarse map first, then the model on every patch).
 
-import { cascadeSink, type ProvisionalCells, runCascade } from '../../analysis/cascade';
+import { cascadeSink, runCascade } from '../../analysis/cascade';
 import { DEFAULT_CASCADE_POLICY } from '../../analysis/cascade-policy';
 import { keyChannel, modelOfKey } from '../../analysis/heatmap-key';
 import type { HeatmapStats } from '../../analysis/heatmap-stats';
@@ -68,7 +68,7 @@ export interface AnalyzeOptions<V> {
 export interface RunHooks<V> {
   context(): SlideContext;
   models: Pick<ModelRuntimes, 'runtime' | 'backendOf'>;
-  cache: Pick<ResultCache, 'store' | 'save'>;
+  cache: Pick<ResultCache, 'store' | 'save' | 'provisionalCells'>;
   exports: Pick<AnalysisExports, 'stats' | 'summarize'>;
   /** level-0 rectangle a viewer shows (null when nothing is open) */
   viewRect(viewer: V): Rect | null;
@@ -96,8 +96,6 @@ export class AnalysisRuns<V> {
   /** explicit runs (API, whole slide) per model; viewport runs wait while one is active */
   private readonly explicit = new Map<string, AbortController>();
   private viewTimer: ReturnType<typeof setTimeout> | null = null;
-  /** fine-store cells holding the screen's values until refined, per store */
-  private readonly provisional = new WeakMap<object, ProvisionalCells>();
   /** measured patches/s per model and tile size (the viewport's time estimate) */
   private readonly rates = new Map<string, number>();
   /** While > 0, pan/zoom does not start viewport runs (compare() analyses one region for both). */
@@ -245,11 +243,8 @@ export class AnalysisRuns<V> {
     const store = await h.cache.store(ctx, modelId, handle.geometry);
     if (signal.aborted) throw signal.reason;
     const choice = screenFor(handle.card, getAnalysis().models, cascade ?? getAnalysis().cascade);
-    let provisional = this.provisional.get(store);
-    if (choice && !provisional) {
-      provisional = new Set();
-      this.provisional.set(store, provisional);
-    }
+    // fine-store cells holding the screen's values until refined (the cache never saves them)
+    const provisional = h.cache.provisionalCells(store);
     // cells shown coarse but not refined yet are not analysed (their patches are planned again)
     const sink = cascadeSink(store, provisional);
     const plan = this.plan(

@@ -2,6 +2,7 @@
 // else new; saved back (debounced during viewport runs, at once after explicit ones). All storage
 // goes through heatmap/result-persistence.ts.
 
+import { cellKey, type ProvisionalCells } from '../../analysis/cascade';
 import { marginOf, type PatchGeometry } from '../../geometry/patch-geometry';
 import { ProbabilityStore, type StoreInfo } from '../../heatmap/probability-store';
 import {
@@ -20,6 +21,11 @@ const SAVE_DEBOUNCE_MS = 1500;
 export class ResultCache {
   private db: Promise<ResultsDb | null> | null = null;
   private readonly saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /**
+   * Per store, the cells that show a cascade screen's values until the model refines them. They
+   * are not the model's result, so they are never saved: after a reload they are planned again.
+   */
+  private readonly provisional = new WeakMap<ProbabilityStore, ProvisionalCells>();
 
   constructor(
     /** the model's version (its card's exportedAt): results of another version are not restored */
@@ -57,7 +63,17 @@ export class ResultCache {
     return pending;
   }
 
-  /** Saves the model's store: now (resolves when written) or debounced. */
+  /** The store's provisional cells (created empty on first ask). */
+  provisionalCells(store: ProbabilityStore): ProvisionalCells {
+    let cells = this.provisional.get(store);
+    if (!cells) {
+      cells = new Set();
+      this.provisional.set(store, cells);
+    }
+    return cells;
+  }
+
+  /** Saves the model's store (its provisional cells left out): now (resolves when written) or debounced. */
   async save(ctx: SlideContext, modelId: string, immediately = false): Promise<void> {
     clearTimeout(this.saveTimers.get(modelId));
     const save = async () => {
@@ -66,7 +82,9 @@ export class ResultCache {
       if (!store || store.cellCount === 0) return;
       try {
         const where = await this.where(ctx, modelId);
-        if (where) await saveResult(where.db, where.fingerprint, where.key, store);
+        const provisional = this.provisional.get(store);
+        const omit = provisional?.size ? (c: number, r: number) => provisional.has(cellKey(c, r)) : undefined;
+        if (where) await saveResult(where.db, where.fingerprint, where.key, store, omit);
       } catch (e) {
         this.notify('warning', `Could not save the ${modelId} heatmap in this browser: ${errorText(e)}`);
       }
