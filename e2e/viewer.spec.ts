@@ -154,7 +154,8 @@ test.describe('real slides', () => {
         slideWorkers: workers.filter((w) => w.includes('slide-worker')).length,
         rangeRequests: reader.rangeRequests,
         firstViewportAt: r.stats.firstViewportAt,
-        loaded: r.stats.tiles.loaded,
+        // the tiles the first view asked for (the navigator's load after it, at their own pace)
+        firstViewTiles: r.stats.firstView.tilesRequested,
         failed: r.stats.tiles.failed,
         state: r.state,
         region: r.region,
@@ -174,8 +175,43 @@ test.describe('real slides', () => {
       expect(o.firstViewportAt as number).toBeGreaterThan(0);
       expect(o.state).toEqual(out['&early=0'].state);
       expect(o.region).toBe(out['&early=0'].region);
-      expect(o.loaded).toBe(out['&early=0'].loaded);
+      expect(o.firstViewTiles).toBe(out['&early=0'].firstViewTiles);
     }
+  });
+
+  test('the first view of a slide whose coarser levels are all synthetic loads its own level alone, and the navigator after it', async ({
+    page,
+  }) => {
+    const url = `${server.url}/cmu-1-small-region.svs`;
+    const out: Record<string, { level: number | null; requested: number | null; loaded: number }> = {};
+    for (const extra of ['', '&x=600&y=900&zoom=0.5']) {
+      await gotoApp(page, `?slide=${encodeURIComponent(url)}${extra}`);
+      expect((await waitSettled(page)).status).toBe('ready');
+      const st = await page.evaluate(async () => {
+        await window.mrnViewer!.ready();
+        return window.mrnViewer!.stats();
+      });
+      expect(st.tiles.failed).toBe(0);
+      // the navigator's tiles wait for the first view, then load (coarse levels built from the cache)
+      await expect
+        .poll(async () => (await page.evaluate(() => window.mrnViewer!.stats())).tiles.loaded, {
+          timeout: 15_000,
+        })
+        .toBeGreaterThan(st.firstView.tilesRequested ?? Number.POSITIVE_INFINITY);
+      out[extra] = {
+        level: st.firstView.level,
+        requested: st.firstView.tilesRequested,
+        loaded: st.tiles.loaded,
+      };
+    }
+    console.log('first view', JSON.stringify(out));
+    // home at 1440×900 draws level 1 (1110×1484 px, 240² tiles): its 5×7 tiles and no coarser one
+    expect(out['']).toMatchObject({ level: 1, requested: 35 });
+    // zoom 0.5 draws level 0: the tiles in view, none of the synthetic levels
+    const zoomed = out['&x=600&y=900&zoom=0.5'];
+    expect(zoomed.level).toBe(0);
+    expect(zoomed.requested).toBeGreaterThan(0);
+    expect(zoomed.requested).toBeLessThanOrEqual(zoomed.loaded);
   });
 
   test('keeps the view in the URL and restores it from a deep link', async ({ page }) => {

@@ -87,6 +87,8 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
   private readonly sourceId = nextSourceId++;
   private readonly jobs = new Map<OpenSeadragon.ImageJob, JobState>();
   private readonly events: SlideTileSourceEvents;
+  private deferFor: OpenSeadragon.TiledImage | null = null;
+  private readonly deferred: OpenSeadragon.ImageJob[] = [];
 
   constructor(slide: ViewerSlide, events: SlideTileSourceEvents = {}) {
     const m = slide.metadata;
@@ -108,6 +110,11 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
   /** OSD level (coarsest 0) → reader level (finest 0). */
   readerLevel(osdLevel: number): number {
     return this.readerLevels.length - 1 - osdLevel;
+  }
+
+  /** reader level (finest 0) → OSD level (coarsest 0). */
+  osdLevel(readerLevel: number): number {
+    return this.readerLevels.length - 1 - readerLevel;
   }
 
   private level(osdLevel: number): SlideLevel {
@@ -145,7 +152,22 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
     return false;
   }
 
+  /**
+   * While set, jobs for any other item on this source (the navigator's) wait, and start once it is
+   * cleared: the first view's tiles go first (viewer-controller.ts holdFirstView).
+   */
+  deferOthers(item: OpenSeadragon.TiledImage | null): void {
+    this.deferFor = item;
+    if (item) return;
+    const waiting = this.deferred.splice(0);
+    for (const job of waiting) if (isOpen(job)) this.downloadTileStart(job);
+  }
+
   override downloadTileStart(job: OpenSeadragon.ImageJob): void {
+    if (this.deferFor && job.tile?.tiledImage !== this.deferFor) {
+      this.deferred.push(job);
+      return;
+    }
     const coord = job.postData as unknown as TileCoord;
     const state: JobState = { controller: new AbortController(), cancelled: false };
     this.jobs.set(job, state);
@@ -155,6 +177,8 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
   }
 
   override downloadTileAbort(job: OpenSeadragon.ImageJob): void {
+    const waiting = this.deferred.indexOf(job);
+    if (waiting >= 0) this.deferred.splice(waiting, 1);
     // OSD calls job.fail itself right after this, so only stop the read here.
     const state = this.jobs.get(job);
     if (state) this.cancelJob(job, state, false);
@@ -234,6 +258,8 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
 
   /** Cancels everything (slide closed). */
   cancelAll(): void {
+    this.deferFor = null;
+    this.deferred.length = 0;
     this.cancelWhere(() => true);
   }
 }

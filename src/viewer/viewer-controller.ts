@@ -4,6 +4,7 @@
 
 import OpenSeadragon from 'openseadragon';
 import { abortError } from '../util/abort';
+import { firstViewLevel } from './first-view-level';
 import { CANCELLED_MESSAGE, emptyCounters, SlideTileSource, type TileCounters } from './slide-tile-source';
 import type { ViewState } from './view-math';
 import type { ViewerSlide } from './viewer-slide';
@@ -23,6 +24,11 @@ export interface ViewerStats {
   firstViewportMs: number | null;
   /** performance.now() when the first view was completely drawn: ms since the page's navigation */
   firstViewportAt: number | null;
+  /**
+   * The level (0 finest) the first view loaded alone (holdFirstView), null where OSD loaded coarse to
+   * fine; and the tiles asked for by the time it was complete.
+   */
+  firstView: { level: number | null; tilesRequested: number | null };
   tiles: Omit<TileCounters, 'inFlight'> & { inFlight: number };
   cache: { osdTiles: number; osdCaches: number; osdMaxCaches: number; reader: unknown };
 }
@@ -42,6 +48,9 @@ export function parseDrawer(value: string | null | undefined): DrawerKind {
 /** OSD's own tile cache is bounded at this many decoded tiles (≈ 260 MB of 256² RGBA at most). */
 export const OSD_MAX_CACHE = 1000;
 
+/** OSD's loader limit while a first view loads its one level (home-view-tiles.ts's cap) */
+const FIRST_VIEW_JOB_LIMIT = 128;
+
 const EMPTY_COUNTERS: Readonly<TileCounters> = emptyCounters();
 
 export class SlideViewer {
@@ -49,6 +58,9 @@ export class SlideViewer {
   private source: SlideTileSource | null = null;
   private firstViewportMs: number | null = null;
   private firstViewportAt: number | null = null;
+  /** undoes holdFirstView */
+  private firstViewHold: (() => void) | null = null;
+  private firstView: ViewerStats['firstView'] = { level: null, tilesRequested: null };
   private viewFrame = 0;
   private staleTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly callbacks: ViewerCallbacks;
@@ -93,7 +105,17 @@ export class SlideViewer {
       this.scheduleStaleCheck();
     });
     this.osd.addHandler('animation-finish', () => this.cancelStale());
+    // the user moved the view, or a tile failed (the first view will not complete): OSD's own order
+    for (const ev of [
+      'canvas-drag',
+      'canvas-scroll',
+      'canvas-key',
+      'canvas-double-click',
+      'canvas-pinch',
+    ] as const)
+      this.osd.addHandler(ev, () => this.releaseFirstView());
     this.osd.addHandler('tile-load-failed', (e) => {
+      if (e.message !== CANCELLED_MESSAGE) this.releaseFirstView();
       const tile = e.tile;
       if (e.message === CANCELLED_MESSAGE) {
         // OSD marks failed tiles as missing for good; a cancelled one must be loadable again later.
@@ -116,6 +138,7 @@ export class SlideViewer {
     this.close();
     this.firstViewportMs = null;
     this.firstViewportAt = null;
+    this.firstView = { level: null, tilesRequested: null };
     const source = new SlideTileSource(slide, {
       onTileError: (message) => this.callbacks.onTileError?.(message),
       onTileLoaded: () => this.callbacks.onTileLoaded?.(),
@@ -127,12 +150,15 @@ export class SlideViewer {
         // overlay items, and could leave the first-viewport time unset after ready() resolved
         this.item()?.addHandler('fully-loaded-change', (e) => {
           if (e.fullyLoaded && this.source === source && this.firstViewportMs === null) {
+            this.firstView.tilesRequested = source.counters.requested;
+            this.releaseFirstView();
             this.firstViewportAt = performance.now();
             this.firstViewportMs = this.firstViewportAt - startedAt;
             this.callbacks.onFirstViewport?.(this.firstViewportMs);
           }
         });
         if (view) this.setView(view, true);
+        this.holdFirstView(source);
         this.scheduleView();
         resolve();
       });
@@ -143,9 +169,51 @@ export class SlideViewer {
 
   close(): void {
     if (!this.source) return;
-    this.source.cancelAll();
+    this.source.cancelAll(); // before the release, which would start the navigator's waiting jobs
+    this.releaseFirstView();
     this.osd.close();
     this.source = null;
+  }
+
+  /**
+   * On a slide whose levels coarser than the first view's are all synthetic (first-view-level.ts),
+   * lets OSD load only the drawn level until the view is complete: the source's minLevel and the
+   * item's cut-off level (which OSD otherwise loads whenever coverage is short) are that level, all
+   * its tiles are asked for at once, and the navigator's requests wait. Undone at the first complete
+   * view, so zooming out afterwards loads the coarser levels as before.
+   */
+  private holdFirstView(source: SlideTileSource): void {
+    const item = this.item() as (OpenSeadragon.TiledImage & { savedCutOffLevel: number }) | null;
+    if (!item) return;
+    const imageZoom = item.viewportToImageZoom(this.osd.viewport.getZoom(true));
+    const minPixelRatio = (this.osd as unknown as { minPixelRatio: number }).minPixelRatio;
+    const level = firstViewLevel(source.slide.metadata.levels, imageZoom, minPixelRatio);
+    if (level === null) return;
+    this.firstView.level = level;
+    const osdLevel = source.osdLevel(level);
+    const cutOff = item.savedCutOffLevel;
+    const saved = source.minLevel;
+    source.minLevel = osdLevel;
+    item.savedCutOffLevel = osdLevel;
+    // the navigator (another item on the same source) would load the same tiles beside them
+    source.deferOthers(item);
+    // all of the level's tiles asked for at once: their reads coalesce into a few range requests
+    const loader = (this.osd as unknown as { imageLoader: { jobLimit: number } }).imageLoader;
+    const jobLimit = loader.jobLimit;
+    loader.jobLimit = FIRST_VIEW_JOB_LIMIT;
+    const release = () => {
+      loader.jobLimit = jobLimit;
+      source.minLevel = saved;
+      item.savedCutOffLevel = cutOff;
+      source.deferOthers(null);
+    };
+    this.firstViewHold = release;
+  }
+
+  private releaseFirstView(): void {
+    const release = this.firstViewHold;
+    this.firstViewHold = null;
+    release?.();
   }
 
   private item(): OpenSeadragon.TiledImage | null {
@@ -162,6 +230,7 @@ export class SlideViewer {
   }
 
   setView(view: ViewState, immediately = false): void {
+    this.releaseFirstView(); // the view moved on: OSD's own order again
     const item = this.item();
     if (!item) return;
     const vp = this.osd.viewport;
@@ -171,10 +240,12 @@ export class SlideViewer {
   }
 
   goHome(): void {
+    this.releaseFirstView();
     this.osd.viewport.goHome();
   }
 
   zoomBy(factor: number): void {
+    this.releaseFirstView();
     this.osd.viewport.zoomBy(factor);
     this.osd.viewport.applyConstraints();
   }
@@ -191,6 +262,7 @@ export class SlideViewer {
     return {
       firstViewportMs: this.firstViewportMs,
       firstViewportAt: this.firstViewportAt,
+      firstView: { ...this.firstView },
       tiles: { ...c },
       cache: {
         osdTiles: this.osd.tileCache.numTilesLoaded(),
