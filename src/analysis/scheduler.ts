@@ -65,6 +65,8 @@ export interface AnalysisJob {
   onProgress?: (p: Progress) => void;
   /** after each batch is stitched, e.g. to refresh overlay tiles */
   onBatch?: (patches: PlannedPatch[]) => void;
+  /** the first batch's reads are in (`read`) and its predictions back (`predicted`): timeline marks */
+  onFirst?: (event: 'read' | 'predicted') => void;
 }
 
 export interface AnalysisResult extends Progress {
@@ -148,12 +150,14 @@ export async function runAnalysis(job: AnalysisJob): Promise<AnalysisResult> {
   try {
     for (let k = 0; k < batches.length; k++) {
       const current = await next!;
+      if (k === 0) job.onFirst?.('read');
       next = k + 1 < batches.length ? prepare(batches[k + 1]) : null;
       // an abandoned prefetch must not surface as an unhandled rejection
       next?.catch(() => {});
       if (signal?.aborted) throw abortError(signal);
       const out = await predict(current);
       if (signal?.aborted) throw abortError(signal);
+      if (k === 0) job.onFirst?.('predicted');
       current.patches.forEach((p, slot) => {
         job.store.putPatch(p, out, slot);
       });

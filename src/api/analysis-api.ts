@@ -40,13 +40,17 @@
  * await mrnViewer.clearHeatmap('unet'); // forgets its results for this slide (memory and IndexedDB)
  * mrnViewer.analysisInfo();           // {jobs: {model: {done, total, rate, etaMs, running, phase?,
  *                                      //  coarse?: {patches, ms}}}, runtimes, cascade (the setting),
+ *                                      //  prewarm: {enabled, state, models, ready, ms, modelMs, error}
+ *                                      //  (models warmed while the slide was looked at; ?prewarm=0 off),
  *                                      //  viewportLimit: {model, screenModel, screenPatches, estimateS,
  *                                      //  budgetS, rate} | null (the view was too large for a live
  *                                      //  heatmap; screenModel null: the model has no screen and
  *                                      //  screenPatches are its own), contextCache: {decodedPerOutputPixel, ...}, layers}
  * await mrnViewer.addModel('https://host/m/model.json', cardJsonText);  // → id; or a directory URL,
  * //   or an .onnx URL: converted in the page and kept (see onnx-import-api.ts)
- * mrnViewer.backendInfo('unet');       // {status, backend, decision: {chosen, timings, adapter, lost}}
+ * mrnViewer.backendInfo('unet');       // {status, backend, prewarmed, decision: {chosen, timings, adapter,
+ *                                      //  lost, selectMs, phases: {workerMs, fetchMs, trialsMs, commitMs,
+ *                                      //  buildMs, warmupMs}}} (prewarmed: the prewarm started it)
  * await mrnViewer.predict('unet', {target: base64}, {backend: 'webgpu', channel: 'tumour', count: 2});
  * //   the model on raw patches: each input NHWC float32 (little-endian, base64), count patches (default
  * //   the batch) → {backend, channel, count, size, output: base64 float32 count × size² of the
@@ -337,6 +341,7 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
     jobs: getAnalysis().jobs,
     runtimes: getAnalysis().runtimes,
     cascade: getAnalysis().cascade,
+    prewarm: getAnalysis().prewarmInfo ?? { enabled: getAnalysis().prewarm, state: 'idle' },
     viewportLimit: getAnalysis().viewportLimit,
     contextCache: analysis.contextCacheStats(),
     layers: analysis.layers(),

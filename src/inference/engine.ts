@@ -67,6 +67,24 @@ export interface BackendDecision {
   remembered: boolean;
   /** wall ms from the start of the load to a ready backend (trials, build and warm-up) */
   selectMs: number;
+  /** where the load's time went (inference-client.ts fills it; the engine gives build and warm-up) */
+  phases?: LoadPhases;
+}
+
+/** ms of each step of starting a model's worker (press-h's breakdown). */
+export interface LoadPhases {
+  /** worker started, its script loaded, card and weights fetched and parsed (page side) */
+  workerMs?: number;
+  /** of which fetching and parsing the card, graph and weights (worker side) */
+  fetchMs?: number;
+  /** the `auto` trials (0 when the choice was remembered or explicit) */
+  trialsMs?: number;
+  /** settling on the chosen backend (page side: build, warm-up and any timing there) */
+  commitMs?: number;
+  /** the last build: activating the backend and building the graph there */
+  buildMs?: number;
+  /** the last build's warm-up batch (shader compile, first XNNPACK setup) */
+  warmupMs?: number;
 }
 
 export interface Engine {
@@ -118,6 +136,7 @@ export function createEngine(options: EngineOptions): Engine {
   let lostReason: string | null = null;
   let unwatch: () => void = () => {};
   const lost: BackendName[] = [];
+  let lastBuild: { buildMs: number; warmupMs: number } | null = null;
 
   const disposeModel = () => {
     unwatch();
@@ -132,6 +151,7 @@ export function createEngine(options: EngineOptions): Engine {
   /** Activates `name`, builds the model there, checks it and runs one warm-up batch. */
   const buildOn = async (name: BackendName): Promise<number> => {
     if (!artifacts || !spec) throw new Error('no model loaded');
+    const b0 = performance.now();
     if (!(await activateBackend(name))) throw new Error(`${name} backend is not available here`);
     const m = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
     const problems = checkModelSignature(m, spec);
@@ -148,7 +168,9 @@ export function createEngine(options: EngineOptions): Engine {
     });
     const t0 = performance.now();
     await runBatch(zeroFeeds());
-    return performance.now() - t0;
+    const warmupMs = performance.now() - t0;
+    lastBuild = { buildMs: t0 - b0, warmupMs };
+    return warmupMs;
   };
 
   const zeroFeeds = (): Record<string, Float32Array> => {
@@ -294,6 +316,7 @@ export function createEngine(options: EngineOptions): Engine {
     isolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
     remembered,
     selectMs: performance.now() - startedAt,
+    ...(lastBuild ? { phases: { ...lastBuild } } : {}),
   });
 
   const engine: Engine = {

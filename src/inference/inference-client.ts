@@ -17,10 +17,11 @@
 
 import { type Remote, wrap } from 'comlink';
 import type { PatchGeometry } from '../geometry/patch-geometry';
+import { perfMark } from '../util/perf-mark';
 import { recallBackend, rememberBackend } from './backend-memory';
 import { runTrials, type TrialTiming } from './backend-trial';
 import { type BackendChoice, BackendLostError, type BackendName } from './backend-types';
-import type { BackendDecision } from './engine';
+import type { BackendDecision, LoadPhases } from './engine';
 import type { InferenceWorkerApi } from './inference-worker';
 import type { ModelCard } from './model-card';
 import type { EngineModelSpec } from './model-spec';
@@ -69,8 +70,18 @@ const defaultStorage = () => {
   }
 };
 
+/** The model's name in timeline marks: its directory (`/models/unet/` → `unet`). */
+const markName = (url: string) =>
+  url
+    .replace(/\/?(model[^/]*\.json)?$/, '')
+    .split('/')
+    .pop() || url;
+
 export async function startInference(url: string, options: InferenceOptions): Promise<InferenceHandle> {
   const startedAt = performance.now();
+  const tag = markName(url);
+  perfMark(`load-start:${tag}`);
+  const phases: LoadPhases = {};
   const isolated = globalThis.crossOriginIsolated === true;
   const threads = options.threads ?? wantedThreads(globalThis.navigator?.hardwareConcurrency, isolated);
   const memory = options.memory === undefined ? defaultStorage() : options.memory;
@@ -117,8 +128,12 @@ export async function startInference(url: string, options: InferenceOptions): Pr
       }
     }
     current = await main;
+    phases.workerMs = performance.now() - startedAt;
+    phases.fetchMs = current.loaded.fetchMs;
+    perfMark(`worker-loaded:${tag}`);
     checkAborted();
     let decision: BackendDecision;
+    let committedAt = performance.now();
     const available = current.loaded.available as BackendName[];
     if (options.backend !== 'auto') {
       decision = await current.remote.commit(options.backend, options.backend, []);
@@ -156,6 +171,9 @@ export async function startInference(url: string, options: InferenceOptions): Pr
         { budgetMs: options.trialBudgetMs, signal: options.signal },
       );
       if (!chosen) throw new Error(`no backend could run the model: ${JSON.stringify(timings)}`);
+      committedAt = performance.now();
+      phases.trialsMs = committedAt - startedAt - phases.workerMs;
+      perfMark(`trials-done:${tag}`);
       const winner = trialWorkers.get(chosen);
       if (winner) {
         // the GPU trial's worker is built and warm on the winner: keep it
@@ -173,7 +191,18 @@ export async function startInference(url: string, options: InferenceOptions): Pr
       );
     trialWorkers.clear();
     checkAborted();
-    decision = { ...decision, selectMs: performance.now() - startedAt };
+    const readyAt = performance.now();
+    perfMark(`backend-ready:${tag}`);
+    decision = {
+      ...decision,
+      selectMs: readyAt - startedAt,
+      phases: {
+        ...phases,
+        trialsMs: phases.trialsMs ?? 0,
+        commitMs: readyAt - committedAt,
+        ...decision.phases,
+      },
+    };
     const { remote, worker, loaded } = current;
     return {
       batchSize: loaded.batchSize,

@@ -30,13 +30,16 @@ const api = {
     controller = own;
     engine?.dispose();
     engine = createEngine({ backend: 'auto', batchSize: options.batchSize, signal: own.signal });
+    const f0 = performance.now();
     const model = await loadModelFromUrl(url, {
       card: options.card,
       signal: own.signal,
       tileSize: options.tileSize,
     });
     engine.prepare(model.artifacts, model.spec);
+    const fetchMs = performance.now() - f0;
     return {
+      fetchMs,
       card: model.card,
       spec: model.spec,
       geometry: model.geometry,

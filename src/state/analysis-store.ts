@@ -16,6 +16,25 @@ export interface RuntimeInfo {
   backend: string | null;
   decision: BackendDecision | null;
   error: string | null;
+  /** the prewarm started this worker (before any run asked for it) */
+  prewarmed?: boolean;
+}
+
+/** The prewarm (src/state/analysis/prewarm.ts): what it warmed while the user looked at the slide. */
+export interface PrewarmInfo {
+  /** the setting (`?prewarm=0` or the panel turns it off) */
+  enabled: boolean;
+  /** waiting: for an idle page; yielded: a run started first; aborted: slide closed / setting off */
+  state: 'off' | 'idle' | 'waiting' | 'running' | 'done' | 'yielded' | 'aborted' | 'error';
+  /** the models it warms, in order (the screen first) */
+  models: string[];
+  /** those whose worker it saw ready (backend chosen, model built and warmed up) */
+  ready: string[];
+  /** wall ms from its start (after the idle wait) to every model ready */
+  ms: number | null;
+  /** wall ms per model */
+  modelMs: Record<string, number>;
+  error: string | null;
 }
 
 /** A run's progress (the scheduler's), with what it is and whether it still runs. */
@@ -79,6 +98,9 @@ export interface AnalysisState {
   cascade: boolean;
   /** the viewport was not analysed: even its coarse screen would take too long at this zoom */
   viewportLimit: ViewportLimit | null;
+  /** warm the chosen model's workers while the slide is looked at (`?prewarm=0` turns it off) */
+  prewarm: boolean;
+  prewarmInfo: PrewarmInfo | null;
 }
 
 /** What ground truth is loaded (annotation file or label mask) and which output channels it is truth for. */
@@ -116,6 +138,8 @@ export const initialAnalysisState: AnalysisState = {
   tileSize: null,
   cascade: true,
   viewportLimit: null,
+  prewarm: true,
+  prewarmInfo: null,
 };
 
 export const analysisStore = createStore<AnalysisState>()(() => ({ ...initialAnalysisState }));

@@ -10,6 +10,7 @@ const NOTHING = {
   coalesce: true,
   prefetch: false,
   cascade: null,
+  prewarm: true,
   tile: null,
 };
 
@@ -23,12 +24,15 @@ describe('parseUrlState', () => {
       coalesce: true,
       prefetch: false,
       cascade: null,
+      prewarm: true,
       tile: null,
     });
     expect(parseUrlState('?slide=a.svs&coalesce=0').coalesce).toBe(false);
     expect(parseUrlState('?slide=a.svs&prefetch=1').prefetch).toBe(true);
     expect(parseUrlState('?slide=a.svs&cascade=0').cascade).toBe(false);
     expect(parseUrlState('?cascade=1').cascade).toBe(true);
+    expect(parseUrlState('?slide=a.svs&prewarm=0').prewarm).toBe(false);
+    expect(parseUrlState('?prewarm=1').prewarm).toBe(true);
     expect(parseUrlState('?tile=64').tile).toBe(64);
     expect(parseUrlState('?tile=256').tile).toBe(256);
     expect(parseUrlState('?tile=big').tile).toBe(null);

@@ -1,5 +1,5 @@
 // The address bar, read and written here only:
-// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0&early=0&prefetch=1&cascade=0&tile=64`. Deep links open a slide at a view,
+// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0&early=0&prefetch=1&cascade=0&prewarm=0&tile=64`. Deep links open a slide at a view,
 // with batch results over it (`results`: the slide's batch output folder, DIR/<slide-name>/); the
 // open slide and the view are written back (replaceState, no history).
 //
@@ -25,6 +25,8 @@ export interface UrlState {
   /** `cascade=0` runs MRN models and the U-Net on every patch with no coarse screen first (src/analysis/cascade.ts),
    *  `cascade=1` turns it on; null: not given (the app's default) */
   cascade: boolean | null;
+  /** `prewarm=0`: no model workers started before a run asks (src/state/analysis/prewarm.ts) */
+  prewarm: boolean;
   /** `tile=64`: inference tiles of at most 64 target px (the trained patch); null: the default */
   tile: number | null;
 }
@@ -43,6 +45,7 @@ export function parseUrlState(search: string): UrlState {
     coalesce: params.get('coalesce') !== '0',
     prefetch: params.get('prefetch') === '1',
     cascade: params.has('cascade') ? params.get('cascade') !== '0' : null,
+    prewarm: params.get('prewarm') !== '0',
     tile: tileParam(params.get('tile')),
   };
 }

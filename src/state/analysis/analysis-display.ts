@@ -122,7 +122,8 @@ export class AnalysisDisplay {
       return;
     }
     setAnalysis({ heatmapVisible: visible });
-    this.reshow();
+    // a key press, not a pan: no debounce before the view's run (press-h: 350-450 ms of the wait)
+    this.reshow(visible ? 0 : undefined);
   }
 
   toggleHeatmap(): void {
@@ -152,10 +153,10 @@ export class AnalysisDisplay {
   }
 
   /** After what is shown changed: overlays, viewport runs and the stats of the shown models. */
-  reshow(): void {
+  reshow(delayMs?: number): void {
     this.p.views.updateMainVisibility(this.p.hasTruth());
     this.p.views.refresh();
-    this.p.runs.scheduleViewport();
+    this.p.runs.scheduleViewport(delayMs);
     for (const m of [getAnalysis().model, getAnalysis().right]) if (m) this.p.exports.publishStats(m, true);
   }
 

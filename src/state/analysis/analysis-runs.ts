@@ -11,6 +11,7 @@ import { cascadeSink, runCascade } from '../../analysis/cascade';
 import { DEFAULT_CASCADE_POLICY } from '../../analysis/cascade-policy';
 import { keyChannel, modelOfKey } from '../../analysis/heatmap-key';
 import type { HeatmapStats } from '../../analysis/heatmap-stats';
+import type { ModelEntry } from '../../analysis/model-index';
 import { LatestRunner, type Progress, runAnalysis } from '../../analysis/scheduler';
 import {
   defaultRateFor,
@@ -30,6 +31,7 @@ import type { AnalysisSummary } from '../../heatmap/summary';
 import type { BackendChoice } from '../../inference/backend-types';
 import type { InferenceHandle } from '../../inference/inference-client';
 import { isAbortError, newAbortError } from '../../util/abort';
+import { perfMark } from '../../util/perf-mark';
 import { getAnalysis, type JobInfo, setAnalysis } from '../analysis-store';
 import type { AnalysisExports } from './analysis-exports';
 import { type CascadeInfo, type PreviewInfo, prepareScreen, screenFor } from './cascade-run';
@@ -67,7 +69,7 @@ export interface AnalyzeOptions<V> {
 /** What runs need from the rest of the session. */
 export interface RunHooks<V> {
   context(): SlideContext;
-  models: Pick<ModelRuntimes, 'runtime' | 'backendOf'>;
+  models: Pick<ModelRuntimes, 'runtime' | 'backendOf' | 'loadModels'>;
   cache: Pick<ResultCache, 'store' | 'save' | 'provisionalCells'>;
   exports: Pick<AnalysisExports, 'stats' | 'summarize'>;
   /** level-0 rectangle a viewer shows (null when nothing is open) */
@@ -79,6 +81,8 @@ export interface RunHooks<V> {
   setBackend(backend: BackendChoice): void;
   setTileSize(tileSize: number | null): void;
   notify: Notify;
+  /** a run of the model starts (the prewarm gives way: prewarm.ts) */
+  onRunStart?(modelId: string): void;
 }
 
 const VIEW_DEBOUNCE_MS = 350;
@@ -174,12 +178,12 @@ export class AnalysisRuns<V> {
   }
 
   /** Debounced: analyses the viewport for every shown model (cancelling stale runs). */
-  scheduleViewport(): void {
+  scheduleViewport(delayMs = VIEW_DEBOUNCE_MS): void {
     if (this.viewTimer) clearTimeout(this.viewTimer);
     this.viewTimer = setTimeout(() => {
       this.viewTimer = null;
       this.runViewport();
-    }, VIEW_DEBOUNCE_MS);
+    }, delayMs);
   }
 
   private runViewport(): void {
@@ -226,8 +230,24 @@ export class AnalysisRuns<V> {
   ): Promise<AnalyzeResult> {
     const h = this.hooks;
     const ctx = h.context();
+    perfMark(`run-start:${modelId}`);
+    const wanted = cascade ?? getAnalysis().cascade;
+    // the screen's worker starts beside the model's: the coarse map needs only the screen (at once
+    // when the model list is in, so a prewarm's load of it is taken over before it gives way)
+    const screenOf = (models: readonly ModelEntry[]) => {
+      const card = models.find((m) => m.id === modelOfKey(modelId))?.card;
+      const early = card ? screenFor(card, models, wanted) : null;
+      if (early) void h.models.runtime(early.id).catch(() => {});
+    };
+    const listed = getAnalysis().models;
+    if (listed.length > 0) screenOf(listed);
+    else void h.models.loadModels().then(screenOf, () => {});
+    const pending = h.models.runtime(modelId);
+    // after asking for its workers, so the prewarm's loads of them are taken over, not stopped
+    h.onRunStart?.(modelId);
     // tissue detection as the card says ('off' for images that are tissue edge to edge)
-    const handle = await h.models.runtime(modelId);
+    const handle = await pending;
+    perfMark(`model-ready:${modelId}`);
     // the heatmap's output channel (the tumour channel unless the key names another)
     const channel = keyChannel(modelId, handle.card).index;
     const predictor =
@@ -242,7 +262,7 @@ export class AnalysisRuns<V> {
     const tissue = await tissueOf(ctx, handle.card.tissueDetection);
     const store = await h.cache.store(ctx, modelId, handle.geometry);
     if (signal.aborted) throw signal.reason;
-    const choice = screenFor(handle.card, getAnalysis().models, cascade ?? getAnalysis().cascade);
+    const choice = screenFor(handle.card, getAnalysis().models, wanted);
     // fine-store cells holding the screen's values until refined (the cache never saves them)
     const provisional = h.cache.provisionalCells(store);
     // cells shown coarse but not refined yet are not analysed (their patches are planned again)
@@ -258,6 +278,7 @@ export class AnalysisRuns<V> {
     const screen = choice
       ? { ...(await prepareScreen(h, ctx, choice.id, area, focus, signal)), skip: choice.skip }
       : null;
+    if (screen) perfMark(`screen-ready:${modelId}`);
     if (mode === 'viewport') {
       // the whole view or nothing: its first pass (the screen's, else the model's own) must be quick
       const limit = screen
@@ -308,6 +329,7 @@ export class AnalysisRuns<V> {
       signal,
       onProgress,
       onBatch: () => h.onLanded(modelId, false),
+      onFirst: (e: 'read' | 'predicted') => perfMark(`${e === 'read' ? 'read' : 'first-patch'}:${modelId}`),
     };
     let result: Awaited<ReturnType<typeof runAnalysis>>;
     let cascadeInfo: CascadeInfo | null = null;
@@ -327,6 +349,7 @@ export class AnalysisRuns<V> {
             contextCache: contextCacheFor(ctx, screen.handle.geometry),
             signal,
             onProgress,
+            onFirst: (e) => perfMark(`screen-${e === 'read' ? 'read' : 'batch'}:${modelId}`),
           },
           fine: { ...fineJob, store },
           screenStore: screen.store,
@@ -339,6 +362,7 @@ export class AnalysisRuns<V> {
           onCoarse: ({ skipped }) => {
             const covered = patches.filter((p) => store.has(p.col, p.row)).length;
             coarse = { ms: performance.now() - started, patches: covered };
+            perfMark(`coarse:${modelId}`);
             before = plan.cached + skipped;
             phase = 'refine';
           },

@@ -7,7 +7,7 @@ import { workerConverter } from '../../inference/onnx-import/convert-client';
 import { type ConvertedStore, convertedStore } from '../../inference/onnx-import/converted-store';
 import type { OnnxConverter } from '../../inference/onnx-import/onnx-converter';
 import type { SlideViewer } from '../../viewer/viewer-controller';
-import { getAnalysis, setAnalysis } from '../analysis-store';
+import { analysisStore, getAnalysis, setAnalysis } from '../analysis-store';
 import { appStore, getState, setState } from '../app-store';
 import { AnalysisDisplay } from './analysis-display';
 import { AnalysisExports, channelOfKey } from './analysis-exports';
@@ -18,8 +18,9 @@ import { HeatmapViews, type LayerFactory, layerContent } from './heatmap-views';
 import { browserEngine, type EngineDeps, ModelRuntimes } from './model-runtimes';
 import { notifyUser } from './notify';
 import { OnnxImport } from './onnx-import';
+import { browserIdle, Prewarm, prewarmTargets } from './prewarm';
 import { ResultCache } from './result-cache';
-import { type SlideContext, SlideContexts, type SlidePixels } from './slide-context';
+import { type SlideContext, SlideContexts, type SlidePixels, tissueOf } from './slide-context';
 import { TruthWaits } from './truth-waits';
 
 export interface AnalysisSessionOptions {
@@ -37,6 +38,8 @@ export interface AnalysisSessionOptions {
   /** ONNX import seams: the converter (a worker in the page) and where converted models are kept */
   onnxConverter?: () => OnnxConverter;
   convertedStore?: ConvertedStore;
+  /** when the prewarm may start (default: a second after the slide opened, then an idle period) */
+  prewarmIdle?: (signal: AbortSignal) => Promise<void>;
 }
 
 export interface AnalysisParts {
@@ -50,6 +53,7 @@ export interface AnalysisParts {
   batch: BatchResults;
   exports: AnalysisExports;
   display: AnalysisDisplay;
+  prewarm: Prewarm;
   /** the open slide's context; throws without one */
   context(): SlideContext;
   /**
@@ -103,7 +107,25 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
     o.openDb,
   );
 
+  const prewarm = new Prewarm({
+    enabled: () => getAnalysis().prewarm,
+    targets: async () => {
+      const list = await models.loadModels();
+      const a = getAnalysis();
+      return prewarmTargets(a.model, list, a.cascade);
+    },
+    warm: async (id) => {
+      const h = await models.runtime(id, undefined, undefined, { prewarm: true });
+      // the run's own first steps too: the slide's tissue mask for the card's rule, the model's store
+      const ctx = slidesCtx.current;
+      if (ctx) await Promise.all([tissueOf(ctx, h.card.tissueDetection), cache.store(ctx, id, h.geometry)]);
+    },
+    release: (id) => models.releasePrewarm(id),
+    idle: o.prewarmIdle ?? browserIdle(),
+    publish: (info) => setAnalysis({ prewarmInfo: info }),
+  });
   const onSlideOpened = (ctx: SlideContext) => {
+    void prewarm.schedule();
     truthWaits.opened(ctx);
     void truth.loadSidecar(ctx, () => ctx === slidesCtx.current, notifyUser);
     if (views.rightViewer) void views.openCompareSlide().then(() => runs.scheduleViewport());
@@ -111,6 +133,7 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
     runs.scheduleViewport();
   };
   const onSlideClosed = () => {
+    prewarm.cancel();
     runs.cancelAll();
     truth.clear();
     setAnalysis({ jobs: {}, stats: {}, batchResults: {} });
@@ -181,6 +204,7 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
     notify: notifyUser,
     setBackend: (b) => display.setBackend(b),
     setTileSize: (t) => display.setTileSize(t),
+    onRunStart: () => prewarm.yieldTo(),
   });
   const display: AnalysisDisplay = new AnalysisDisplay({
     models,
@@ -194,6 +218,12 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
   });
 
   const unsubscribe = appStore.subscribe((s) => slidesCtx.sync(s));
+  // a new model or setting while the slide is looked at: warm what H would need now
+  const unsubscribePrewarm = analysisStore.subscribe((a, before) => {
+    if (a.model === before.model && a.cascade === before.cascade && a.prewarm === before.prewarm) return;
+    if (!a.prewarm) prewarm.cancel();
+    else if (slidesCtx.current && !runs.busy) void prewarm.schedule();
+  });
   // the app loads the analysis after the viewer: a slide may be open already
   slidesCtx.sync(getState());
 
@@ -210,8 +240,11 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
     display,
     context,
     contextForTruth,
+    prewarm,
     dispose() {
       unsubscribe();
+      unsubscribePrewarm();
+      prewarm.cancel();
       lifetime.abort(new DOMException('analysis disposed', 'AbortError'));
       slidesCtx.close();
       models.stopAll();

@@ -45,6 +45,9 @@ interface Runtime {
   tileSize: number | null;
   handle: Promise<InferenceHandle>;
   controller: AbortController;
+  /** started by the prewarm and not asked for by a run yet */
+  prewarm: boolean;
+  settled: boolean;
 }
 
 const stop = (rt: Runtime) => {
@@ -172,17 +175,25 @@ export class ModelRuntimes {
     return m;
   }
 
-  /** The model's inference worker, started on first use with the chosen backend and tile size. */
+  /**
+   * The model's inference worker, started on first use with the chosen backend and tile size.
+   * `prewarm`: started ahead of a run (prewarm.ts); a later call without it takes the worker over.
+   */
   runtime(
     key: string,
     backend: BackendChoice = getAnalysis().backend,
     tileSize: number | null = getAnalysis().tileSize,
+    options: { prewarm?: boolean } = {},
   ): Promise<InferenceHandle> {
     const modelId = modelOfKey(key); // one worker per model, whichever channel is shown
     const existing = this.runtimes.get(modelId);
-    if (existing && existing.backend === backend && existing.tileSize === tileSize) return existing.handle;
+    if (existing && existing.backend === backend && existing.tileSize === tileSize) {
+      if (!options.prewarm) existing.prewarm = false;
+      return existing.handle;
+    }
     this.stopModel(modelId);
-    this.setInfo(modelId, { status: 'loading', backend: null, decision: null, error: null });
+    const prewarmed = options.prewarm === true;
+    this.setInfo(modelId, { status: 'loading', backend: null, decision: null, error: null, prewarmed });
     const controller = new AbortController();
     const onAbort = () => controller.abort(this.signal?.reason);
     this.signal?.addEventListener('abort', onAbort, { once: true });
@@ -199,7 +210,7 @@ export class ModelRuntimes {
       started.then((h) => controller.signal.aborted && h.terminate()).catch(() => {});
       const h = await untilAborted(started, controller.signal);
       const d = h.decision;
-      this.setInfo(modelId, { status: 'ready', backend: d.chosen, decision: d, error: null });
+      this.setInfo(modelId, { status: 'ready', backend: d.chosen, decision: d, error: null, prewarmed });
       if (backend !== 'auto' && d.chosen !== backend) {
         const why = d.timings.find((t) => t.backend === backend)?.error ?? 'not available in this browser';
         const name = backend === 'webgpu' ? 'WebGPU' : backend;
@@ -207,10 +218,14 @@ export class ModelRuntimes {
       }
       return h;
     })();
-    const rt = { backend, tileSize, handle, controller };
+    const rt: Runtime = { backend, tileSize, handle, controller, prewarm: prewarmed, settled: false };
     this.runtimes.set(modelId, rt);
     handle
+      .then(() => {
+        rt.settled = true;
+      })
       .catch((e) => {
+        rt.settled = true;
         if (this.runtimes.get(modelId) !== rt) return; // replaced meanwhile: not this model's error
         this.runtimes.delete(modelId);
         this.setInfo(modelId, { status: 'error', backend: null, decision: null, error: errorText(e) });
@@ -218,6 +233,16 @@ export class ModelRuntimes {
       })
       .finally(() => this.signal?.removeEventListener('abort', onAbort));
     return handle;
+  }
+
+  /** Stops the model's worker if it is still loading for the prewarm alone (no run asked for it). */
+  releasePrewarm(key: string): void {
+    const modelId = modelOfKey(key);
+    const rt = this.runtimes.get(modelId);
+    if (!rt?.prewarm || rt.settled) return;
+    this.stopModel(modelId);
+    const { [modelId]: _, ...rest } = getAnalysis().runtimes;
+    setAnalysis({ runtimes: rest });
   }
 
   /** Stops every worker (a new backend was chosen): they restart on next use. */

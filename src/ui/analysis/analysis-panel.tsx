@@ -11,6 +11,7 @@ import { ConvertedModelsSection } from './converted-models-section';
 import { ExportsSection } from './exports-section';
 import { JobsSection } from './jobs-section';
 import { ModelSection } from './model-section';
+import { PrewarmSection } from './prewarm-section';
 import { StatsSection } from './stats-section';
 import { StyleSection } from './style-section';
 import { TileSizeSection } from './tile-size-section';
@@ -30,6 +31,7 @@ export function AnalysisPanel({ analysis }: { analysis: AnalysisSession }) {
       <ModelSection analysis={analysis} />
       <TileSizeSection analysis={analysis} />
       <CascadeSection />
+      <PrewarmSection />
       <StyleSection analysis={analysis} />
       <TruthSection analysis={analysis} />
       <AddModelSection analysis={analysis} />
