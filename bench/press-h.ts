@@ -78,6 +78,8 @@ interface Press {
   viewDoneMs: number | null;
   patches: number;
   coarsePatches: number | null;
+  /** the screen's patches over the view (its job's total while it ran) */
+  screenPatches?: number | null;
   backend: string | null;
   selectMs: number | null;
   remembered: boolean | null;
@@ -120,19 +122,24 @@ async function pressH(
         firstPatchMs: number | null;
         doneMs: number | null;
         job: Job | null;
+        screenTotal: number | null;
       }>((resolve) => {
         const api = window.mrnViewer as unknown as { analysisInfo(): { jobs: Record<string, Job> } };
         const w = window as unknown as { pressT0?: number };
         let coarseMs: number | null = null;
         let firstPatchMs: number | null = null;
         let doneAtCoarse = 0;
+        let screenTotal: number | null = null;
         const timer = setInterval(() => {
           const t0 = w.pressT0;
           if (t0 === undefined) return;
           const job = api.analysisInfo().jobs[m];
           if (job?.mode !== 'viewport') return;
           const now = performance.now() - t0;
-          if (job.phase === 'screen') return; // done/total count the screen's patches then
+          if (job.phase === 'screen') {
+            screenTotal = job.total; // done/total count the screen's patches then
+            return;
+          }
           if (coarseMs === null && job.coarse) {
             coarseMs = now;
             // a cascade counts the screen's sure patches as done at the coarse map: later ones are the model's
@@ -141,16 +148,28 @@ async function pressH(
           if (firstPatchMs === null && job.done > doneAtCoarse) firstPatchMs = now;
           if (untilCoarse && coarseMs !== null) {
             clearInterval(timer);
-            resolve({ coarseMs, firstPatchMs, doneMs: null, job: { ...job } });
+            resolve({ coarseMs, firstPatchMs, doneMs: null, job: { ...job }, screenTotal });
           }
           if (!job.running && job.total > 0 && job.done === job.total) {
             clearInterval(timer);
-            resolve({ coarseMs, firstPatchMs: firstPatchMs ?? now, doneMs: now, job: { ...job } });
+            resolve({
+              coarseMs,
+              firstPatchMs: firstPatchMs ?? now,
+              doneMs: now,
+              job: { ...job },
+              screenTotal,
+            });
           }
         }, 10);
         setTimeout(() => {
           clearInterval(timer);
-          resolve({ coarseMs, firstPatchMs, doneMs: null, job: api.analysisInfo().jobs[m] ?? null });
+          resolve({
+            coarseMs,
+            firstPatchMs,
+            doneMs: null,
+            job: api.analysisInfo().jobs[m] ?? null,
+            screenTotal,
+          });
         }, cap);
       }),
     [model, capMs, until === 'coarse'] as const,
@@ -192,6 +211,7 @@ async function pressH(
     viewDoneMs: w.doneMs === null ? null : Math.round(w.doneMs),
     patches: w.job?.total ?? 0,
     coarsePatches: w.job?.coarse?.patches ?? null,
+    screenPatches: w.screenTotal,
     backend: info?.backend ?? null,
     selectMs: info?.decision ? Math.round(info.decision.selectMs) : null,
     remembered: info?.decision?.remembered ?? null,
@@ -392,6 +412,7 @@ export async function run(args: string[]) {
           coarseMs: median(ok.flatMap((p) => (p.coarseMs === null ? [] : [p.coarseMs]))),
           viewDoneMs: median(ok.flatMap((p) => (p.viewDoneMs === null ? [] : [p.viewDoneMs]))),
           patches: ok[0]?.patches ?? null,
+          screenPatches: ok[0]?.screenPatches ?? null,
           /** median ms from the keydown to each step (null: not on the path, e.g. loads done by the prewarm) */
           breakdownMs: Object.fromEntries(Object.keys(steps[0] ?? {}).map((k) => [k, medianStep(k)])),
           /** the prewarm before the press: its state and ms, and how long the slide was looked at */

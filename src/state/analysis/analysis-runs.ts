@@ -100,6 +100,7 @@ export class AnalysisRuns<V> {
   /** explicit runs (API, whole slide) per model; viewport runs wait while one is active */
   private readonly explicit = new Map<string, AbortController>();
   private viewTimer: ReturnType<typeof setTimeout> | null = null;
+  private viewUrgent = false;
   /** measured patches/s per model and tile size (the viewport's time estimate) */
   private readonly rates = new Map<string, number>();
   /** While > 0, pan/zoom does not start viewport runs (compare() analyses one region for both). */
@@ -179,7 +180,10 @@ export class AnalysisRuns<V> {
 
   /** Debounced: analyses the viewport for every shown model (cancelling stale runs). */
   scheduleViewport(delayMs = VIEW_DEBOUNCE_MS): void {
+    // a run asked for at once (H) is not put off by the pan/zoom debounces that follow it
+    if (this.viewTimer && this.viewUrgent && delayMs >= VIEW_DEBOUNCE_MS) return;
     if (this.viewTimer) clearTimeout(this.viewTimer);
+    this.viewUrgent = delayMs < VIEW_DEBOUNCE_MS;
     this.viewTimer = setTimeout(() => {
       this.viewTimer = null;
       this.runViewport();
