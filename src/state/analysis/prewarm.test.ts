@@ -165,6 +165,17 @@ describe('Prewarm', () => {
     expect(h.prewarm.current).toMatchObject({ state: 'error', error: 'HTTP 404', ready: [] });
   });
 
+  it('a worker stopped under it (new backend chosen) is aborted, not an error', async () => {
+    const h = harness();
+    const done = h.prewarm.schedule();
+    h.idle.resolve();
+    await h.tick();
+    h.loads.get('unet-context')!.reject(new DOMException('model stopped', 'AbortError'));
+    await done;
+    expect(h.prewarm.current).toMatchObject({ state: 'aborted', error: null });
+    expect(h.warmed).toEqual(['unet-context']);
+  });
+
   it('off: nothing waits or loads', async () => {
     const h = harness(undefined, false);
     await h.prewarm.schedule();

@@ -10,7 +10,7 @@
 //   prewarm.cancel();     // the slide closed, or the setting went off
 
 import type { ModelEntry } from '../../analysis/model-index';
-import { newAbortError } from '../../util/abort';
+import { isAbortError, newAbortError } from '../../util/abort';
 import type { PrewarmInfo } from '../analysis-store';
 import { screenFor } from './cascade-run';
 
@@ -151,7 +151,9 @@ export class Prewarm {
     } catch (e) {
       if (signal.aborted) return; // yielded, cancelled or superseded: the caller set the state
       this.inFlight.clear();
-      this.set({ ...this.info, state: 'error', error: e instanceof Error ? e.message : String(e) });
+      // a worker stopped under it (a new backend or tile size was chosen) is not a failure
+      if (isAbortError(e)) this.set({ ...this.info, state: 'aborted' });
+      else this.set({ ...this.info, state: 'error', error: e instanceof Error ? e.message : String(e) });
     }
   }
 
