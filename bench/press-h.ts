@@ -24,6 +24,7 @@ import path from 'node:path';
 import { type Browser, chromium, type Page } from '@playwright/test';
 import { call } from '../e2e/api-call';
 import config from '../playwright.config';
+import type { LoadPhases } from '../src/inference/engine';
 import { startBenchServer } from './bench-server';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -48,14 +49,8 @@ interface Job {
   coarse?: { patches: number; ms: number };
 }
 
-interface Phases {
-  workerMs?: number;
-  fetchMs?: number;
-  trialsMs?: number;
-  commitMs?: number;
-  buildMs?: number;
-  warmupMs?: number;
-}
+/** where a worker's load went, as the engine reports it */
+type Phases = LoadPhases;
 
 interface PrewarmSeen {
   state: string;
