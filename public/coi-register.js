@@ -5,7 +5,8 @@
 (() => {
   const KEY = 'mrn-viewer.coi-reload';
   if (window.crossOriginIsolated) {
-    sessionStorage.removeItem(KEY);
+    // later: the first touch of sessionStorage costs milliseconds a deep link's first view needs
+    setTimeout(() => sessionStorage.removeItem(KEY), 3000);
     return;
   }
   if (!window.isSecureContext || !('serviceWorker' in navigator)) return;

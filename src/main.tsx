@@ -2,8 +2,8 @@
 //  1. here, with next to no code: read the address bar and start opening its slide (the slide
 //     worker starts and reads the file's directories while the rest of the app downloads);
 //  2. the viewer chunk (OpenSeadragon, the slide session): the slide is shown;
-//  3. the app chunk (React, the chrome, the analysis and its model code): rendered beside it, and
-//     window.mrnViewer installed once all of it is there.
+//  3. the app chunk (React, the chrome, the analysis and its model code), once a deep link's first
+//     view is complete: rendered over it, and window.mrnViewer installed once all of it is there.
 // The viewer and the session live outside React (OSD owns its DOM); React renders the chrome on top
 // and drives everything through the session.
 
@@ -12,29 +12,38 @@ import { openEarly, viewerSlideOpener } from './viewer/open-viewer-slide';
 import './ui/app.css';
 
 const urlState = readUrlState();
-// a deep link without a view opens at home: with ?prefetch=1 its tiles are read as soon as it is open
+// a deep link without a view opens at home: its tiles are read as soon as it is open (?prefetch=0: not)
 const opener = openEarly(
   viewerSlideOpener({ coalesce: urlState.coalesce, prefetchHome: urlState.prefetch && !urlState.view }),
   urlState.slide,
 );
 
-// both chunks download at once; the viewer's is used as soon as it is there
+// the viewer's chunk downloads at once (index.html preloads it); the app's after the first view
 const viewerChunk = Promise.all([import('./viewer/viewer-controller'), import('./state/slide-session')]);
-const appChunk = Promise.all([
-  import('react'),
-  import('react-dom/client'),
-  import('react-dom'),
-  import('./ui/app'),
-  import('./ui/body-classes'),
-  import('./state/analysis/analysis-session'),
-  import('./state/open-files'),
-  import('./api/analysis-api'),
-  import('./api/mrn-viewer-api'),
-  import('./api/onnx-import-api'),
-  import('./viewer/heatmap-layer'),
-  import('./viewer/heatmap-viewport'),
-  import('./state/analysis-store'),
-]);
+const loadAppChunk = () =>
+  Promise.all([
+    import('react'),
+    import('react-dom/client'),
+    import('react-dom'),
+    import('./ui/app'),
+    import('./ui/body-classes'),
+    import('./state/analysis/analysis-session'),
+    import('./state/open-files'),
+    import('./api/analysis-api'),
+    import('./api/mrn-viewer-api'),
+    import('./api/onnx-import-api'),
+    import('./viewer/heatmap-layer'),
+    import('./viewer/heatmap-viewport'),
+    import('./state/analysis-store'),
+  ]);
+/** a deep link's app chunk waits at most this long for the first view (a slow link, a huge slide) */
+const APP_CHUNK_WAIT_MS = 1500;
+let wantApp: () => void = () => {};
+// the app's chunk loads once a deep link's first view is complete: before it, its ~500 kB of script
+// (parsed, compiled, run, and React's first render) took the CPU the slide's decodes needed
+const appChunk = new Promise<void>((resolve) => {
+  wantApp = resolve;
+}).then(loadAppChunk);
 
 async function start(): Promise<void> {
   const [{ parseDrawer, SlideViewer }, { SlideSession }] = await viewerChunk;
@@ -51,11 +60,23 @@ async function start(): Promise<void> {
         analysis?.onMainView(v);
       },
       onTileError: (m) => session.viewerCallbacks.onTileError(m),
+      onFirstViewport: () => wantApp(),
     },
     drawer,
   );
   const session = new SlideSession(viewer, opener);
   const deepLink = session.openFromUrl();
+  if (!deepLink) wantApp();
+  else {
+    // nor does it wait for a first view that will not come
+    void deepLink.then(
+      (s) => {
+        if (s.status !== 'ready') wantApp();
+      },
+      () => wantApp(),
+    );
+    setTimeout(() => wantApp(), APP_CHUNK_WAIT_MS);
+  }
 
   const [
     { StrictMode, createElement },

@@ -1,17 +1,18 @@
 // Starts a deep link's slide worker from index.html itself (src/slide/early-open.ts): a classic
-// script in <head> reads ?slide=, starts the worker and asks it to open the slide, while the page
-// is still parsing, before the entry chunk (and everything it waits for) has loaded and run.
+// script in <head> reads ?slide= and starts the worker with the slide to open in its name, while
+// the page is still parsing, before the entry chunk (and everything it waits for) has loaded and run.
 // `?early=0` leaves it to the entry as before (tests compare both).
 
 import type { Plugin } from 'vite';
-import { EARLY_OPEN_MESSAGE, EARLY_WORKER_GLOBAL } from '../../src/slide/early-open';
+import { EARLY_WORKER_GLOBAL, EARLY_WORKER_NAME_PREFIX } from '../../src/slide/early-open';
 
 /** the worker's source, as src/slide/slide-client.ts starts it */
 const WORKER_SOURCE = 'src/slide/slide-worker.ts';
 
 export function earlyScript(workerUrl: string): string {
-  // kept in step with early-open.ts's EarlyOpenMessage and url-state.ts's coalesce rule
-  return `(()=>{try{const q=new URLSearchParams(location.search);const s=q.get('slide');if(!s||q.get('early')==='0')return;const w=new Worker(${JSON.stringify(workerUrl)},{type:'module',name:'slide'});w.postMessage({type:${JSON.stringify(EARLY_OPEN_MESSAGE)},input:s,coalesce:q.get('coalesce')!=='0'});window[${JSON.stringify(EARLY_WORKER_GLOBAL)}]={worker:w,input:s};}catch(e){console.warn('early slide open:',e)}})();`;
+  // the name is early-open.ts's earlyWorkerName (early-slide-worker.test.ts); coalesce follows
+  // url-state.ts's rule
+  return `(()=>{try{const q=new URLSearchParams(location.search);const s=q.get('slide');if(!s||q.get('early')==='0')return;const w=new Worker(${JSON.stringify(workerUrl)},{type:'module',name:${JSON.stringify(EARLY_WORKER_NAME_PREFIX)}+JSON.stringify({input:s,coalesce:q.get('coalesce')!=='0'})});window[${JSON.stringify(EARLY_WORKER_GLOBAL)}]={worker:w,input:s};}catch(e){console.warn('early slide open:',e)}})();`;
 }
 
 export function earlySlideWorker(): Plugin {

@@ -17,7 +17,7 @@
  * mrnViewer.setMpp(0.25);             // when the file has no resolution
  * await mrnViewer.stats();            // {openMs, firstViewportMs, firstViewportAt, tiles: {...}, cache: {reader: {bytes, blockBytes, rangeRequests, …}, …}}
  *                                     // firstViewportAt: performance.now() of the first complete view (ms since navigation)
- *                                     // firstView: {level, tilesRequested}: the one level it loaded (null: coarse to fine), tiles asked by then
+ *                                     // firstView: {level, tilesRequested, draws}: the one level it loaded (null: coarse to fine), tiles asked and canvas draws by then
  * mrnViewer.methods();                // names of all methods, including ones added via registerApiMethod
  * ```
  *

@@ -66,4 +66,37 @@ describe('boxDownsampleTiles', () => {
       expect(Array.from(boxDownsampleTiles(quads, tw, th)), `${fx}×${fy}`).toEqual(Array.from(want));
     }
   });
+
+  it('reads word-aligned and unaligned tiles alike (the word kernel and the byte loop)', () => {
+    const tw = 10;
+    const th = 6;
+    const { rect, quads } = cut(tw, th, 20, 11, 7);
+    const want = boxDownsample2x({ data: rect, availableX: 20, availableY: 11 }, tw, th);
+    // the same tiles one byte into a larger buffer: no 32-bit view can read them
+    const unaligned = quads.map((t) => {
+      if (!t) return null;
+      const shifted = new Uint8ClampedArray(t.data.length + 1).subarray(1);
+      shifted.set(t.data);
+      return { ...t, data: shifted };
+    });
+    expect(Array.from(boxDownsampleTiles(quads, tw, th))).toEqual(Array.from(want));
+    expect(Array.from(boxDownsampleTiles(unaligned, tw, th))).toEqual(Array.from(want));
+  });
+
+  it('rounds every 2×2 sum half to even, as Uint8ClampedArray does', () => {
+    // one block per sum 0..1020 of a channel: 2×2 tiles of 2×1 blocks, channel sums s, s+1, s+2
+    for (let s = 0; s <= 1020; s++) {
+      const px = [0, 1, 2, 3].map((k) => Math.floor(s / 4) + (k < s % 4 ? 1 : 0));
+      const data = new Uint8ClampedArray(16);
+      // a 2×2 tile: pixels (0,0) (1,0) (0,1) (1,1) carry the four values
+      for (const [k, v] of px.entries()) data.set([v, v, v, 255], k * 4);
+      const out = boxDownsampleTiles(
+        [{ data, stride: 2, availableX: 2, availableY: 2 }, null, null, null],
+        2,
+        2,
+      );
+      const expected = new Uint8ClampedArray([s / 4])[0];
+      expect([out[0], out[1], out[2], out[3]], `sum ${s}`).toEqual([expected, expected, expected, 255]);
+    }
+  });
 });

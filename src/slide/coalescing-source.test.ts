@@ -91,6 +91,28 @@ describe('CoalescingSource', () => {
     expect(inner.log).toHaveLength(2);
   });
 
+  it('with windowMs 0 merges only the reads of one task, and sends them at its end, before any timer', async () => {
+    const inner = new LoggingSource(bytes);
+    const s = new CoalescingSource(inner, { ...limits, windowMs: 0 });
+    const together = Promise.all([s.read(0, 100), s.read(100, 100)]);
+    // nothing goes out while the task that asked is still running
+    expect(inner.log).toHaveLength(0);
+    let timerRan = false;
+    setTimeout(() => {
+      timerRan = true;
+    }, 0);
+    await Promise.resolve();
+    expect(inner.log.map((l) => [l.offset, l.length])).toEqual([[0, 200]]);
+    expect(timerRan).toBe(false);
+    await together;
+    await new Promise((r) => setTimeout(r, 0));
+    await s.read(200, 100); // a later task: a request of its own
+    expect(inner.log.map((l) => [l.offset, l.length])).toEqual([
+      [0, 200],
+      [200, 100],
+    ]);
+  });
+
   it('stops waiting for an aborted reader at once; the others still get their bytes', async () => {
     const inner = new LoggingSource(bytes);
     const s = new CoalescingSource(inner, limits);

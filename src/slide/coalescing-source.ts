@@ -17,7 +17,11 @@ export interface CoalescingOptions {
   maxGapBytes: number;
   /** largest merged request; a read larger than this goes out alone */
   maxRequestBytes: number;
-  /** how long a read waits for neighbours before its request goes out */
+  /**
+   * how long a read waits for neighbours before its request goes out; 0: only reads asked in the
+   * same task are merged (the request goes out at the end of it), for reads that come one after
+   * another, each waiting for the last (a directory's IFDs)
+   */
   windowMs: number;
 }
 
@@ -123,13 +127,20 @@ export class CoalescingSource implements ByteSource {
         };
       }
       this.pending.push(p);
-      this.timer ??= setTimeout(() => this.flush(), this.o.windowMs);
+      if (this.pending.length === 1) this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.o.windowMs > 0) this.timer = setTimeout(() => this.flush(), this.o.windowMs);
+    else queueMicrotask(() => this.flush());
   }
 
   /** Sends the waiting reads, merged. */
   private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.pending.length === 0) return;
     const live = this.pending.filter((p) => !p.signal?.aborted);
     this.pending = [];
     for (const g of planGroups(live, this.o)) this.send(g);

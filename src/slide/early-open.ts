@@ -1,16 +1,37 @@
 // A deep link's slide opened before the app's code has loaded: index.html (scripts/vite/
-// early-slide-worker.ts) starts the slide worker while the page is still parsing and posts it this
-// message; the worker starts opening at once, and the app's own open of the same slide, with the
-// same options, takes that open over (slide-worker.ts) instead of starting a second one.
+// early-slide-worker.ts) starts the slide worker while the page is still parsing, with the slide to
+// open in the worker's name; the worker starts opening as soon as its script has run, and the app's
+// own open of the same slide, with the same options, takes that open over (slide-worker.ts) instead
+// of starting a second one. The name, not a message: a message posted to a worker that has not
+// started yet is handed over by the page's main thread, which is busy then (the page's first
+// layout and paint, its scripts), and arrived 20 ms after the worker's script had run.
 
-export const EARLY_OPEN_MESSAGE = 'mrn-early-open';
-
-export interface EarlyOpenMessage {
-  type: typeof EARLY_OPEN_MESSAGE;
+/** What index.html asks the worker to open. */
+export interface EarlyOpenRequest {
   /** the ?slide= URL */
   input: string;
   /** `?coalesce=0` turns coalescing off */
   coalesce: boolean;
+}
+
+/** The early worker's name starts with this; the request follows as JSON. */
+export const EARLY_WORKER_NAME_PREFIX = 'slide ';
+
+/** The name index.html gives the early worker (its script builds the same string). */
+export function earlyWorkerName(request: EarlyOpenRequest): string {
+  return EARLY_WORKER_NAME_PREFIX + JSON.stringify({ input: request.input, coalesce: request.coalesce });
+}
+
+/** The request in a worker's name, or null for any other worker (or a name that is not one). */
+export function earlyOpenFromName(name: string): EarlyOpenRequest | null {
+  if (!name.startsWith(EARLY_WORKER_NAME_PREFIX)) return null;
+  try {
+    const v = JSON.parse(name.slice(EARLY_WORKER_NAME_PREFIX.length)) as Partial<EarlyOpenRequest> | null;
+    if (!v || typeof v.input !== 'string' || !v.input) return null;
+    return { input: v.input, coalesce: v.coalesce !== false };
+  } catch {
+    return null;
+  }
 }
 
 /** What an open must agree on to take over the early one (the read-ahead is added after). */

@@ -9,7 +9,7 @@ import { createLazyDecoderPool, type LazyDecoderPool, poolServes } from './decod
 import { createNativeJpegDecoder } from './decoders/jpeg-native';
 import { createWebCodecsJpegDecoder, webCodecsCounts } from './decoders/jpeg-webcodecs';
 import { browserBitmapPlatform, createTileBitmaps } from './decoders/tile-bitmap';
-import { EARLY_OPEN_MESSAGE, type EarlyOpenMessage, earlyOpenKey } from './early-open';
+import { earlyOpenFromName, earlyOpenKey } from './early-open';
 import { homeViewTiles } from './home-view-tiles';
 import { openSlide } from './open-slide';
 import { SlideError } from './slide-error';
@@ -99,19 +99,18 @@ async function openNow(
 }
 
 /**
- * index.html's early open (early-open.ts): a deep link's slide starts opening as soon as this
- * script has run, before the app's code has loaded. Handled ahead of comlink, which never sees it.
+ * index.html's early open (early-open.ts): a deep link's slide, named in this worker's name, starts
+ * opening as soon as this script has run, before the app's code has loaded.
  */
-self.addEventListener('message', (e: MessageEvent) => {
-  const data = e.data as Partial<EarlyOpenMessage> | null;
-  if (!data || data.type !== EARLY_OPEN_MESSAGE || typeof data.input !== 'string') return;
-  e.stopImmediatePropagation();
-  const options: WorkerOpenOptions = { coalesce: data.coalesce !== false };
+function startEarlyOpen(): void {
+  const request = earlyOpenFromName(typeof self.name === 'string' ? self.name : '');
+  if (!request) return;
+  const options: WorkerOpenOptions = { coalesce: request.coalesce };
   const controller = new AbortController();
-  const done = openNow(data.input, options, controller.signal);
+  const done = openNow(request.input, options, controller.signal);
   done.catch(() => {}); // the app's open reports it
-  early = { input: data.input, key: earlyOpenKey(options), controller, done };
-});
+  early = { input: request.input, key: earlyOpenKey(options), controller, done };
+}
 
 const api: SlideWorkerApi = {
   async open(input: Blob | Blob[] | string, options: WorkerOpenOptions, callId: number) {
@@ -208,3 +207,4 @@ function readAhead(reader: SlideReader, view: { width: number; height: number })
 }
 
 Comlink.expose(api);
+startEarlyOpen();

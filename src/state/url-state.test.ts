@@ -8,7 +8,7 @@ const NOTHING = {
   view: null,
   drawer: null,
   coalesce: true,
-  prefetch: false,
+  prefetch: true,
   cascade: null,
   prewarm: true,
   tile: null,
@@ -22,12 +22,13 @@ describe('parseUrlState', () => {
       view: { x: 10, y: 20, zoom: 0.5 },
       drawer: 'webgl',
       coalesce: true,
-      prefetch: false,
+      prefetch: true,
       cascade: null,
       prewarm: true,
       tile: null,
     });
     expect(parseUrlState('?slide=a.svs&coalesce=0').coalesce).toBe(false);
+    expect(parseUrlState('?slide=a.svs&prefetch=0').prefetch).toBe(false);
     expect(parseUrlState('?slide=a.svs&prefetch=1').prefetch).toBe(true);
     expect(parseUrlState('?slide=a.svs&cascade=0').cascade).toBe(false);
     expect(parseUrlState('?cascade=1').cascade).toBe(true);

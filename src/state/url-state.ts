@@ -1,5 +1,5 @@
 // The address bar, read and written here only:
-// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0&early=0&prefetch=1&cascade=0&prewarm=0&tile=64`. Deep links open a slide at a view,
+// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0&early=0&prefetch=0&cascade=0&prewarm=0&tile=64`. Deep links open a slide at a view,
 // with batch results over it (`results`: the slide's batch output folder, DIR/<slide-name>/); the
 // open slide and the view are written back (replaceState, no history).
 //
@@ -19,8 +19,8 @@ export interface UrlState {
   drawer: string | null;
   /** `coalesce=0` sends one range request per tile read (the benchmark's baseline) */
   coalesce: boolean;
-  /** `prefetch=1`: a deep link's home-view tiles are decoded before the viewer asks
-   *  (src/slide/home-view-tiles.ts); off by default until it measures faster (README, deeplink) */
+  /** a deep link's home-view tiles are decoded as soon as the slide is open, before the viewer
+   *  asks (src/slide/home-view-tiles.ts); `prefetch=0` waits for the viewer (README, deeplink) */
   prefetch: boolean;
   /** `cascade=0` runs MRN models and the U-Net on every patch with no coarse screen first (src/analysis/cascade.ts),
    *  `cascade=1` turns it on; null: not given (the app's default) */
@@ -43,7 +43,7 @@ export function parseUrlState(search: string): UrlState {
     view: parseViewParams(params),
     drawer: params.get('drawer'),
     coalesce: params.get('coalesce') !== '0',
-    prefetch: params.get('prefetch') === '1',
+    prefetch: params.get('prefetch') !== '0',
     cascade: params.has('cascade') ? params.get('cascade') !== '0' : null,
     prewarm: params.get('prewarm') !== '0',
     tile: tileParam(params.get('tile')),

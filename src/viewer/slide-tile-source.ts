@@ -42,6 +42,8 @@ interface JobState {
 export const CANCELLED_MESSAGE = 'mrn:cancelled';
 
 const TRANSIENT_CODES = new Set(['network', 'timeout']);
+/** a batched first view still shows what has arrived this often (slow links) */
+export const BATCH_FLUSH_MS = 150;
 const RETRY_DELAYS_MS = [400, 1500];
 
 let nextSourceId = 1;
@@ -89,6 +91,12 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
   private readonly events: SlideTileSourceEvents;
   private deferFor: OpenSeadragon.TiledImage | null = null;
   private readonly deferred: OpenSeadragon.ImageJob[] = [];
+  private batchFor: OpenSeadragon.TiledImage | null = null;
+  private readonly batched: { job: OpenSeadragon.ImageJob; bitmap: ImageBitmap }[] = [];
+  private batchTimer: ReturnType<typeof setTimeout> | null = null;
+  private flushedSinceAsked = false;
+  /** batches handed to OSD so far */
+  private flushes = 0;
 
   constructor(slide: ViewerSlide, events: SlideTileSourceEvents = {}) {
     const m = slide.metadata;
@@ -163,6 +171,74 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
     for (const job of waiting) if (isOpen(job)) this.downloadTileStart(job);
   }
 
+  /**
+   * While set, that item's finished tiles are handed to OSD together: when none of its reads is
+   * left in flight, or BATCH_FLUSH_MS after the first one waited, whichever comes first. OSD then
+   * draws the first view once instead of once per tile (each draw clears and repaints the whole
+   * canvas, in software on machines without a GPU). Clearing it hands over what waits.
+   */
+  batchTiles(item: OpenSeadragon.TiledImage | null): void {
+    this.batchFor = item;
+    if (!item) this.flushBatch();
+  }
+
+  /** Whether tiles are being batched (batchTiles). */
+  get batching(): boolean {
+    return this.batchFor !== null;
+  }
+
+  /**
+   * While batching: a count that changes whenever OSD has something new to see for `item` (a batch
+   * handed over, or none of its reads left in flight); null when not batching.
+   */
+  batchState(item: OpenSeadragon.TiledImage): number | null {
+    if (!this.batchFor) return null;
+    for (const job of this.jobs.keys()) if (job.tile?.tiledImage === item) return this.flushes;
+    return -1;
+  }
+
+  /** Whether a batch reached OSD since the last call (so there is something new to draw). */
+  takeFlushed(): boolean {
+    const flushed = this.flushedSinceAsked;
+    this.flushedSinceAsked = false;
+    return flushed;
+  }
+
+  private flushBatch(): void {
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    this.batchTimer = null;
+    if (this.batched.length > 0) {
+      this.flushedSinceAsked = true;
+      this.flushes++;
+    }
+    for (const { job, bitmap } of this.batched.splice(0)) this.finishJob(job, bitmap);
+  }
+
+  private finishJob(job: OpenSeadragon.ImageJob, bitmap: ImageBitmap): void {
+    if (!isOpen(job)) {
+      // OSD gave up on it (its own timeout, or it left the view while it waited in a batch)
+      bitmap.close();
+      return;
+    }
+    this.counters.loaded++;
+    this.events.onTileLoaded?.();
+    job.finish(bitmap, null, 'imageBitmap');
+  }
+
+  /** A finished tile: to OSD now, or into the batch (batchTiles). */
+  private deliver(job: OpenSeadragon.ImageJob, bitmap: ImageBitmap): void {
+    const item = this.batchFor;
+    if (!item || job.tile?.tiledImage !== item) {
+      this.finishJob(job, bitmap);
+      return;
+    }
+    this.batched.push({ job, bitmap });
+    let pending = false;
+    for (const other of this.jobs.keys()) if (other.tile?.tiledImage === item) pending = true;
+    if (!pending) this.flushBatch();
+    else this.batchTimer ??= setTimeout(() => this.flushBatch(), BATCH_FLUSH_MS);
+  }
+
   override downloadTileStart(job: OpenSeadragon.ImageJob): void {
     if (this.deferFor && job.tile?.tiledImage !== this.deferFor) {
       this.deferred.push(job);
@@ -198,14 +274,7 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
             return;
           }
           this.settle(job);
-          if (!isOpen(job)) {
-            // OSD gave up on it (its own timeout); nothing will take the bitmap.
-            bitmap.close();
-            return;
-          }
-          this.counters.loaded++;
-          this.events.onTileLoaded?.();
-          job.finish(bitmap, null, 'imageBitmap');
+          this.deliver(job, bitmap);
           return;
         } catch (e) {
           if (state.cancelled || isAbortError(e)) throw e;
@@ -260,6 +329,10 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
   cancelAll(): void {
     this.deferFor = null;
     this.deferred.length = 0;
+    this.batchFor = null;
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    this.batchTimer = null;
+    for (const { bitmap } of this.batched.splice(0)) bitmap.close();
     this.cancelWhere(() => true);
   }
 }

@@ -26,9 +26,10 @@ export interface ViewerStats {
   firstViewportAt: number | null;
   /**
    * The level (0 finest) the first view loaded alone (holdFirstView), null where OSD loaded coarse to
-   * fine; and the tiles asked for by the time it was complete.
+   * fine; the tiles asked for by the time it was complete; and the times OSD drew the canvas until
+   * then (null: not counted, before the first view's hold).
    */
-  firstView: { level: number | null; tilesRequested: number | null };
+  firstView: { level: number | null; tilesRequested: number | null; draws: number | null };
   tiles: Omit<TileCounters, 'inFlight'> & { inFlight: number };
   cache: { osdTiles: number; osdCaches: number; osdMaxCaches: number; reader: unknown };
 }
@@ -60,7 +61,7 @@ export class SlideViewer {
   private firstViewportAt: number | null = null;
   /** undoes holdFirstView */
   private firstViewHold: (() => void) | null = null;
-  private firstView: ViewerStats['firstView'] = { level: null, tilesRequested: null };
+  private firstView: ViewerStats['firstView'] = { level: null, tilesRequested: null, draws: null };
   private viewFrame = 0;
   private staleTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly callbacks: ViewerCallbacks;
@@ -138,7 +139,7 @@ export class SlideViewer {
     this.close();
     this.firstViewportMs = null;
     this.firstViewportAt = null;
-    this.firstView = { level: null, tilesRequested: null };
+    this.firstView = { level: null, tilesRequested: null, draws: null };
     const source = new SlideTileSource(slide, {
       onTileError: (message) => this.callbacks.onTileError?.(message),
       onTileLoaded: () => this.callbacks.onTileLoaded?.(),
@@ -197,6 +198,35 @@ export class SlideViewer {
     item.savedCutOffLevel = osdLevel;
     // the navigator (another item on the same source) would load the same tiles beside them
     source.deferOthers(item);
+    // and its tiles drawn together (the per-tile redraws cost as much as the decodes on 2 cores)
+    source.batchTiles(item);
+    // nor is the canvas drawn while they wait: OSD's world asks for a draw every frame while an
+    // item has drawn nothing yet or is loading tiles, and each such repaint of the empty canvas cost
+    // 20-90 ms here (software raster and commit), beside the decodes, on the same 2 cores
+    const world = this.osd.world;
+    const needsDraw = world.needsDraw;
+    world.needsDraw = () => needsDraw.call(world) && (!source.batching || source.takeFlushed());
+    // the navigator (its own viewer, whose tiles wait for the first view) likewise repaints nothing
+    // and the item is not updated while its reads are all in flight and nothing has arrived: OSD
+    // updates a loading item every frame (3-4 ms of the main thread here), to the same result
+    type Updatable = { update(viewportChanged: boolean): boolean };
+    const updatable = item as unknown as Updatable;
+    const update = updatable.update;
+    let seen: number | null = null;
+    updatable.update = (viewportChanged: boolean) => {
+      const state = source.batchState(item);
+      if (!viewportChanged && state !== null && state >= 0 && state === seen) return false;
+      seen = state;
+      return update.call(item, viewportChanged);
+    };
+    const navWorld = (this.osd as unknown as { navigator?: OpenSeadragon.Viewer }).navigator?.world ?? null;
+    const navNeedsDraw = navWorld?.needsDraw;
+    if (navWorld) navWorld.needsDraw = () => false;
+    this.firstView.draws = 0;
+    const countDraw = () => {
+      if (this.firstView.draws !== null && this.firstViewportAt === null) this.firstView.draws++;
+    };
+    this.osd.addHandler('update-viewport', countDraw);
     // all of the level's tiles asked for at once: their reads coalesce into a few range requests
     const loader = (this.osd as unknown as { imageLoader: { jobLimit: number } }).imageLoader;
     const jobLimit = loader.jobLimit;
@@ -205,7 +235,12 @@ export class SlideViewer {
       loader.jobLimit = jobLimit;
       source.minLevel = saved;
       item.savedCutOffLevel = cutOff;
+      source.batchTiles(null);
       source.deferOthers(null);
+      world.needsDraw = needsDraw;
+      updatable.update = update;
+      if (navWorld && navNeedsDraw) navWorld.needsDraw = navNeedsDraw;
+      this.osd.removeHandler('update-viewport', countDraw);
     };
     this.firstViewHold = release;
   }

@@ -1,6 +1,5 @@
 // Tile decoders keyed by TIFF compression code. Each returns a tile-sized RGBA image.
 
-import { getDecoder } from 'geotiff';
 import { isSlideError, SlideError } from '../slide-error';
 import type { RgbaImage } from '../slide-types';
 import { Compression, compressionName, describeCompression, Photometric } from '../tiff-tags';
@@ -8,10 +7,21 @@ import { type DecoderPool, POOL_COMPRESSIONS } from './geotiff-pool';
 import { decodeJpeg2000 } from './jp2k-decoder';
 import type { JpegDecoder } from './jpeg-decoder';
 import { buildJpegStream, isJpegStart } from './jpeg-stream';
-import { installBoundedLzw } from './lzw-geotiff';
 
-// LZW decoded here (Node, or the slide worker without a pool) is bounded too.
-installBoundedLzw();
+/**
+ * geotiff's getDecoder, loaded on the first tile that needs one of its codecs: geotiff is most of
+ * the slide worker's script (260 of 410 kB), which a JPEG slide (the native decoder) never uses,
+ * and which a deep link's first view waited for (fetched, decoded, compiled and run before the open).
+ * LZW decoded here (Node, or the slide worker without a pool) is bounded too.
+ */
+let geotiffDecoders: Promise<typeof import('geotiff')['getDecoder']> | null = null;
+function loadGetDecoder(): Promise<typeof import('geotiff')['getDecoder']> {
+  geotiffDecoders ??= Promise.all([import('geotiff'), import('./lzw-geotiff')]).then(([geotiff, lzw]) => {
+    lzw.installBoundedLzw();
+    return geotiff.getDecoder;
+  });
+  return geotiffDecoders;
+}
 
 export interface TileFormat {
   compression: number;
@@ -66,7 +76,7 @@ const decodeWithGeotiff: TileDecoder = async (bytes, f, env) => {
   const decoder =
     env.pool && POOL_COMPRESSIONS.has(f.compression)
       ? env.pool.bindParameters(f.compression, parameters)
-      : await getDecoder(f.compression, parameters);
+      : await (await loadGetDecoder())(f.compression, parameters);
   let raw: ArrayBufferLike;
   try {
     const copy = bytes.slice().buffer; // decoders may keep or transfer the buffer

@@ -9,7 +9,7 @@
 // Its workers are geotiff-decoder-worker.ts, not geotiff's own: they decode LZW with the bounded
 // decoder (lzw.ts), as the slide worker does without a pool.
 
-import { Pool } from 'geotiff';
+import type { Pool } from 'geotiff';
 import { Compression, compressionName } from '../tiff-tags';
 
 /** What the decoder registry needs of a pool (geotiff's Pool fits). */
@@ -45,21 +45,25 @@ function createDecoderWorker(): Worker {
 
 /** A pool of `size` workers (default: one per core, at least 2), started on the first decode. */
 export function createLazyDecoderPool(size?: number): LazyDecoderPool {
-  let pool: Pool | null = null;
+  // geotiff itself loads with the pool (decoder-registry.ts: most of the slide worker's script)
+  let pool: Promise<Pool> | null = null;
   let decoded = 0;
   const workers = size ?? Math.max(2, globalThis.navigator?.hardwareConcurrency ?? 2);
+  const started = () =>
+    (pool ??= import('geotiff').then(
+      ({ Pool: GeotiffPool }) => new GeotiffPool(workers, createDecoderWorker),
+    ));
   return {
     get decoded() {
       return decoded;
     },
     start() {
-      pool ??= new Pool(workers, createDecoderWorker);
+      void started();
     },
     bindParameters(compression, parameters) {
-      pool ??= new Pool(workers, createDecoderWorker);
-      const bound = pool.bindParameters(compression, parameters);
       return {
         decode: async (buffer) => {
+          const bound = (await started()).bindParameters(compression, parameters);
           const out = await bound.decode(buffer);
           decoded++;
           return out;
@@ -67,8 +71,9 @@ export function createLazyDecoderPool(size?: number): LazyDecoderPool {
       };
     },
     destroy() {
-      void pool?.destroy();
+      const p = pool;
       pool = null;
+      void p?.then((x) => x.destroy());
     },
   };
 }

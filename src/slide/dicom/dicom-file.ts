@@ -12,6 +12,7 @@ import type { ByteSource } from '../byte-source';
 import { SlideError, throwIfAborted } from '../slide-error';
 import type { SlideLimits } from '../slide-limits';
 import { type DicomAttrs, fromDataSet, T } from './dicom-attrs';
+import { isDicomFile } from './dicom-detect';
 
 /**
  * Where one frame lies in its file: one or more byte ranges (fragments), joined in order; or
@@ -37,10 +38,7 @@ const MAX_HEADER_BYTES = 64 << 20;
 /** the first prefix parsed: most writers' headers fit (Orthanc's: ~25 KB); it grows ×4 */
 const FIRST_HEADER_READ = 64 << 10;
 
-export async function isDicomFile(source: ByteSource, signal?: AbortSignal): Promise<boolean> {
-  const head = await source.read(128, 4, signal);
-  return head.byteLength === 4 && String.fromCharCode(...head) === 'DICM';
-}
+export { isDicomFile } from './dicom-detect';
 
 export async function readDicomFile(
   source: ByteSource,

@@ -9,6 +9,7 @@
 import { abortError, isAbortError, SlideError } from '../slide-error';
 import type { SlideReader } from '../slide-reader';
 import { type DicomJson, fromJson, T } from './dicom-attrs';
+import { SERIES_PATH } from './dicom-detect';
 import type { FrameSource } from './dicom-level';
 import { buildPyramid, type DicomInstance } from './dicom-series';
 import { multipartBoundary, parseMultipart } from './multipart';
@@ -24,11 +25,7 @@ export interface DicomWebOptions extends DicomOpenOptions {
   retryBaseMs?: number;
 }
 
-const SERIES_PATH = /^(.*)\/studies\/([0-9.]+)\/series\/([0-9.]+)\/?$/;
-
-export function isDicomWebSeriesUrl(url: string): boolean {
-  return SERIES_PATH.test(url.split(/[?#]/)[0]);
-}
+export { isDicomWebSeriesUrl } from './dicom-detect';
 
 export const DICOMWEB_CORS_HELP =
   'A DICOMweb server on another origin must send Access-Control-Allow-Origin (this page’s origin), ' +
