@@ -112,7 +112,7 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
     targets: async () => {
       const list = await models.loadModels();
       const a = getAnalysis();
-      return prewarmTargets(a.model, list, a.cascade);
+      return prewarmTargets(a.model, list, a.cascade, a.compare ? a.right : null);
     },
     warm: async (id) => {
       const h = await models.runtime(id, undefined, undefined, { prewarm: true });
@@ -220,7 +220,15 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
   const unsubscribe = appStore.subscribe((s) => slidesCtx.sync(s));
   // a new model or setting while the slide is looked at: warm what H would need now
   const unsubscribePrewarm = analysisStore.subscribe((a, before) => {
-    if (a.model === before.model && a.cascade === before.cascade && a.prewarm === before.prewarm) return;
+    const same = (k: 'model' | 'cascade' | 'prewarm' | 'compare' | 'right') => a[k] === before[k];
+    if (
+      same('model') &&
+      same('cascade') &&
+      same('prewarm') &&
+      same('compare') &&
+      (!a.compare || same('right'))
+    )
+      return;
     if (!a.prewarm) prewarm.cancel();
     else if (slidesCtx.current && !runs.busy) void prewarm.schedule();
   });

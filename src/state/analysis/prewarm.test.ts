@@ -22,6 +22,22 @@ describe('prewarmTargets', () => {
     expect(prewarmTargets('nope', MODELS, true)).toEqual([]);
     expect(prewarmTargets(null, MODELS, true)).toEqual([]);
   });
+
+  it('in compare mode the right model too, after the left, each target once', () => {
+    expect(prewarmTargets('unet', MODELS, true, 'mrn-bilinear')).toEqual([
+      'unet-context',
+      'unet',
+      'mrn-bilinear',
+    ]);
+    expect(prewarmTargets('unet', MODELS, false, 'mrn-bilinear')).toEqual(['unet', 'mrn-bilinear']);
+    expect(prewarmTargets('glas-unet', MODELS, true, 'mrn-bilinear')).toEqual([
+      'glas-unet',
+      'unet-context',
+      'mrn-bilinear',
+    ]);
+    expect(prewarmTargets('unet', MODELS, true, 'unet')).toEqual(['unet-context', 'unet']);
+    expect(prewarmTargets('unet', MODELS, true, 'nope')).toEqual(['unet-context', 'unet']);
+  });
 });
 
 /** A deferred promise. */

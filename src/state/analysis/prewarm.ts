@@ -28,16 +28,24 @@ export interface PrewarmDeps {
   now?(): number;
 }
 
-/** What pressing H with `model` needs first: its screen (when the setting wants one), then itself. */
+/**
+ * What pressing H with `model` needs first: its screen (when the setting wants one), then itself;
+ * in compare mode (`right`: the right viewer's model) the right one's too, after them, each once.
+ */
 export function prewarmTargets(
   model: string | null,
   models: readonly ModelEntry[],
   cascade: boolean,
+  right: string | null = null,
 ): string[] {
-  const card = models.find((m) => m.id === model)?.card;
-  if (!model || !card) return [];
-  const screen = screenFor(card, models, cascade);
-  return screen ? [screen.id, model] : [model];
+  const out: string[] = [];
+  for (const id of [model, right]) {
+    const card = models.find((m) => m.id === id)?.card;
+    if (!id || !card) continue;
+    const screen = screenFor(card, models, cascade);
+    for (const t of screen ? [screen.id, id] : [id]) if (!out.includes(t)) out.push(t);
+  }
+  return out;
 }
 
 /** Waits `delayMs`, then for an idle period (requestIdleCallback where there is one). */
