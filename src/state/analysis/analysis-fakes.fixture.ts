@@ -35,6 +35,8 @@ export function patternEntry(id: string): ModelEntry {
 
 export interface FakeEngine extends EngineDeps {
   started: { url: string; backend: BackendChoice; tileSize?: number | null }[];
+  /** the card text each start was given (undefined: the worker would fetch card.json) */
+  cards: (string | undefined)[];
   terminated: number;
   predicted: number;
   /** backends the fake "browser" can run; others fall back to wasm */
@@ -44,13 +46,15 @@ export interface FakeEngine extends EngineDeps {
 export function fakeEngine(models: ModelEntry[]): FakeEngine {
   const engine: FakeEngine = {
     started: [],
+    cards: [],
     terminated: 0,
     predicted: 0,
     available: new Set(['wasm', 'cpu']),
     fetchModels: async () => models,
     fetch: async () => ({ ok: false, status: 404, text: async () => '' }),
-    async startInference(url, { backend, tileSize }) {
+    async startInference(url, { backend, tileSize, card }) {
       engine.started.push({ url, backend, tileSize });
+      engine.cards.push(card);
       const chosen = backend === 'auto' || !engine.available.has(backend) ? 'wasm' : backend;
       const timings =
         backend !== 'auto' && chosen !== backend ? [{ backend, ok: false, error: 'no adapter' }] : [];

@@ -18,6 +18,8 @@ describe('ModelRuntimes (fake engine)', () => {
     const h1 = await rt.runtime('a', 'wasm');
     expect(await rt.runtime('a', 'wasm')).toBe(h1);
     expect(engine.started).toHaveLength(1);
+    // the card the model list read goes with the start: the worker does not fetch card.json again
+    expect(JSON.parse(engine.cards[0]!)).toEqual(getAnalysis().models[0].card);
     expect(getAnalysis().runtimes.a).toMatchObject({ status: 'ready', backend: 'wasm' });
     // another backend: the old worker's runs are cancelled and it is terminated
     await rt.runtime('a', 'cpu');

@@ -199,7 +199,8 @@ export class ModelRuntimes {
     this.signal?.addEventListener('abort', onAbort, { once: true });
     const handle = (async () => {
       const entry = await this.entry(modelId);
-      const card = this.givenCards.get(modelId);
+      // a user's card, else the one the model list already read: the worker need not fetch it again
+      const card = this.givenCards.get(modelId) ?? (entry.card ? JSON.stringify(entry.card) : undefined);
       const started = this.engine.startInference(entry.url, {
         backend,
         card,
