@@ -51,12 +51,13 @@ const LANES = 0x00ff00ff;
 const LANE_ONES = 0x00010001;
 
 /**
- * The whole 2×2 blocks of one quadrant, a pixel per 32-bit word: R and B summed side by side in
- * 16-bit lanes (four bytes sum to at most 1020, so lanes never carry), then each lane's mean
- * rounded half to even as Uint8ClampedArray rounds s / 4: (s + 1 + bit 2 of s) >> 2. The same
- * pixels as the byte loop at about a third of its time (box-downsample.test.ts); output is opaque.
+ * The whole 2×2 blocks of one quadrant. Where a 32-bit view can read the tile, a pixel per word: R
+ * and B summed side by side in 16-bit lanes (four bytes sum to at most 1020, so lanes never carry),
+ * then each lane's mean rounded half to even as Uint8ClampedArray rounds s / 4: (s + 1 + bit 2 of
+ * s) >> 2; the same pixels as the byte loop (box-downsample.test.ts), 20 % faster on 240² tiles in
+ * Node, warm or cold. Output is opaque.
  */
-function boxBlocks32(
+function boxBlocks(
   data: Uint8ClampedArray,
   stride: number,
   out: Uint8ClampedArray,
@@ -66,36 +67,26 @@ function boxBlocks32(
   fullW: number,
   fullH: number,
 ): void {
-  const src = new Uint32Array(data.buffer, data.byteOffset, data.length >> 2);
-  const dst = new Uint32Array(out.buffer, out.byteOffset, out.length >> 2);
-  for (let j = 0; j < fullH; j++) {
-    let p = 2 * j * stride;
-    let o = (oy + j) * tw + ox;
-    for (let i = 0; i < fullW; i++, p += 2, o++) {
-      const a = src[p];
-      const b = src[p + 1];
-      const c = src[p + stride];
-      const d = src[p + stride + 1];
-      const rb = (a & LANES) + (b & LANES) + (c & LANES) + (d & LANES);
-      const g = ((a >>> 8) & 255) + ((b >>> 8) & 255) + ((c >>> 8) & 255) + ((d >>> 8) & 255);
-      const rbMean = ((rb + LANE_ONES + ((rb >>> 2) & LANE_ONES)) >>> 2) & LANES;
-      const gMean = (g + 1 + ((g >>> 2) & 1)) >>> 2;
-      dst[o] = rbMean | (gMean << 8) | 0xff000000;
+  if (LITTLE_ENDIAN && data.byteOffset % 4 === 0) {
+    const src = new Uint32Array(data.buffer, data.byteOffset, data.length >> 2);
+    const dst = new Uint32Array(out.buffer, out.byteOffset, out.length >> 2);
+    for (let j = 0; j < fullH; j++) {
+      let p = 2 * j * stride;
+      let o = (oy + j) * tw + ox;
+      for (let i = 0; i < fullW; i++, p += 2, o++) {
+        const a = src[p];
+        const b = src[p + 1];
+        const c = src[p + stride];
+        const d = src[p + stride + 1];
+        const rb = (a & LANES) + (b & LANES) + (c & LANES) + (d & LANES);
+        const g = ((a >>> 8) & 255) + ((b >>> 8) & 255) + ((c >>> 8) & 255) + ((d >>> 8) & 255);
+        const rbMean = ((rb + LANE_ONES + ((rb >>> 2) & LANE_ONES)) >>> 2) & LANES;
+        const gMean = (g + 1 + ((g >>> 2) & 1)) >>> 2;
+        dst[o] = rbMean | (gMean << 8) | 0xff000000;
+      }
     }
+    return;
   }
-}
-
-/** boxBlocks32 a byte at a time, for buffers a word view cannot read. */
-function boxBlocks8(
-  data: Uint8ClampedArray,
-  stride: number,
-  out: Uint8ClampedArray,
-  tw: number,
-  ox: number,
-  oy: number,
-  fullW: number,
-  fullH: number,
-): void {
   const row = stride * 4;
   for (let j = 0; j < fullH; j++) {
     let p = 2 * j * row;
@@ -144,8 +135,7 @@ export function boxDownsampleTiles(
     const fullH = Math.min(hh, fy >> 1);
     const anyW = Math.min(hw, (fx + 1) >> 1);
     const anyH = Math.min(hh, (fy + 1) >> 1);
-    if (LITTLE_ENDIAN && data.byteOffset % 4 === 0) boxBlocks32(data, stride, out, tw, ox, oy, fullW, fullH);
-    else boxBlocks8(data, stride, out, tw, ox, oy, fullW, fullH);
+    boxBlocks(data, stride, out, tw, ox, oy, fullW, fullH);
     // the ragged edge (a last odd column or row of the finer level): the general kernel's rule
     for (let j = 0; j < anyH; j++) {
       for (let i = j < fullH ? fullW : 0; i < anyW; i++) {
