@@ -15,7 +15,8 @@ import { call, expect, gotoApp, ROOT, test, waitSettled } from './fixtures';
 const DEMO = '/demo/demo.tiff';
 const MRN = 'mrn-bilinear';
 const SCREEN = 'unet-context';
-const HAVE = [MRN, SCREEN].every((m) => existsSync(path.join(ROOT, 'models', m, 'card.json')));
+const UNET = 'unet';
+const HAVE = [MRN, SCREEN, UNET].every((m) => existsSync(path.join(ROOT, 'models', m, 'card.json')));
 /** around tumour 1 and the left edge of tumour 0 of the demo slide (e2e/analysis.spec.ts) */
 const CENTRE = { x: 4400, y: 3700 };
 const REGION = { x: CENTRE.x - 480, y: CENTRE.y - 360, width: 960, height: 720 };
@@ -40,7 +41,7 @@ interface Job {
   coarse?: { patches: number; ms: number };
 }
 
-test.skip(!HAVE, `needs the trained ${MRN} and ${SCREEN} in models/`);
+test.skip(!HAVE, `needs the trained ${MRN}, ${UNET} and ${SCREEN} in models/`);
 test.use({ viewport: { width: 480, height: 360 } });
 
 async function openDemo(page: Page, query: string): Promise<void> {
@@ -126,6 +127,40 @@ test('analyze({cascade}): the same patches, area and tumour map, coarse first, M
   }
   expect(both).toBeGreaterThan(100);
   expect(agree / both).toBeGreaterThan(0.98);
+});
+
+test('two runs at once (the compare viewers) compute their shared screen once, with the same verdicts', async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  await openDemo(page, '');
+  await call(page, 'models');
+  const region = { x: CENTRE.x - 240, y: CENTRE.y - 180, width: 480, height: 360 };
+  const opts = { region, backend: 'wasm', cascade: true, tileSize: 64 };
+  const clear = async () => {
+    for (const m of [MRN, UNET, SCREEN]) await call(page, 'clearHeatmap', m);
+  };
+  // one after the other: MRN's screen plan, then the cells the U-Net's adds to it
+  const mrnAlone = await call<Result>(page, 'analyze', { ...opts, model: MRN });
+  const unetAfter = await call<Result>(page, 'analyze', { ...opts, model: UNET });
+  await clear();
+  // at once, as the two viewers of compare mode run
+  const [mrn, unet] = await Promise.all([
+    call<Result>(page, 'analyze', { ...opts, model: MRN }),
+    call<Result>(page, 'analyze', { ...opts, model: UNET }),
+  ]);
+  const alone = [mrnAlone.cascade!.screenPatches, unetAfter.preview!.screenPatches];
+  const together = [mrn.cascade!.screenPatches, unet.preview!.screenPatches];
+  console.log('screen patches, one after the other', alone, 'at once', together);
+  expect(alone[0]).toBeGreaterThan(0);
+  // every screen cell computed once: as many in all as one after the other (each run computed its
+  // whole screen plan before: MRN's twice over)
+  expect(together[0] + together[1]).toBe(alone[0] + alone[1]);
+  // MRN decided on the same screen values
+  expect(mrn.cascade!.refinedPatches).toBe(mrnAlone.cascade!.refinedPatches);
+  expect(mrn.cascade!.skippedPatches).toBe(mrnAlone.cascade!.skippedPatches);
+  expect(mrn.patches).toBe(mrnAlone.patches);
+  expect(unet.patches).toBe(unetAfter.patches);
 });
 
 test('the viewport heatmap covers the whole view: coarse first, then refined (?cascade=1)', async ({
@@ -268,8 +303,6 @@ test('the U-Net at 10x: the screen coarse map first over the whole view, then U-
   page,
 }) => {
   test.setTimeout(300_000);
-  const UNET = 'unet';
-  test.skip(!existsSync(path.join(ROOT, 'models', UNET, 'card.json')), `needs ${UNET} in models/`);
   // the default tiles (256 px for the U-Net); the demo is 0.5 µm/px, so zoom 0.5 is 10x
   await openDemo(page, '?cascade=1');
   await page.evaluate(

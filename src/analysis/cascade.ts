@@ -54,6 +54,11 @@ export interface CascadeJob {
    */
   skip?: boolean;
   provisional?: ProvisionalCells;
+  /**
+   * after the screen's own pass, before any verdict: the screen patches another run was computing
+   * (compare mode: src/state/analysis/screen-claims.ts) are waited for here
+   */
+  afterScreen?: () => Promise<void>;
   /** once the screen has run and the sure patches are filled */
   onCoarse?: (counts: { skipped: number; refine: number }) => void;
 }
@@ -87,6 +92,7 @@ export interface CascadeResult {
 export async function runCascade(job: CascadeJob): Promise<CascadeResult> {
   const t0 = performance.now();
   const screen = await runAnalysis(job.screen);
+  await job.afterScreen?.();
   const sink = cascadeSink(job.fine.store, job.provisional);
   const refine: PlannedPatch[] = [];
   let skipped = 0;

@@ -36,8 +36,9 @@ import { getAnalysis, type JobInfo, setAnalysis } from '../analysis-store';
 import type { AnalysisExports } from './analysis-exports';
 import { type CascadeInfo, type PreviewInfo, prepareScreen, screenFor } from './cascade-run';
 import type { ModelRuntimes } from './model-runtimes';
-import { errorText, type Notify } from './notify';
+import { errorText, type Notify, untilAborted } from './notify';
 import type { ResultCache } from './result-cache';
+import { type ScreenClaim, ScreenClaims } from './screen-claims';
 import { contextCacheFor, planOptionsFor, type SlideContext, tissueOf } from './slide-context';
 
 export type AnalysisRegion = Rect | 'viewport' | 'slide';
@@ -103,6 +104,8 @@ export class AnalysisRuns<V> {
   private viewUrgent = false;
   /** measured patches/s per model and tile size (the viewport's time estimate) */
   private readonly rates = new Map<string, number>();
+  /** screen patches of runs going at once (screen-claims.ts) */
+  private readonly screenClaims = new ScreenClaims();
   /** While > 0, pan/zoom does not start viewport runs (compare() analyses one region for both). */
   viewportPaused = 0;
 
@@ -337,23 +340,37 @@ export class AnalysisRuns<V> {
     };
     let result: Awaited<ReturnType<typeof runAnalysis>>;
     let cascadeInfo: CascadeInfo | null = null;
+    let claim: ScreenClaim<(typeof patches)[number]> | null = null;
     let previewInfo: PreviewInfo | null = null;
     try {
       if (screen) {
         const policy = DEFAULT_CASCADE_POLICY;
+        // the screen patches another run (the other compare viewer's) is computing are not computed
+        // again: this run waits for them, then does what that run left undone
+        claim = this.screenClaims.claim(ctx, screen.id, screen.plan.patches);
+        const own = claim;
+        const screenJob = {
+          source: ctx.source,
+          slideMpp: ctx.mpp,
+          spec: screen.handle.spec,
+          geometry: screen.handle.geometry,
+          patches: own.mine,
+          predictor: screen.handle,
+          store: screen.store,
+          contextCache: contextCacheFor(ctx, screen.handle.geometry),
+          signal,
+          onProgress,
+          onFirst: (e: 'read' | 'predicted') =>
+            perfMark(`screen-${e === 'read' ? 'read' : 'batch'}:${modelId}`),
+        };
         const r = await runCascade({
-          screen: {
-            source: ctx.source,
-            slideMpp: ctx.mpp,
-            spec: screen.handle.spec,
-            geometry: screen.handle.geometry,
-            patches: screen.plan.patches,
-            predictor: screen.handle,
-            store: screen.store,
-            contextCache: contextCacheFor(ctx, screen.handle.geometry),
-            signal,
-            onProgress,
-            onFirst: (e) => perfMark(`screen-${e === 'read' ? 'read' : 'batch'}:${modelId}`),
+          screen: screenJob,
+          afterScreen: async () => {
+            own.release();
+            if (own.theirs.length === 0) return;
+            await untilAborted(own.others(), signal);
+            const left = own.theirs.filter((p) => !screen.store.has(p.col, p.row));
+            if (left.length > 0) await runAnalysis({ ...screenJob, patches: left });
           },
           fine: { ...fineJob, store },
           screenStore: screen.store,
@@ -401,6 +418,7 @@ export class AnalysisRuns<V> {
         if (result.done - result.cached >= 8) this.rates.set(rateKey(modelId, handle), result.rate);
       }
     } finally {
+      claim?.release();
       const job = getAnalysis().jobs[modelId];
       if (job) this.setJob(modelId, { ...job, running: false });
     }
