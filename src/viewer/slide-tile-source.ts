@@ -94,7 +94,6 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
   private batchFor: OpenSeadragon.TiledImage | null = null;
   private readonly batched: { job: OpenSeadragon.ImageJob; bitmap: ImageBitmap }[] = [];
   private batchTimer: ReturnType<typeof setTimeout> | null = null;
-  private flushedSinceAsked = false;
   /** batches handed to OSD so far */
   private flushes = 0;
 
@@ -187,30 +186,29 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
     return this.batchFor !== null;
   }
 
+  /** Batches handed to OSD so far: when it changed, OSD has something new to draw. */
+  get batchesFlushed(): number {
+    return this.flushes;
+  }
+
   /**
    * While batching: a count that changes whenever OSD has something new to see for `item` (a batch
-   * handed over, or none of its reads left in flight); null when not batching.
+   * handed over, or none of its reads left in flight: -1); null when not batching.
    */
   batchState(item: OpenSeadragon.TiledImage): number | null {
     if (!this.batchFor) return null;
-    for (const job of this.jobs.keys()) if (job.tile?.tiledImage === item) return this.flushes;
-    return -1;
+    return this.inFlightFor(item) ? this.flushes : -1;
   }
 
-  /** Whether a batch reached OSD since the last call (so there is something new to draw). */
-  takeFlushed(): boolean {
-    const flushed = this.flushedSinceAsked;
-    this.flushedSinceAsked = false;
-    return flushed;
+  private inFlightFor(item: OpenSeadragon.TiledImage): boolean {
+    for (const job of this.jobs.keys()) if (job.tile?.tiledImage === item) return true;
+    return false;
   }
 
   private flushBatch(): void {
     if (this.batchTimer) clearTimeout(this.batchTimer);
     this.batchTimer = null;
-    if (this.batched.length > 0) {
-      this.flushedSinceAsked = true;
-      this.flushes++;
-    }
+    if (this.batched.length > 0) this.flushes++;
     for (const { job, bitmap } of this.batched.splice(0)) this.finishJob(job, bitmap);
   }
 
@@ -233,9 +231,7 @@ export class SlideTileSource extends OpenSeadragon.TileSource {
       return;
     }
     this.batched.push({ job, bitmap });
-    let pending = false;
-    for (const other of this.jobs.keys()) if (other.tile?.tiledImage === item) pending = true;
-    if (!pending) this.flushBatch();
+    if (!this.inFlightFor(item)) this.flushBatch();
     else this.batchTimer ??= setTimeout(() => this.flushBatch(), BATCH_FLUSH_MS);
   }
 

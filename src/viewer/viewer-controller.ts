@@ -200,28 +200,7 @@ export class SlideViewer {
     source.deferOthers(item);
     // and its tiles drawn together (the per-tile redraws cost as much as the decodes on 2 cores)
     source.batchTiles(item);
-    // nor is the canvas drawn while they wait: OSD's world asks for a draw every frame while an
-    // item has drawn nothing yet or is loading tiles, and each such repaint of the empty canvas cost
-    // 20-90 ms here (software raster and commit), beside the decodes, on the same 2 cores
-    const world = this.osd.world;
-    const needsDraw = world.needsDraw;
-    world.needsDraw = () => needsDraw.call(world) && (!source.batching || source.takeFlushed());
-    // the navigator (its own viewer, whose tiles wait for the first view) likewise repaints nothing
-    // and the item is not updated while its reads are all in flight and nothing has arrived: OSD
-    // updates a loading item every frame (3-4 ms of the main thread here), to the same result
-    type Updatable = { update(viewportChanged: boolean): boolean };
-    const updatable = item as unknown as Updatable;
-    const update = updatable.update;
-    let seen: number | null = null;
-    updatable.update = (viewportChanged: boolean) => {
-      const state = source.batchState(item);
-      if (!viewportChanged && state !== null && state >= 0 && state === seen) return false;
-      seen = state;
-      return update.call(item, viewportChanged);
-    };
-    const navWorld = (this.osd as unknown as { navigator?: OpenSeadragon.Viewer }).navigator?.world ?? null;
-    const navNeedsDraw = navWorld?.needsDraw;
-    if (navWorld) navWorld.needsDraw = () => false;
+    const resumeDrawing = this.drawOnlyBatches(item, source);
     this.firstView.draws = 0;
     const countDraw = () => {
       if (this.firstView.draws !== null && this.firstViewportAt === null) this.firstView.draws++;
@@ -237,12 +216,48 @@ export class SlideViewer {
       item.savedCutOffLevel = cutOff;
       source.batchTiles(null);
       source.deferOthers(null);
-      world.needsDraw = needsDraw;
-      updatable.update = update;
-      if (navWorld && navNeedsDraw) navWorld.needsDraw = navNeedsDraw;
+      resumeDrawing();
       this.osd.removeHandler('update-viewport', countDraw);
     };
     this.firstViewHold = release;
+  }
+
+  /**
+   * While `item`'s tiles are batched (batchTiles), OSD draws and updates only when a batch came: its
+   * world asks for a draw every frame while an item has drawn nothing yet or is loading, and each
+   * such repaint of the empty canvas cost 20-90 ms here (software raster and commit) beside the
+   * decodes on the same 2 cores; the item itself is updated every frame (3-4 ms of the main thread)
+   * to the same result while all its reads are in flight; and the navigator (its own viewer, whose
+   * tiles wait for the first view) repaints nothing. Returns what undoes it.
+   */
+  private drawOnlyBatches(item: OpenSeadragon.TiledImage, source: SlideTileSource): () => void {
+    const world = this.osd.world;
+    const needsDraw = world.needsDraw;
+    let drawn = source.batchesFlushed;
+    world.needsDraw = () => {
+      if (!needsDraw.call(world)) return false;
+      if (source.batching && source.batchesFlushed === drawn) return false;
+      drawn = source.batchesFlushed;
+      return true;
+    };
+    type Updatable = { update(viewportChanged: boolean): boolean };
+    const updatable = item as unknown as Updatable;
+    const update = updatable.update;
+    let seen: number | null = null;
+    updatable.update = (viewportChanged: boolean) => {
+      const state = source.batchState(item);
+      if (!viewportChanged && state !== null && state >= 0 && state === seen) return false;
+      seen = state;
+      return update.call(item, viewportChanged);
+    };
+    const navWorld = (this.osd as unknown as { navigator?: OpenSeadragon.Viewer }).navigator?.world ?? null;
+    const navNeedsDraw = navWorld?.needsDraw;
+    if (navWorld) navWorld.needsDraw = () => false;
+    return () => {
+      world.needsDraw = needsDraw;
+      updatable.update = update;
+      if (navWorld && navNeedsDraw) navWorld.needsDraw = navNeedsDraw;
+    };
   }
 
   private releaseFirstView(): void {
