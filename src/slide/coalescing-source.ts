@@ -138,9 +138,7 @@ export class CoalescingSource implements ByteSource {
 
   /** Sends the waiting reads, merged. */
   private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.pending.length === 0) return;
     const live = this.pending.filter((p) => !p.signal?.aborted);
     this.pending = [];
     for (const g of planGroups(live, this.o)) this.send(g);
