@@ -61,6 +61,8 @@ export class SlideViewer {
   private firstViewportAt: number | null = null;
   /** undoes holdFirstView */
   private firstViewHold: (() => void) | null = null;
+  /** adds the navigator's copies of the items opened while a first view loads (holdNavigator) */
+  private navigatorHold: ((replay: boolean) => void) | null = null;
   private firstView: ViewerStats['firstView'] = { level: null, tilesRequested: null, draws: null };
   private viewFrame = 0;
   private staleTimer: ReturnType<typeof setTimeout> | null = null;
@@ -145,6 +147,7 @@ export class SlideViewer {
       onTileLoaded: () => this.callbacks.onTileLoaded?.(),
     });
     this.source = source;
+    this.holdNavigator();
     return new Promise((resolve, reject) => {
       this.osd.addOnceHandler('open', () => {
         // the slide's own item, as ready() waits for: the viewer's aggregate event also waits for
@@ -160,10 +163,14 @@ export class SlideViewer {
         });
         if (view) this.setView(view, true);
         this.holdFirstView(source);
+        if (!this.firstViewHold) this.releaseNavigator();
         this.scheduleView();
         resolve();
       });
-      this.osd.addOnceHandler('open-failed', (e) => reject(new Error(String(e.message))));
+      this.osd.addOnceHandler('open-failed', (e) => {
+        this.releaseNavigator();
+        reject(new Error(String(e.message)));
+      });
       this.osd.open(source as unknown as OpenSeadragon.TileSourceSpecifier);
     });
   }
@@ -171,6 +178,7 @@ export class SlideViewer {
   close(): void {
     if (!this.source) return;
     this.source.cancelAll(); // before the release, which would start the navigator's waiting jobs
+    this.releaseNavigator(false); // the held copies belong to the items closed here
     this.releaseFirstView();
     this.osd.close();
     this.source = null;
@@ -264,6 +272,32 @@ export class SlideViewer {
     const release = this.firstViewHold;
     this.firstViewHold = null;
     release?.();
+    this.releaseNavigator();
+  }
+
+  /**
+   * Until the first view is complete (or not held), the navigator gets no items: adding its copy
+   * of the slide's item cost ~30 ms of the main thread here (OSD matches its bounds and flip, and a
+   * flip change runs a full update of the new item), beside the first view's decodes on 2 cores.
+   */
+  private holdNavigator(): void {
+    const nav = (this.osd as unknown as { navigator?: { addTiledImage(options: unknown): void } }).navigator;
+    if (!nav) return;
+    const add = nav.addTiledImage;
+    const held: unknown[] = [];
+    nav.addTiledImage = (options: unknown) => {
+      held.push(options);
+    };
+    this.navigatorHold = (replay) => {
+      nav.addTiledImage = add;
+      if (replay) for (const options of held) add.call(nav, options);
+    };
+  }
+
+  private releaseNavigator(replay = true): void {
+    const release = this.navigatorHold;
+    this.navigatorHold = null;
+    release?.(replay);
   }
 
   private item(): OpenSeadragon.TiledImage | null {
