@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { parseUrlState } from './url-state';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseUrlState, writeSlideParam } from './url-state';
 
 /** The state of an address with nothing (valid) in it. */
 const NOTHING = {
@@ -49,5 +49,39 @@ describe('parseUrlState', () => {
     expect(parseUrlState('')).toEqual(NOTHING);
     expect(parseUrlState('?slide=&x=1&y=2&results=')).toEqual(NOTHING);
     expect(parseUrlState('?slide=a.svs&x=1&y=2&zoom=-1').view).toBeNull();
+  });
+});
+
+describe('writeSlideParam', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** a page at `href` whose history records what replaceState is given */
+  function page(href: string) {
+    const calls: string[] = [];
+    const location = { href };
+    vi.stubGlobal('window', {
+      location,
+      history: {
+        replaceState: (_state: unknown, _title: string, url: URL) => {
+          calls.push(String(url));
+          location.href = String(url);
+        },
+      },
+    });
+    return calls;
+  }
+
+  it('leaves the history alone when a deep link opens its own slide, and rewrites it otherwise', () => {
+    const link = `http://app.test/?slide=${encodeURIComponent('http://127.0.0.1:9/a b.svs')}&x=1&y=2&zoom=0.5`;
+    const calls = page(link);
+    writeSlideParam('http://127.0.0.1:9/a b.svs', true);
+    expect(calls).toEqual([]);
+    writeSlideParam('http://127.0.0.1:9/a b.svs', false); // the view goes
+    expect(calls).toHaveLength(1);
+    expect(new URL(calls[0]).searchParams.get('zoom')).toBe(null);
+    writeSlideParam('/demo/demo.tiff', false);
+    expect(new URL(calls[1]).searchParams.get('slide')).toBe('/demo/demo.tiff');
+    writeSlideParam(null, false);
+    expect(new URL(calls[2]).search).toBe('');
   });
 });

@@ -56,8 +56,10 @@ export function readUrlState(): UrlState {
 
 function rewrite(edit: (params: URLSearchParams) => void): void {
   const url = new URL(window.location.href);
+  const before = url.searchParams.toString();
   edit(url.searchParams);
-  window.history.replaceState(null, '', url);
+  // nothing changed (a deep link opening its own slide): replaceState still cost ~10 ms here
+  if (url.searchParams.toString() !== before) window.history.replaceState(null, '', url);
 }
 
 /**
