@@ -30,8 +30,9 @@ export function preloadViewer(modules: string[]): Plugin {
         for (const c of chunks) if (c.isEntry) closure(c.fileName, loadedByEntry);
         const wanted = new Set<string>();
         for (const c of chunks) {
-          const id = c.facadeModuleId ?? '';
-          if (modules.some((m) => id.endsWith(m))) closure(c.fileName, wanted);
+          // the module's own chunk, or the group chunk it was put in (vite.config.ts)
+          const ids = [c.facadeModuleId ?? '', ...c.moduleIds];
+          if (modules.some((m) => ids.some((id) => id.endsWith(m)))) closure(c.fileName, wanted);
         }
         return [...wanted]
           .filter((f) => !loadedByEntry.has(f))
