@@ -5,7 +5,7 @@
 // Usage:
 //   npm run eval:glas -- --data DIR [--mpp 0.62] [--models glas-unet,...] [--split all|train|val]
 //     [--seed-radius 6 --min-area 80 --threshold 0.5 --grade-fraction 0.5] [--sweep] [--bootstrap 2000]
-//     [--settings VAL.json]
+//     [--settings VAL.json] [--edge pad|reflect]
 //
 // DIR: img/*.png, mask/*.png (gland instance labels), Grade.csv (name, patient_id, grade_glas).
 // --split val|train picks the patient-wise validation split of the training images (for choosing
@@ -14,7 +14,9 @@
 // src/glas/choose-settings.ts); --settings VAL.json scores each model with the settings that
 // sweep chose for it (so test part A is scored once, with settings chosen on validation). The last line on
 // stdout is one JSON document {"models": [{id, f1, objDice, objHausdorff, glandDice, tumourIoU,
-// gradeAccuracy, ...}], ...}; logs go to stderr.
+// gradeAccuracy, ...}], ...}; logs go to stderr. --edge reflect mirrors each image past its edges
+// for the patches' reads (src/glas/reflect-edges.ts), as `extract-glas --edge reflect` trained on;
+// the default is the reader's white pad, which is what the viewer shows.
 
 import { setMaxListeners } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -45,6 +47,7 @@ import {
   objectMetrics,
 } from '../../src/glas/object-metrics';
 import { addPixelCounts, dice, emptyCounts, iou, type PixelCounts } from '../../src/glas/pixel-metrics';
+import { parseEdgeMode, reflectEdges } from '../../src/glas/reflect-edges';
 import { nodeFileHandler } from '../../src/inference/node/node-model-io';
 import { Prng } from '../../src/util/prng';
 import {
@@ -76,6 +79,7 @@ const { values } = parseArgs({
     bootstrap: { type: 'string', default: '2000' },
     limit: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
+    edge: { type: 'string', default: 'pad' },
   },
 });
 const log = (...a: unknown[]) => console.error(...a);
@@ -86,6 +90,8 @@ function fail(message: string): never {
 if (!values.data) fail('usage: npm run eval:glas -- --data DIR [--mpp 0.62] (see scripts/glas/eval-glas.ts)');
 const slideMpp = Number(values.mpp);
 if (!(slideMpp > 0)) fail('--mpp must be positive');
+if (values.edge !== 'pad' && values.edge !== 'reflect') fail('--edge is pad or reflect');
+const edge = parseEdgeMode(values.edge);
 const base: InstanceOptions = {
   threshold: Number(values.threshold),
   seedRadius: Number(values['seed-radius']),
@@ -214,7 +220,7 @@ for (const m of modelDirs) {
     const img = await openGlasImage(item.image, signal);
     try {
       const maps = await predictImage(
-        img.source,
+        edge === 'reflect' ? reflectEdges(img.source) : img.source,
         slideMpp,
         geometry,
         s.normalization,
@@ -353,6 +359,7 @@ console.log(
         ? sharedPatients(await readGlasFolder(join(values.data, '..', 'train')), all).length
         : null,
     mpp: slideMpp,
+    edge,
     instances: values.sweep ? 'sweep' : values.settings ? 'chosen on validation' : base,
     gradeRule: values.settings ? 'chosen on validation' : gradeRule,
     ...(values.settings ? { settings: resolve(values.settings) } : {}),

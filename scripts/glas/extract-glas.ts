@@ -4,11 +4,12 @@
 // Usage:
 //   tsx scripts/glas/extract-glas.ts --data ../shared/glas/train --split train|val|all --out DIR \
 //     [--per-image 96] [--seed 1] [--mpp 0.62] [--target-mpp 1.24 --context-mpp 2.48 --size 96] \
-//     [--limit N] [--aligned-fraction 0.5] [--val-patients 3,5,6,11,13]
+//     [--limit N] [--aligned-fraction 0.5] [--val-patients 3,5,6,11,13] [--edge pad|reflect]
 //
 // Centres are uniform over the image, edges included: the context patch (and near the border the
-// target too) reaches past the image, where the reader pads white ("pad" edge handling, the same
-// as the viewer shows at an image's edge).
+// target too) reaches past the image, where the reader pads white ("pad" edge handling, the
+// default, the same as the viewer shows at an image's edge) or, with `--edge reflect`, the image
+// is mirrored there, and so are the labels (src/glas/reflect-edges.ts).
 
 import { setMaxListeners } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -23,6 +24,7 @@ import {
 } from '../../src/geometry/patch-geometry';
 import { classMask, DEFAULT_VAL_PATIENTS, GLAS_CLASSES, patientSplit } from '../../src/glas/glas-dataset';
 import { classPatch } from '../../src/glas/glas-patches';
+import { parseEdgeMode, reflectEdges } from '../../src/glas/reflect-edges';
 import type { RgbaImage } from '../../src/slide/slide-types';
 import { hash2, Prng } from '../../src/util/prng';
 import { readGlasFolder, readGlasMask } from './glas-folder';
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     'aligned-fraction': { type: 'string', default: '0.5' },
     'val-patients': { type: 'string', default: DEFAULT_VAL_PATIENTS.join(',') },
+    edge: { type: 'string', default: 'pad' },
   },
 });
 
@@ -69,6 +72,8 @@ if (!(mpp > 0) || !(geometry.targetMpp > 0) || !((geometry.contextMpp ?? 0) > 0)
   fail('mpp values must be positive');
 if (!(alignedFraction >= 0 && alignedFraction <= 1)) fail('--aligned-fraction must lie in [0, 1]');
 if (!['train', 'val', 'all'].includes(values.split ?? '')) fail('--split is train, val or all');
+if (values.edge !== 'pad' && values.edge !== 'reflect') fail('--edge is pad or reflect');
+const edge = parseEdgeMode(values.edge);
 
 const all = await readGlasFolder(values.data);
 const split = patientSplit(all, (values['val-patients'] ?? '').split(',').filter(Boolean));
@@ -99,6 +104,7 @@ for (const [k, row] of items.entries()) {
   if (!item) throw new Error(`internal: ${row.name} lost`);
   const classes = classMask(readGlasMask(item), item.grade);
   const img = await openGlasImage(item.image, controller.signal);
+  const source = edge === 'reflect' ? reflectEdges(img.source) : img.source;
   try {
     const rng = new Prng(hash2(seed, k));
     const counts = [0, 0, 0];
@@ -108,16 +114,16 @@ for (const [k, row] of items.entries()) {
       const t = targetRegion(center, geometry, mpp);
       const c = contextRegion(center, geometry, mpp);
       const [ti, ci] = await Promise.all([
-        img.source.readRegion({ ...t, signal: controller.signal }),
-        img.source.readRegion({ ...c, signal: controller.signal }),
+        source.readRegion({ ...t, signal: controller.signal }),
+        source.readRegion({ ...c, signal: controller.signal }),
       ]);
-      const targetMask = classPatch(classes, item.width, item.height, t);
+      const targetMask = classPatch(classes, item.width, item.height, t, edge);
       const pair = {
         center,
         target: rgbOf(ti),
         context: rgbOf(ci),
         targetMask,
-        contextMask: classPatch(classes, item.width, item.height, c),
+        contextMask: classPatch(classes, item.width, item.height, c, edge),
       };
       packPair(pair, geometry, shard, n++);
       // category: the patch's majority class
@@ -152,7 +158,7 @@ const manifest = {
   data: 'GlaS (MICCAI 2015 Gland Segmentation challenge; research use only; Sirinukunwattana et al., MedIA 35, 2017)',
   geometry,
   slideMpp: mpp,
-  edge: 'pad-white',
+  edge: edge === 'reflect' ? 'reflect' : 'pad-white',
   reader: 'openSlide (plain-image PNG)',
   classes: GLAS_CLASSES,
   record: recordLayout(geometry, '0 background, 1 benign gland, 2 malignant gland', 'as target_mask'),
