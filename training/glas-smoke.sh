@@ -20,8 +20,9 @@ step() { echo "-- glas smoke [$((SECONDS - t0))s] $*"; }
 fail() { echo "glas smoke FAILED: $*" >&2; exit 1; }
 
 step 'patch pairs (4 images)'
-npx tsx scripts/glas/extract-glas.ts --data "$GLAS/train" --split train --limit 3 --per-image 16 --size 64 --out "$T/shards/train"
-npx tsx scripts/glas/extract-glas.ts --data "$GLAS/train" --split val --limit 1 --per-image 16 --size 64 --out "$T/shards/val"
+# reflected edges (the cards then say so, and the eval reads as they were trained; the sweep below pads)
+npx tsx scripts/glas/extract-glas.ts --data "$GLAS/train" --split train --limit 3 --per-image 16 --size 64 --edge reflect --out "$T/shards/train"
+npx tsx scripts/glas/extract-glas.ts --data "$GLAS/train" --split val --limit 1 --per-image 16 --size 64 --edge reflect --out "$T/shards/val"
 
 step 'train + export (3 steps each)'
 for kind in unet mrn-bilinear; do
@@ -35,6 +36,7 @@ import json, sys
 c = json.load(open(sys.argv[1]))
 assert c['schemaVersion'] == 2 and [x['name'] for x in c['output']['channels']] == ['tumour', 'gland'], c['output']
 assert c['output']['tumourChannel'] == 'tumour' and c['tissueDetection'] == 'off'
+assert c['training']['edge'] == 'reflect', c['training'].get('edge')
 assert 'GlaS' in c['training']['data'] and 'not for diagnosis' in c['intendedUse']
 p = json.load(open(sys.argv[1].replace('card.json', 'parity.json')))
 assert p['generator'] == 'sinusoid-v1' and all('data' not in i for i in p['inputs']), 'parity inputs must be synthetic'
@@ -68,11 +70,12 @@ assert ids == ['glas-mrn-bilinear', 'glas-unet'], ids
 for m in d['models']:
     for k in ('f1', 'objDice', 'objHausdorff', 'glandDice', 'tumourIoU', 'gradeAccuracy'):
         assert isinstance(m[k], (int, float)), (k, m)
+    assert m['edge'] == 'reflect', m['edge']
 " || fail 'eval JSON'
 
 step 'settings chosen on validation: sweep (1 val image), then part A (2 images) with them'
 npx tsx scripts/glas/eval-glas.ts --data "$GLAS/train" --split val --sweep --limit 1 --models-dir "$T/models" \
-  --models glas-unet,glas-mrn-bilinear --bootstrap 0 >"$T/val.json" 2>"$T/val.log" || { cat "$T/val.log"; fail 'sweep'; }
+  --models glas-unet,glas-mrn-bilinear --bootstrap 0 --edge pad >"$T/val.json" 2>"$T/val.log" || { cat "$T/val.log"; fail 'sweep'; }
 npx tsx scripts/glas/eval-glas.ts --data "$GLAS/testA" --limit 2 --models-dir "$T/models" --models glas-unet,glas-mrn-bilinear \
   --settings "$T/val.json" --bootstrap 0 >"$T/chosen.json" 2>"$T/chosen.log" || { cat "$T/chosen.log"; fail 'eval --settings'; }
 python3 - "$T/val.json" "$T/chosen.json" <<'PY' || fail 'settings JSON'
@@ -82,6 +85,7 @@ assert val['split'] == 'val' and test['instances'] == 'chosen on validation', (v
 chosen = {m['id']: m['chosen'] for m in val['models']}
 for m in val['models']:
     assert len(m['sweep']) == 45 and len(m['gradeSweep']) == 10, m['id']
+    assert m['edge'] == 'pad', m['edge']
 for m in test['models']:
     c = chosen[m['id']]
     assert m['instances'] == c['instances'] and m['gradeShareThreshold'] == c['gradeFraction'], (m['id'], c)

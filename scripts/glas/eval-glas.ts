@@ -14,9 +14,10 @@
 // src/glas/choose-settings.ts); --settings VAL.json scores each model with the settings that
 // sweep chose for it (so test part A is scored once, with settings chosen on validation). The last line on
 // stdout is one JSON document {"models": [{id, f1, objDice, objHausdorff, glandDice, tumourIoU,
-// gradeAccuracy, ...}], ...}; logs go to stderr. --edge reflect mirrors each image past its edges
-// for the patches' reads (src/glas/reflect-edges.ts), as `extract-glas --edge reflect` trained on;
-// the default is the reader's white pad, which is what the viewer shows.
+// gradeAccuracy, ...}], ...}; logs go to stderr. Each model reads past an image's edges as it was
+// trained (its card's training.edge, from `extract-glas --edge`): "reflect" mirrors the image there
+// (src/glas/reflect-edges.ts), anything else is the reader's white pad, which the viewer shows;
+// --edge pad|reflect sets it for every model.
 
 import { setMaxListeners } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -79,7 +80,7 @@ const { values } = parseArgs({
     bootstrap: { type: 'string', default: '2000' },
     limit: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
-    edge: { type: 'string', default: 'pad' },
+    edge: { type: 'string' },
   },
 });
 const log = (...a: unknown[]) => console.error(...a);
@@ -90,8 +91,8 @@ function fail(message: string): never {
 if (!values.data) fail('usage: npm run eval:glas -- --data DIR [--mpp 0.62] (see scripts/glas/eval-glas.ts)');
 const slideMpp = Number(values.mpp);
 if (!(slideMpp > 0)) fail('--mpp must be positive');
-if (values.edge !== 'pad' && values.edge !== 'reflect') fail('--edge is pad or reflect');
-const edge = parseEdgeMode(values.edge);
+if (values.edge !== undefined && values.edge !== 'pad' && values.edge !== 'reflect')
+  fail('--edge is pad or reflect');
 const base: InstanceOptions = {
   threshold: Number(values.threshold),
   seedRadius: Number(values['seed-radius']),
@@ -177,6 +178,7 @@ const results = [];
 const perModelImages = new Map<string, PerImage[]>();
 for (const m of modelDirs) {
   const s = glasCardSummary(m.card, m.id);
+  const edge = parseEdgeMode(values.edge ?? (m.card.training?.edge === 'reflect' ? 'reflect' : 'pad'));
   const chosen = chosenFrom.get(m.id);
   if (values.settings && !chosen)
     fail(`${values.settings}: no settings chosen for ${m.id} (sweep it on --split val)`);
@@ -270,6 +272,7 @@ for (const m of modelDirs) {
     detections: { tp: om.tp, fp: om.fp, fn: om.fn },
     gradeShareThreshold: rule.fraction,
     instances: inst,
+    edge,
     ...(chosen ? { settingsFrom: resolve(values.settings ?? '') } : {}),
     seconds: Math.round(seconds),
     // per image, so runs of one model each can be paired afterwards (training/glas_bootstrap.py)
@@ -359,7 +362,6 @@ console.log(
         ? sharedPatients(await readGlasFolder(join(values.data, '..', 'train')), all).length
         : null,
     mpp: slideMpp,
-    edge,
     instances: values.sweep ? 'sweep' : values.settings ? 'chosen on validation' : base,
     gradeRule: values.settings ? 'chosen on validation' : gradeRule,
     ...(values.settings ? { settings: resolve(values.settings) } : {}),
