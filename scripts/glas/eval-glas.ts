@@ -48,7 +48,7 @@ import {
   objectMetrics,
 } from '../../src/glas/object-metrics';
 import { addPixelCounts, dice, emptyCounts, iou, type PixelCounts } from '../../src/glas/pixel-metrics';
-import { parseEdgeMode, reflectEdges } from '../../src/glas/reflect-edges';
+import { isEdgeMode, reflectEdges } from '../../src/glas/reflect-edges';
 import { nodeFileHandler } from '../../src/inference/node/node-model-io';
 import { Prng } from '../../src/util/prng';
 import {
@@ -91,8 +91,9 @@ function fail(message: string): never {
 if (!values.data) fail('usage: npm run eval:glas -- --data DIR [--mpp 0.62] (see scripts/glas/eval-glas.ts)');
 const slideMpp = Number(values.mpp);
 if (!(slideMpp > 0)) fail('--mpp must be positive');
-if (values.edge !== undefined && values.edge !== 'pad' && values.edge !== 'reflect')
-  fail('--edge is pad or reflect');
+/** --edge for every model; null: each as its card says it was trained */
+const edgeForAll =
+  values.edge === undefined ? null : isEdgeMode(values.edge) ? values.edge : fail('--edge is pad or reflect');
 const base: InstanceOptions = {
   threshold: Number(values.threshold),
   seedRadius: Number(values['seed-radius']),
@@ -178,7 +179,7 @@ const results = [];
 const perModelImages = new Map<string, PerImage[]>();
 for (const m of modelDirs) {
   const s = glasCardSummary(m.card, m.id);
-  const edge = parseEdgeMode(values.edge ?? (m.card.training?.edge === 'reflect' ? 'reflect' : 'pad'));
+  const edge = edgeForAll ?? (m.card.training?.edge === 'reflect' ? 'reflect' : 'pad');
   const chosen = chosenFrom.get(m.id);
   if (values.settings && !chosen)
     fail(`${values.settings}: no settings chosen for ${m.id} (sweep it on --split val)`);

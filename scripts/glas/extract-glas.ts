@@ -24,7 +24,7 @@ import {
 } from '../../src/geometry/patch-geometry';
 import { classMask, DEFAULT_VAL_PATIENTS, GLAS_CLASSES, patientSplit } from '../../src/glas/glas-dataset';
 import { classPatch } from '../../src/glas/glas-patches';
-import { parseEdgeMode, reflectEdges } from '../../src/glas/reflect-edges';
+import { isEdgeMode, reflectEdges } from '../../src/glas/reflect-edges';
 import type { RgbaImage } from '../../src/slide/slide-types';
 import { hash2, Prng } from '../../src/util/prng';
 import { readGlasFolder, readGlasMask } from './glas-folder';
@@ -72,8 +72,7 @@ if (!(mpp > 0) || !(geometry.targetMpp > 0) || !((geometry.contextMpp ?? 0) > 0)
   fail('mpp values must be positive');
 if (!(alignedFraction >= 0 && alignedFraction <= 1)) fail('--aligned-fraction must lie in [0, 1]');
 if (!['train', 'val', 'all'].includes(values.split ?? '')) fail('--split is train, val or all');
-if (values.edge !== 'pad' && values.edge !== 'reflect') fail('--edge is pad or reflect');
-const edge = parseEdgeMode(values.edge);
+const edge = isEdgeMode(values.edge) ? values.edge : fail('--edge is pad or reflect');
 
 const all = await readGlasFolder(values.data);
 const split = patientSplit(all, (values['val-patients'] ?? '').split(',').filter(Boolean));

@@ -8,10 +8,8 @@ import type { RegionRequest, RgbaImage, SlideSource } from '../slide/slide-types
 
 export type EdgeMode = 'pad' | 'reflect';
 
-export function parseEdgeMode(value: string | undefined): EdgeMode {
-  if (value === undefined || value === 'pad') return 'pad';
-  if (value === 'reflect') return 'reflect';
-  throw new Error(`edge mode "${value}": expected pad or reflect`);
+export function isEdgeMode(value: unknown): value is EdgeMode {
+  return value === 'pad' || value === 'reflect';
 }
 
 /** Index `p` mirrored into [0, n) (…, 2, 1, [0, 1, …, n−1], n−2, …), for any overshoot. */
