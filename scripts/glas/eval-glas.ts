@@ -48,7 +48,7 @@ import {
   objectMetrics,
 } from '../../src/glas/object-metrics';
 import { addPixelCounts, dice, emptyCounts, iou, type PixelCounts } from '../../src/glas/pixel-metrics';
-import { isEdgeMode, reflectEdges } from '../../src/glas/reflect-edges';
+import { isEdgeMode, withEdges } from '../../src/glas/reflect-edges';
 import { nodeFileHandler } from '../../src/inference/node/node-model-io';
 import { Prng } from '../../src/util/prng';
 import {
@@ -223,7 +223,7 @@ for (const m of modelDirs) {
     const img = await openGlasImage(item.image, signal);
     try {
       const maps = await predictImage(
-        edge === 'reflect' ? reflectEdges(img.source) : img.source,
+        withEdges(img.source, edge),
         slideMpp,
         geometry,
         s.normalization,

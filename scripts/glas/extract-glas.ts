@@ -24,7 +24,7 @@ import {
 } from '../../src/geometry/patch-geometry';
 import { classMask, DEFAULT_VAL_PATIENTS, GLAS_CLASSES, patientSplit } from '../../src/glas/glas-dataset';
 import { classPatch } from '../../src/glas/glas-patches';
-import { isEdgeMode, reflectEdges } from '../../src/glas/reflect-edges';
+import { isEdgeMode, withEdges } from '../../src/glas/reflect-edges';
 import type { RgbaImage } from '../../src/slide/slide-types';
 import { hash2, Prng } from '../../src/util/prng';
 import { readGlasFolder, readGlasMask } from './glas-folder';
@@ -103,7 +103,7 @@ for (const [k, row] of items.entries()) {
   if (!item) throw new Error(`internal: ${row.name} lost`);
   const classes = classMask(readGlasMask(item), item.grade);
   const img = await openGlasImage(item.image, controller.signal);
-  const source = edge === 'reflect' ? reflectEdges(img.source) : img.source;
+  const source = withEdges(img.source, edge);
   try {
     const rng = new Prng(hash2(seed, k));
     const counts = [0, 0, 0];

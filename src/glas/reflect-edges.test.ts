@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { contextRegion, type PatchGeometry } from '../geometry/patch-geometry';
 import { openBytes } from '../slide/test-helpers';
 import { classPatch } from './glas-patches';
-import { isEdgeMode, reflectEdges, reflectIndex } from './reflect-edges';
+import { isEdgeMode, reflectEdges, reflectIndex, withEdges } from './reflect-edges';
 
 describe('reflectIndex', () => {
   it('mirrors without repeating the edge pixel, for any overshoot', () => {
@@ -59,6 +59,7 @@ describe('reflectEdges', () => {
         }
       expect(outside).toBeGreaterThan(0);
     }
+    expect(withEdges(source, 'pad')).toBe(source);
     // a region inside is the reader's own
     const inside = { x: 4, y: 4, width: 20, height: 10, downsample: 1 };
     expect(await reflected.readRegion(inside)).toEqual(await source.readRegion(inside));

@@ -20,6 +20,11 @@ export function reflectIndex(p: number, n: number): number {
   return m < n ? m : period - m;
 }
 
+/** `source` as `edge` reads past its edges: itself for "pad", reflectEdges for "reflect". */
+export function withEdges(source: SlideSource, edge: EdgeMode): SlideSource {
+  return edge === 'reflect' ? reflectEdges(source) : source;
+}
+
 /**
  * `source` with its reads mirrored past the image's edges. Outside pixels are sampled from one read
  * of the whole image at the request's downsample (kept per downsample: meant for small images).
