@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI smoke test of the GlaS pipeline (no real training): four GlaS images from ../shared/glas →
-# 3-class patch pairs through the app's reader → 3 training steps of the U-Net and the MRN →
-# TF.js export with schema-2 cards (tumour + gland channels, tissue detection off) → parity of the
+# 3-class patch pairs through the app's reader → 3 training steps of the U-Net and the MRN (the MRN's
+# shards carry gland-border labels, so it has a third, "border" channel) →
+# TF.js export with schema-2 cards (tumour + gland (+ border) channels, tissue detection off) → parity of the
 # exported graphs in Node tfjs against PyTorch (sinusoid-v1 inputs: never GlaS pixels) → the seed table
 # (its unit test, then on the smoke checkpoints) → the eval
 # CLI on two images (one JSON document last on stdout), a validation sweep (one image) whose chosen
@@ -21,20 +22,27 @@ fail() { echo "glas smoke FAILED: $*" >&2; exit 1; }
 
 step 'patch pairs (4 images)'
 # reflected edges (the cards then say so, and the eval reads as they were trained; the sweep below pads)
-npx tsx scripts/glas/extract-glas.ts --data "$GLAS/train" --split train --limit 3 --per-image 16 --size 64 --edge reflect --out "$T/shards/train"
-npx tsx scripts/glas/extract-glas.ts --data "$GLAS/train" --split val --limit 1 --per-image 16 --size 64 --edge reflect --out "$T/shards/val"
+# the MRN's shards also carry the border bit (--border-px): same centres, so the same pixels
+for b in 0 4; do
+  npx tsx scripts/glas/extract-glas.ts --data "$GLAS/train" --split train --limit 3 --per-image 16 --size 64 --edge reflect --border-px $b --out "$T/shards-$b/train"
+  npx tsx scripts/glas/extract-glas.ts --data "$GLAS/train" --split val --limit 1 --per-image 16 --size 64 --edge reflect --border-px $b --out "$T/shards-$b/val"
+done
+cmp -s "$T/shards-0/train/shard-000.json" "$T/shards-4/train/shard-000.json" || fail 'the border bit moved the centres'
 
 step 'train + export (3 steps each)'
 for kind in unet mrn-bilinear; do
-  (cd "$T" && PYTHONPATH="$ROOT" python3 -m training.glas_train --model "$kind" --shards "$T/shards" --steps 3 \
+  b=0; [ "$kind" = mrn-bilinear ] && b=4
+  (cd "$T" && PYTHONPATH="$ROOT" python3 -m training.glas_train --model "$kind" --shards "$T/shards-$b" --steps 3 \
     --batch 4 --width 4 --out "$T/models/glas-$kind" --checkpoint "$T/$kind.pt" --test-model >/dev/null)
   for f in model.json group1-shard1of1.bin card.json parity.json; do
     [ -s "$T/models/glas-$kind/$f" ] || fail "glas-$kind/$f missing"
   done
-  python3 - "$T/models/glas-$kind/card.json" <<'PY' || fail "glas-$kind card"
+  python3 - "$T/models/glas-$kind/card.json" "$b" <<'PY' || fail "glas-$kind card"
 import json, sys
 c = json.load(open(sys.argv[1]))
-assert c['schemaVersion'] == 2 and [x['name'] for x in c['output']['channels']] == ['tumour', 'gland'], c['output']
+want = ['tumour', 'gland'] + (['border'] if sys.argv[2] != '0' else [])
+assert c['schemaVersion'] == 2 and [x['name'] for x in c['output']['channels']] == want, c['output']
+assert c['training'].get('borderPx', 0) == int(sys.argv[2]), c['training'].get('borderPx')
 assert c['output']['tumourChannel'] == 'tumour' and c['tissueDetection'] == 'off'
 assert c['training']['edge'] == 'reflect', c['training'].get('edge')
 assert 'GlaS' in c['training']['data'] and 'not for diagnosis' in c['intendedUse']
@@ -45,7 +53,7 @@ done
 
 step 'seed table (unit test, then the smoke checkpoints on the val shards)'
 python3 -m training.glas_seed_table_test >"$T/seed-table-test.log" 2>&1 || { cat "$T/seed-table-test.log"; fail 'glas_seed_table_test'; }
-python3 -m training.glas_seed_table --val "$T/shards/val" --a "$T/unet.pt" --b "$T/mrn-bilinear.pt" --resamples 20 \
+python3 -m training.glas_seed_table --val "$T/shards-0/val" --a "$T/unet.pt" --b "$T/mrn-bilinear.pt" --resamples 20 \
   | python3 -c "
 import json, sys
 d = json.load(sys.stdin)
@@ -71,6 +79,8 @@ for m in d['models']:
     for k in ('f1', 'objDice', 'objHausdorff', 'glandDice', 'tumourIoU', 'gradeAccuracy'):
         assert isinstance(m[k], (int, float)), (k, m)
     assert m['edge'] == 'reflect', m['edge']
+    assert m.get('borderChannel') == ('border' if m['id'] == 'glas-mrn-bilinear' else None), m['id']
+    assert ('borderThreshold' in m['instances']) == (m['id'] == 'glas-mrn-bilinear'), m['instances']
 " || fail 'eval JSON'
 
 step 'settings chosen on validation: sweep (1 val image), then part A (2 images) with them'
@@ -84,7 +94,9 @@ val, test = (json.loads(open(p).read().strip().splitlines()[-1]) for p in sys.ar
 assert val['split'] == 'val' and test['instances'] == 'chosen on validation', (val['split'], test['instances'])
 chosen = {m['id']: m['chosen'] for m in val['models']}
 for m in val['models']:
-    assert len(m['sweep']) == 45 and len(m['gradeSweep']) == 10, m['id']
+    # the border model sweeps its own grid (border thresholds, and the erosion without them)
+    grid = 54 if m['id'] == 'glas-mrn-bilinear' else 45
+    assert len(m['sweep']) == grid and len(m['gradeSweep']) == 10, (m['id'], len(m['sweep']))
     assert m['edge'] == 'pad', m['edge']
 for m in test['models']:
     c = chosen[m['id']]

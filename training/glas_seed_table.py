@@ -37,7 +37,8 @@ def per_image_counts(ckpt: str, val: GlasShards, images: np.ndarray, threads: in
     """Per image: tumour and gland [tp, fp, fn], predicted gland and tumour-in-gland pixel counts."""
     torch.set_num_threads(threads)
     c = torch.load(ckpt, map_location='cpu', weights_only=False)
-    model = build(c['model'], c['geometry'], c['width'])
+    # a border-channel model has a third output (glas_train.py); only tumour and gland are counted
+    model = build(c['model'], c['geometry'], c['width'], c['state_dict']['head.weight'].shape[0])
     model.load_state_dict(c['state_dict'])
     model.eval()
     n_img = int(images.max()) + 1

@@ -6,7 +6,8 @@ python3 -m training.glas_train --model unet|mrn-bilinear|mrn-transposed|unet-con
 
 Task: per pixel background / benign gland / malignant gland (a gland pixel of an image graded
 malignant). Two sigmoid output channels: `tumour` (malignant gland) and `gland` (benign or
-malignant). BCE on both, Adam with L2 weight decay, flips/rot90/HED jitter alike on target,
+malignant), and a third, `border` (gland outlines and the gaps between glands: what separates
+touching glands), when the shards carry border labels (extract-glas.ts --border-px). BCE on each, Adam with L2 weight decay, flips/rot90/HED jitter alike on target,
 context and masks (training/augment.py). MRNs: context joined at every decoder level and the
 bottleneck, context encoder deep-supervised (--context-aux) on the tumour and gland fraction of
 each of its bottleneck cells, half the training centres pixel-aligned (the extractor's default).
@@ -36,6 +37,8 @@ CHANNELS = [
     {'name': 'tumour', 'description': 'malignant gland (adenocarcinoma): a gland pixel of an image graded malignant'},
     {'name': 'gland', 'description': 'any gland, benign or malignant (what the GlaS challenge metrics score)'},
 ]
+BORDER_CHANNEL = {'name': 'border', 'description': 'gland outlines and the gaps between glands (splits touching '
+                  'glands into instances)'}
 DATA = ('GlaS, the MICCAI 2015 Gland Segmentation challenge (Warwick): colorectal H&E at 20x (0.62 um/px), '
         'training part only; research use only. Cite K. Sirinukunwattana et al., "Gland segmentation in colon '
         'histology images: The GlaS challenge contest", Medical Image Analysis 35 (2017), and the MICCAI 2015 '
@@ -64,38 +67,51 @@ class GlasShards:
         self.context = r[:, o:o + c * c * 3].reshape(-1, c, c, 3); o += c * c * 3
         self.target_mask = r[:, o:o + t * t].reshape(-1, t, t); o += t * t
         self.context_mask = r[:, o:o + c * c].reshape(-1, c, c)
-        if self.target_mask.max() > 2 or self.context_mask.max() > 2:
-            raise ValueError(f'{split_dir}: mask values above 2 (classes are 0, 1, 2)')
+        # border labels ride in bit 2 of the mask (extract-glas.ts --border-px)
+        self.border_px = int(m.get('borderPx') or 0)
+        top = 6 if self.border_px else 2
+        if self.target_mask.max() > top or self.context_mask.max() > top or \
+                (self.target_mask & 3).max() > 2 or (self.context_mask & 3).max() > 2:
+            raise ValueError(f'{split_dir}: mask values above {top} (classes are 0, 1, 2'
+                             f'{", plus 4 on borders" if self.border_px else ""})')
         self.manifest, self.geometry, self.path = m, g, split_dir
 
     def __len__(self):
         return self.target.shape[0]
 
 
-def two_channels(mask: np.ndarray) -> torch.Tensor:
-    """class mask N×H×W (0/1/2) → N×2×H×W float: tumour (2), gland (1 or 2)."""
+def two_channels(mask: np.ndarray, border: bool = False) -> torch.Tensor:
+    """class mask N×H×W (0/1/2, + 4 on borders) → N×2×H×W float: tumour (2), gland (1 or 2);
+    with `border`, N×3×H×W: and the border bit."""
     m = torch.from_numpy(mask)
-    return torch.stack([(m == 2), (m >= 1)], 1).float()
+    c = m & 3
+    planes = [(c == 2), (c >= 1)] + ([(m & 4) != 0] if border else [])
+    return torch.stack(planes, 1).float()
 
 
-def build(kind: str, geometry: dict, width: int):
+def channels_of(shards: 'GlasShards') -> list[dict]:
+    return CHANNELS + ([BORDER_CHANNEL] if shards.border_px else [])
+
+
+def build(kind: str, geometry: dict, width: int, out_channels: int = 2):
     t_mpp, c_mpp, size = geometry['targetMpp'], geometry['contextMpp'], geometry['targetSize']
     if kind in ('unet', 'unet-context'):
-        model = UNet(width, 4, 'transposed', out_channels=2)
+        model = UNet(width, 4, 'transposed', out_channels=out_channels)
         mpp = c_mpp if kind == 'unet-context' else t_mpp
         model.input_mpp, model.output_mpp = {'target': mpp}, mpp
     else:
         frac = (geometry['targetSize'] * t_mpp) / (geometry['contextSize'] * c_mpp)
-        model = MRN(width, 4, kind.split('-')[1], crop_fraction=frac, size=size, out_channels=2)
+        model = MRN(width, 4, kind.split('-')[1], crop_fraction=frac, size=size, out_channels=out_channels)
         model.input_mpp, model.output_mpp = {'target': t_mpp, 'context': c_mpp}, t_mpp
     model.patch_size = size
     return model
 
 
 def batch(kind: str, s: GlasShards, idx: np.ndarray):
+    b = bool(s.border_px)
     if kind == 'unet-context':
-        return [to_input(s.context[idx])], two_channels(s.context_mask[idx])
-    y = two_channels(s.target_mask[idx])
+        return [to_input(s.context[idx])], two_channels(s.context_mask[idx], b)
+    y = two_channels(s.target_mask[idx], b)
     if kind == 'unet':
         return [to_input(s.target[idx])], y
     return [to_input(s.target[idx]), to_input(s.context[idx])], y
@@ -104,26 +120,28 @@ def batch(kind: str, s: GlasShards, idx: np.ndarray):
 @torch.no_grad()
 def evaluate(model, kind: str, s: GlasShards, n: int = 64) -> dict:
     model.eval()
-    counts = np.zeros((2, 3))
+    k = 3 if s.border_px else 2
+    counts = np.zeros((k, 3))
     for i in range(0, len(s), n):
         xs, y = batch(kind, s, np.arange(i, min(i + n, len(s))))
         p = model(*[normalise(x) for x in xs]) >= 0.5
         t = y > 0.5
-        for c in range(2):
+        for c in range(k):
             counts[c] += [int((p[:, c] & t[:, c]).sum()), int((p[:, c] & ~t[:, c]).sum()), int((~p[:, c] & t[:, c]).sum())]
     model.train()
     iou = [float(tp / max(1, tp + fp + fn)) for tp, fp, fn in counts]
     return {'split': 'val (patches)', 'patches': len(s), 'threshold': 0.5, 'tumourIoU': round(iou[0], 4),
-            'glandIoU': round(iou[1], 4)}
+            'glandIoU': round(iou[1], 4), **({'borderIoU': round(iou[2], 4)} if k == 3 else {})}
 
 
-def card_v2(card: dict, *, kind: str, training: dict, metrics: dict | None, geometry: dict) -> dict:
+def card_v2(card: dict, *, kind: str, training: dict, metrics: dict | None, geometry: dict,
+            channels: list[dict] = CHANNELS) -> dict:
     card = dict(card)
     card['schemaVersion'] = 2
     for i in card['inputs']:
         i['normalization'] = {'kind': 'meanStd', **i['normalization']}
     out = card['output']
-    card['output'] = {'name': out['name'], 'size': out['size'], 'mpp': out['mpp'], 'channels': CHANNELS,
+    card['output'] = {'name': out['name'], 'size': out['size'], 'mpp': out['mpp'], 'channels': channels,
                       'tumourChannel': 'tumour', 'activation': 'sigmoid', 'applyActivation': False}
     card['training'] = {'data': DATA, 'dataset': 'glas', 'tissue': 'colorectal glands, H&E', 'magnification': '20x',
                         'slideMpp': 0.62, **training}
@@ -170,7 +188,10 @@ def main(argv=None):
     train = GlasShards(root / 'train' if (root / 'train').is_dir() else root)
     val = GlasShards(root / 'val') if (root / 'val').is_dir() else None
     g = train.geometry
-    model = build(a.model, g, a.width)
+    if val and val.border_px != train.border_px:
+        raise SystemExit(f'train shards have borderPx {train.border_px}, val shards {val.border_px}')
+    channels = channels_of(train)
+    model = build(a.model, g, a.width, len(channels))
     mrn = isinstance(model, MRN)
     aux = mrn and a.context_aux > 0
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
@@ -181,7 +202,7 @@ def main(argv=None):
     def draw():
         idx = rng.integers(0, len(train), a.batch)
         xs, y = batch(a.model, train, idx)
-        return xs, y, two_channels(train.context_mask[idx]) if aux else None
+        return xs, y, two_channels(train.context_mask[idx], bool(train.border_px)) if aux else None
 
     curve = []
     save_at = sorted({int(x) for x in (a.save_at or '').split(',') if x}) if a.save_at else []
@@ -197,7 +218,9 @@ def main(argv=None):
             'batch': a.batch, 'patchesSeen': step * a.batch, 'seconds': round(seconds, 1), 'device': 'cpu',
             'trainPatches': len(train), 'valPatients': train.manifest.get('valPatients'),
             'edge': train.manifest.get('edge', 'pad'), 'geometry': g,
-            'optimizer': f'Adam(lr={a.lr}, weight_decay={a.weight_decay}), BCE on tumour and gland',
+            **({'borderPx': train.border_px} if train.border_px else {}),
+            'optimizer': f'Adam(lr={a.lr}, weight_decay={a.weight_decay}), BCE on '
+                         + ' and '.join([', '.join(c['name'] for c in channels[:-1]), channels[-1]['name']]),
             'augmentation': AUGMENTATION, **({'contextDeepSupervision': a.context_aux} if aux else {}),
             **({'valCurve': list(curve)} if curve else {}),
         }
@@ -207,7 +230,8 @@ def main(argv=None):
         # parity inputs: the closed-form sinusoid (never GlaS pixels: parity.json is committed)
         export_model(model, out, name=a.name or out.name, batch=a.export_batch, training=training, metrics=metrics,
                      test_model=a.test_model,
-                     card_transform=lambda c: card_v2(c, kind=a.model, training=training, metrics=metrics, geometry=g))
+                     card_transform=lambda c: card_v2(c, kind=a.model, training=training, metrics=metrics, geometry=g,
+                                                      channels=channels))
         model.train()
         print(f'exported {out} ({sum(f.stat().st_size for f in out.iterdir()) / 1e6:.1f} MB)', flush=True)
 
@@ -216,7 +240,7 @@ def main(argv=None):
         # saved at step N of a run is the model of an N-step run (constant learning rate)
         if val and a.val_every and step % a.val_every == 0 and step < a.steps:
             m = evaluate(model, a.model, val)
-            curve.append({'step': step, 'tumourIoU': m['tumourIoU'], 'glandIoU': m['glandIoU']})
+            curve.append({'step': step, **{k: m[k] for k in ('tumourIoU', 'glandIoU', 'borderIoU') if k in m}})
             print(f'val@{step}: tumour IoU {m["tumourIoU"]:.4f} gland IoU {m["glandIoU"]:.4f}', flush=True)
         if step in save_at and step < a.steps:
             save(step, time.time() - t0, out.with_name(f'{out.name}-{step}'),

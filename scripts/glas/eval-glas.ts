@@ -5,7 +5,7 @@
 // Usage:
 //   npm run eval:glas -- --data DIR [--mpp 0.62] [--models glas-unet,...] [--split all|train|val]
 //     [--seed-radius 6 --min-area 80 --threshold 0.5 --grade-fraction 0.5] [--sweep] [--bootstrap 2000]
-//     [--settings VAL.json] [--edge pad|reflect]
+//     [--settings VAL.json] [--edge pad|reflect] [--border-threshold 0.5]
 //
 // DIR: img/*.png, mask/*.png (gland instance labels), Grade.csv (name, patient_id, grade_glas).
 // --split val|train picks the patient-wise validation split of the training images (for choosing
@@ -17,7 +17,10 @@
 // gradeAccuracy, ...}], ...}; logs go to stderr. Each model reads past an image's edges as it was
 // trained (its card's training.edge, from `extract-glas --edge`): "reflect" mirrors the image there
 // (src/glas/reflect-edges.ts), anything else is the reader's white pad, which the viewer shows;
-// --edge pad|reflect sets it for every model.
+// --edge pad|reflect sets it for every model. A model with a "border" output channel
+// (glas_train.py on shards from `extract-glas --border-px`) splits touching glands along it
+// (gland-instances.ts): --border-threshold (default 0.5) for the default run, and its own grid
+// (BORDER_SWEEP_GRID) under --sweep; models without one ignore it.
 
 import { setMaxListeners } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -39,7 +42,7 @@ import {
 } from '../../src/glas/gland-instances';
 import { DEFAULT_VAL_PATIENTS, patientSplit, sharedPatients } from '../../src/glas/glas-dataset';
 import { type GradeRule, malignantShare } from '../../src/glas/grade-rule';
-import { SWEEP_GRID, sweepObjectTotals } from '../../src/glas/instance-sweep';
+import { BORDER_SWEEP_GRID, SWEEP_GRID, sweepObjectTotals } from '../../src/glas/instance-sweep';
 import {
   addTotals,
   emptyTotals,
@@ -81,6 +84,7 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     edge: { type: 'string' },
+    'border-threshold': { type: 'string', default: '0.5' },
   },
 });
 const log = (...a: unknown[]) => console.error(...a);
@@ -99,6 +103,8 @@ const base: InstanceOptions = {
   seedRadius: Number(values['seed-radius']),
   minArea: Number(values['min-area']),
 };
+const borderThreshold = Number(values['border-threshold']);
+if (!(borderThreshold >= 0 && borderThreshold <= 1)) fail('--border-threshold must lie in [0, 1]');
 const gradeRule: GradeRule = { threshold: base.threshold, fraction: Number(values['grade-fraction']) };
 if (values.sweep && values.split !== 'val')
   fail('--sweep chooses settings on the validation split only: give --split val');
@@ -173,8 +179,6 @@ interface PerImage {
   gland?: Float32Array;
 }
 
-const grid = SWEEP_GRID;
-
 const results = [];
 const perModelImages = new Map<string, PerImage[]>();
 for (const m of modelDirs) {
@@ -183,7 +187,11 @@ for (const m of modelDirs) {
   const chosen = chosenFrom.get(m.id);
   if (values.settings && !chosen)
     fail(`${values.settings}: no settings chosen for ${m.id} (sweep it on --split val)`);
-  const inst = chosen?.instances ?? base;
+  const hasBorder = s.borderIndex >= 0;
+  const inst = chosen?.instances ?? (hasBorder ? { ...base, borderThreshold } : base);
+  if (inst.borderThreshold !== undefined && !hasBorder)
+    fail(`${values.settings}: the settings for ${m.id} use a border channel its card does not have`);
+  const grid = hasBorder ? BORDER_SWEEP_GRID : SWEEP_GRID;
   const rule: GradeRule = chosen
     ? { threshold: gradeRule.threshold, fraction: chosen.gradeFraction }
     : gradeRule;
@@ -235,11 +243,12 @@ for (const m of modelDirs) {
       const H = item.height;
       const g = toImagePixels(maps.channels[s.glandIndex], maps, W, H);
       const t = toImagePixels(maps.channels[s.tumourIndex], maps, W, H);
+      const b = hasBorder ? toImagePixels(maps.channels[s.borderIndex], maps, W, H) : undefined;
       // the sweep shares each threshold's and seed radius's work across its settings
       // (src/glas/instance-sweep.ts: the same totals as one glandInstances per setting)
       const perSetting = values.sweep
-        ? sweepObjectTotals(g, W, H, truth, settings)
-        : settings.map((o) => imageObjectTotals(glandInstances(g, W, H, o), truth));
+        ? sweepObjectTotals(g, W, H, truth, settings, b)
+        : settings.map((o) => imageObjectTotals(glandInstances(g, W, H, o, b), truth));
       perSetting.forEach((x, k) => {
         totals[k] = addTotals(totals[k], x);
       });
@@ -273,6 +282,7 @@ for (const m of modelDirs) {
     detections: { tp: om.tp, fp: om.fp, fn: om.fn },
     gradeShareThreshold: rule.fraction,
     instances: inst,
+    ...(hasBorder ? { borderChannel: s.channels[s.borderIndex] } : {}),
     edge,
     ...(chosen ? { settingsFrom: resolve(values.settings ?? '') } : {}),
     seconds: Math.round(seconds),

@@ -1,10 +1,14 @@
 // GlaS target/context patch pairs with 3-class masks (0 background, 1 benign gland, 2 malignant
 // gland), in the shard format of scripts/extract-patches.ts (same patch geometry, same packPair).
+// With `--border-px R` each mask value also carries a gland-border bit (value + 4: the inner band
+// of every gland outline and the gaps between glands, R level-0 px wide; src/glas/gland-borders.ts),
+// the label of a model's "border" channel; the manifest's `borderPx` says so.
 //
 // Usage:
 //   tsx scripts/glas/extract-glas.ts --data ../shared/glas/train --split train|val|all --out DIR \
 //     [--per-image 96] [--seed 1] [--mpp 0.62] [--target-mpp 1.24 --context-mpp 2.48 --size 96] \
-//     [--limit N] [--aligned-fraction 0.5] [--val-patients 3,5,6,11,13] [--edge pad|reflect]
+//     [--limit N] [--aligned-fraction 0.5] [--val-patients 3,5,6,11,13] [--edge pad|reflect] \
+//     [--border-px 0]
 //
 // Centres are uniform over the image, edges included: the context patch (and near the border the
 // target too) reaches past the image, where the reader pads white ("pad" edge handling, the
@@ -22,6 +26,7 @@ import {
   pixelAlignedCenter,
   targetRegion,
 } from '../../src/geometry/patch-geometry';
+import { glandBorders, MAX_BORDER_RADIUS } from '../../src/glas/gland-borders';
 import { classMask, DEFAULT_VAL_PATIENTS, GLAS_CLASSES, patientSplit } from '../../src/glas/glas-dataset';
 import { classPatch } from '../../src/glas/glas-patches';
 import { isEdgeMode, withEdges } from '../../src/glas/reflect-edges';
@@ -45,6 +50,7 @@ const { values } = parseArgs({
     'aligned-fraction': { type: 'string', default: '0.5' },
     'val-patients': { type: 'string', default: DEFAULT_VAL_PATIENTS.join(',') },
     edge: { type: 'string', default: 'pad' },
+    'border-px': { type: 'string', default: '0' },
   },
 });
 
@@ -73,6 +79,9 @@ if (!(mpp > 0) || !(geometry.targetMpp > 0) || !((geometry.contextMpp ?? 0) > 0)
 if (!(alignedFraction >= 0 && alignedFraction <= 1)) fail('--aligned-fraction must lie in [0, 1]');
 if (!['train', 'val', 'all'].includes(values.split ?? '')) fail('--split is train, val or all');
 const edge = isEdgeMode(values.edge) ? values.edge : fail('--edge is pad or reflect');
+const borderPx = Number(values['border-px']);
+if (!Number.isInteger(borderPx) || borderPx < 0 || borderPx > MAX_BORDER_RADIUS)
+  fail(`--border-px takes an integer in 0..${MAX_BORDER_RADIUS} (0: no border bit)`);
 
 const all = await readGlasFolder(values.data);
 const split = patientSplit(all, (values['val-patients'] ?? '').split(',').filter(Boolean));
@@ -101,7 +110,12 @@ let n = 0;
 for (const [k, row] of items.entries()) {
   const item = byName.get(row.name);
   if (!item) throw new Error(`internal: ${row.name} lost`);
-  const classes = classMask(readGlasMask(item), item.grade);
+  const instances = readGlasMask(item);
+  const classes = classMask(instances, item.grade);
+  if (borderPx > 0) {
+    const border = glandBorders(instances, borderPx);
+    for (let i = 0; i < classes.length; i++) classes[i] |= border[i] << 2;
+  }
   const img = await openGlasImage(item.image, controller.signal);
   const source = withEdges(img.source, edge);
   try {
@@ -127,7 +141,7 @@ for (const [k, row] of items.entries()) {
       packPair(pair, geometry, shard, n++);
       // category: the patch's majority class
       const hist = [0, 0, 0];
-      for (const v of targetMask) hist[v]++;
+      for (const v of targetMask) hist[v & 3]++;
       const category = hist.indexOf(Math.max(...hist));
       counts[category]++;
       index.slide.push(k);
@@ -160,7 +174,14 @@ const manifest = {
   edge: edge === 'reflect' ? 'reflect' : 'pad-white',
   reader: 'openSlide (plain-image PNG)',
   classes: GLAS_CLASSES,
-  record: recordLayout(geometry, '0 background, 1 benign gland, 2 malignant gland', 'as target_mask'),
+  record: recordLayout(
+    geometry,
+    borderPx > 0
+      ? 'class (0 background, 1 benign gland, 2 malignant gland) + 4 on gland borders'
+      : '0 background, 1 benign gland, 2 malignant gland',
+    'as target_mask',
+  ),
+  borderPx,
   categories: GLAS_CLASSES,
   split: values.split,
   valPatients: values['val-patients'],

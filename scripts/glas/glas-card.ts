@@ -45,6 +45,8 @@ export function glasCardSummary(card: ModelCard, where: string) {
     channels: names,
     tumourIndex: tumourChannelIndex(card),
     glandIndex,
+    /** the "border" channel (gland outlines) of a model trained with border labels; -1: none */
+    borderIndex: names.indexOf('border'),
     outputName: card.output.name,
     inputNames: { target: target.name, context: context?.name },
     normalization: {

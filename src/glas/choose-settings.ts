@@ -18,7 +18,12 @@ export function chooseInstance(sweep: readonly SweptInstance[]): InstanceOptions
   let best = sweep[0];
   for (const s of sweep.slice(1))
     if (s.f1 > best.f1 || (s.f1 === best.f1 && s.objDice > best.objDice)) best = s;
-  return { threshold: best.threshold, seedRadius: best.seedRadius, minArea: best.minArea };
+  return {
+    threshold: best.threshold,
+    seedRadius: best.seedRadius,
+    minArea: best.minArea,
+    ...(best.borderThreshold !== undefined ? { borderThreshold: best.borderThreshold } : {}),
+  };
 }
 
 /** Accuracy of "malignant when share > fraction" over images. */

@@ -34,6 +34,38 @@ describe('glandInstances', () => {
   });
 });
 
+describe('glandInstances with a border channel', () => {
+  // two glands side by side with no background between them: one 40×20 block of foreground, which
+  // no erosion splits; the model's border channel marks their shared outline (columns 19-20)
+  const W = 50;
+  const H = 30;
+  const prob = new Float32Array(W * H).fill(0.1);
+  const border = new Float32Array(W * H).fill(0.05);
+  for (let y = 5; y < 25; y++) for (let x = 5; x < 45; x++) prob[y * W + x] = 0.9;
+  for (let y = 5; y < 25; y++) for (const x of [24, 25]) border[y * W + x] = 0.8;
+
+  it('splits touching glands along the border the model drew, keeping every foreground pixel', () => {
+    expect(count(glandInstances(prob, W, H, { seedRadius: 6, minArea: 1 }))).toBe(1);
+    const split = glandInstances(prob, W, H, { seedRadius: 0, minArea: 1, borderThreshold: 0.5 }, border);
+    expect(count(split)).toBe(2);
+    expect(split.data[15 * W + 10]).not.toBe(split.data[15 * W + 40]);
+    expect(split.data.reduce((n, v) => n + (v ? 1 : 0), 0)).toBe(40 * 20);
+    // the border band goes to the nearer marker: column 24 left, column 25 right
+    expect(split.data[15 * W + 24]).toBe(split.data[15 * W + 10]);
+    expect(split.data[15 * W + 25]).toBe(split.data[15 * W + 40]);
+  });
+
+  it('a border threshold above the border channel changes nothing', () => {
+    const a = glandInstances(prob, W, H, { seedRadius: 0, minArea: 1 });
+    const b = glandInstances(prob, W, H, { seedRadius: 0, minArea: 1, borderThreshold: 0.9 }, border);
+    expect([...b.data]).toEqual([...a.data]);
+  });
+
+  it('refuses a border threshold without a border map', () => {
+    expect(() => glandInstances(prob, W, H, { borderThreshold: 0.5 })).toThrow(/no border channel/);
+  });
+});
+
 describe('squaredDistanceTransform', () => {
   it('matches brute force', () => {
     const w = 17;

@@ -11,6 +11,10 @@
 //   5. objects under `minArea` px are dropped (specks), labels renumbered 1..n.
 // seedRadius 0 gives plain threshold + connected components. The defaults are chosen on the
 // validation split (see models/README.md).
+// A model with a "border" channel (gland outlines, extract-glas.ts --border-px) gives better
+// markers: with `borderThreshold` set, a marker pixel must also have border probability at most
+// that, so glands that touch (no background between them, nothing for the erosion to cut) split
+// along the outline the model drew. The markers then grow back over the border band as above.
 
 import { connectedComponents, neighbours8, relabelSequential } from './connected-components';
 import { squaredDistanceTransform } from './distance-transform';
@@ -22,6 +26,8 @@ export interface InstanceOptions {
   seedRadius: number;
   /** px of the probability map */
   minArea: number;
+  /** markers only where the border channel is at most this (needs the border map); absent: unused */
+  borderThreshold?: number;
 }
 
 export const DEFAULT_INSTANCE_OPTIONS: InstanceOptions = { threshold: 0.5, seedRadius: 6, minArea: 80 };
@@ -31,12 +37,30 @@ export function glandInstances(
   width: number,
   height: number,
   options: Partial<InstanceOptions> = {},
+  border?: ArrayLike<number>,
 ): LabelImage {
   const o = { ...DEFAULT_INSTANCE_OPTIONS, ...options };
   if (probability.length !== width * height) throw new Error('glandInstances: probability size mismatch');
   const fg = foreground(probability, width, height, o.threshold);
   const d2 = o.seedRadius > 0 ? backgroundDistance(fg) : undefined;
-  return dropSmall(unfilteredInstances(fg, o.seedRadius, d2), o.minArea);
+  const interior = borderInterior(border, width, height, o.borderThreshold);
+  return dropSmall(unfilteredInstances(fg, o.seedRadius, d2, interior), o.minArea);
+}
+
+/**
+ * 1 where the border channel is at most `borderThreshold` (where a marker may lie); undefined when
+ * no threshold is set. A threshold without a border map is an error: the model has no such channel.
+ */
+export function borderInterior(
+  border: ArrayLike<number> | undefined,
+  width: number,
+  height: number,
+  borderThreshold: number | undefined,
+): LabelImage | undefined {
+  if (borderThreshold === undefined) return undefined;
+  if (!border) throw new Error('glandInstances: borderThreshold is set but the model has no border channel');
+  if (border.length !== width * height) throw new Error('glandInstances: border map size mismatch');
+  return binaryImage(width, height, (i) => border[i] <= borderThreshold);
 }
 
 /** Step 1: 1 where the probability exceeds the threshold. */
@@ -57,16 +81,30 @@ export function backgroundDistance(fg: LabelImage): Float64Array {
 /**
  * Steps 2–4: every object of the foreground, none dropped, labelled 1..n in raster order of its
  * first pixel (so dropping objects later keeps the survivors' order). `d2` (backgroundDistance)
- * is needed when seedRadius > 0; the settings sweep computes it once per threshold.
+ * is needed when seedRadius > 0; the settings sweep computes it once per threshold. `interior`
+ * (borderInterior) restricts the markers to pixels off the model's gland borders.
  */
-export function unfilteredInstances(fg: LabelImage, seedRadius: number, d2?: Float64Array): LabelImage {
+export function unfilteredInstances(
+  fg: LabelImage,
+  seedRadius: number,
+  d2?: Float64Array,
+  interior?: LabelImage,
+): LabelImage {
   const { width, height } = fg;
   const out = labelImage(width, height);
   let next = 0;
-  if (seedRadius > 0) {
-    if (!d2) throw new Error('unfilteredInstances: seedRadius > 0 needs the background distance');
+  if (seedRadius > 0 || interior) {
+    if (seedRadius > 0 && !d2)
+      throw new Error('unfilteredInstances: seedRadius > 0 needs the background distance');
     const r2 = seedRadius * seedRadius;
-    const seeds = connectedComponents(binaryImage(width, height, (i) => d2[i] > r2));
+    const seeds = connectedComponents(
+      binaryImage(
+        width,
+        height,
+        (i) =>
+          fg.data[i] !== 0 && (seedRadius === 0 || (d2 as Float64Array)[i] > r2) && interior?.data[i] !== 0,
+      ),
+    );
     out.data.set(seeds.labels.data);
     next = seeds.count;
     growWithin(out, fg);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { glandBorders } from './gland-borders';
 import { glandInstances, type InstanceOptions } from './gland-instances';
 import { probabilityScene } from './glas-probability-scene.fixture';
 import { paint } from './glas-test-shapes.fixture';
-import { SWEEP_GRID, sweepObjectTotals } from './instance-sweep';
+import { BORDER_SWEEP_GRID, SWEEP_GRID, sweepObjectTotals } from './instance-sweep';
 import { labelImage } from './label-image';
 import { imageObjectTotals } from './object-metrics';
 
@@ -12,8 +13,9 @@ function direct(
   h: number,
   truth: ReturnType<typeof labelImage>,
   grid: readonly InstanceOptions[],
+  border?: ArrayLike<number>,
 ) {
-  return grid.map((o) => imageObjectTotals(glandInstances(p, w, h, o), truth));
+  return grid.map((o) => imageObjectTotals(glandInstances(p, w, h, o, border), truth));
 }
 
 // settings that make the hand-made scenes below differ: small min areas, seed radii around their necks
@@ -65,6 +67,36 @@ describe('sweepObjectTotals', () => {
       const fast = sweepObjectTotals(s.probability, s.width, s.height, s.truth, SWEEP_GRID);
       expect(fast).toEqual(direct(s.probability, s.width, s.height, s.truth, SWEEP_GRID));
       expect(new Set(fast.map((t) => t.hausS)).size).toBeGreaterThan(10);
+    }
+  });
+
+  it('equals it with a border channel over the border grid', () => {
+    for (const seed of [5, 6]) {
+      const s = probabilityScene(seed, 150, 100, 8);
+      // a border map as a model draws one: high on the true outlines (and between touching
+      // glands), with a ramp of values across the grid's border thresholds elsewhere
+      const outline = glandBorders(s.truth, 1);
+      const border = Float32Array.from(outline, (v, i) => (v ? 0.9 : 0.7 * ((i % 11) / 11)));
+      const fast = sweepObjectTotals(s.probability, s.width, s.height, s.truth, BORDER_SWEEP_GRID, border);
+      expect(fast).toEqual(direct(s.probability, s.width, s.height, s.truth, BORDER_SWEEP_GRID, border));
+      // the border settings do cut differently from plain threshold + components
+      const key = (k: number) => JSON.stringify(fast[k]);
+      const differs = BORDER_SWEEP_GRID.some(
+        (o, k) =>
+          o.borderThreshold !== undefined &&
+          key(k) !==
+            key(
+              BORDER_SWEEP_GRID.findIndex(
+                (p) =>
+                  p.borderThreshold === undefined &&
+                  p.seedRadius === 0 &&
+                  p.threshold === o.threshold &&
+                  p.minArea === o.minArea,
+              ),
+            ),
+      );
+      expect(differs).toBe(true);
+      expect(new Set(fast.map((t) => `${t.tp}/${t.fp}/${t.fn}/${t.hausS}`)).size).toBeGreaterThan(5);
     }
   });
 

@@ -3,14 +3,20 @@
 // compares the two on hand-made and random scenes), at a fraction of the cost. What the settings
 // share is computed once:
 //   - per threshold: the foreground and its distance transform;
-//   - per (threshold, seed radius): the objects before the min-area filter, their overlaps with
+//   - per (threshold, seed radius, border threshold): the objects before the min-area filter, their overlaps with
 //     the truth, each object's own terms (TP/FP, its Dice and Hausdorff against the gland it
 //     overlaps most: none of these depends on the other objects) and every Hausdorff distance;
 //   - per min area, last: only which objects survive, and each truth gland's best survivor.
 // Sums run in the order the direct path adds them (objects in label order), so the totals are
 // bit-identical, not just close.
 
-import { backgroundDistance, foreground, type InstanceOptions, unfilteredInstances } from './gland-instances';
+import {
+  backgroundDistance,
+  borderInterior,
+  foreground,
+  type InstanceOptions,
+  unfilteredInstances,
+} from './gland-instances';
 import { type LabelImage, sameSize } from './label-image';
 import {
   bestMatches,
@@ -30,12 +36,25 @@ export const SWEEP_GRID: readonly InstanceOptions[] = [0.4, 0.5, 0.6].flatMap((t
   ),
 );
 
+/**
+ * The grid for a model with a border channel: threshold × border threshold × min area, plus the
+ * seed radius 0 and 6 without the border (so the border has to beat the erosion to be chosen):
+ * 36 + 18 = 54 settings.
+ */
+export const BORDER_SWEEP_GRID: readonly InstanceOptions[] = [0.4, 0.5, 0.6].flatMap((threshold) => [
+  ...[0.2, 0.35, 0.5, 0.65].flatMap((borderThreshold) =>
+    [20, 80, 200].map((minArea) => ({ threshold, seedRadius: 0, minArea, borderThreshold })),
+  ),
+  ...[0, 6].flatMap((seedRadius) => [20, 80, 200].map((minArea) => ({ threshold, seedRadius, minArea }))),
+]);
+
 export function sweepObjectTotals(
   probability: ArrayLike<number>,
   width: number,
   height: number,
   truth: LabelImage,
   grid: readonly InstanceOptions[],
+  border?: ArrayLike<number>,
 ): ObjectTotals[] {
   if (probability.length !== width * height) throw new Error('sweepObjectTotals: probability size mismatch');
   if (truth.width !== width || truth.height !== height)
@@ -46,9 +65,12 @@ export function sweepObjectTotals(
     const fg = foreground(probability, width, height, threshold);
     const atThreshold = grid.map((o, k) => ({ o, k })).filter(({ o }) => o.threshold === threshold);
     const d2 = atThreshold.some(({ o }) => o.seedRadius > 0) ? backgroundDistance(fg) : undefined;
-    for (const seedRadius of new Set(atThreshold.map(({ o }) => o.seedRadius))) {
-      const U = unfilteredInstances(fg, seedRadius, seedRadius > 0 ? d2 : undefined);
-      const settings = atThreshold.filter(({ o }) => o.seedRadius === seedRadius);
+    const markerKey = (o: InstanceOptions) => `${o.seedRadius}/${o.borderThreshold ?? ''}`;
+    for (const key of new Set(atThreshold.map(({ o }) => markerKey(o)))) {
+      const settings = atThreshold.filter(({ o }) => markerKey(o) === key);
+      const { seedRadius, borderThreshold } = settings[0].o;
+      const interior = borderInterior(border, width, height, borderThreshold);
+      const U = unfilteredInstances(fg, seedRadius, seedRadius > 0 ? d2 : undefined, interior);
       const totals = minAreaTotals(
         U,
         truth,
