@@ -31,8 +31,8 @@ cmp -s "$T/shards-0/train/shard-000.json" "$T/shards-4/train/shard-000.json" || 
 
 step 'train + export (3 steps each)'
 for kind in unet mrn-bilinear; do
-  b=0; [ "$kind" = mrn-bilinear ] && b=4
-  (cd "$T" && PYTHONPATH="$ROOT" python3 -m training.glas_train --model "$kind" --shards "$T/shards-$b" --steps 3 \
+  b=0; w=1; [ "$kind" = mrn-bilinear ] && b=4 && w=8
+  (cd "$T" && PYTHONPATH="$ROOT" python3 -m training.glas_train --model "$kind" --shards "$T/shards-$b" --steps 3 --border-weight $w \
     --batch 4 --width 4 --out "$T/models/glas-$kind" --checkpoint "$T/$kind.pt" --test-model >/dev/null)
   for f in model.json group1-shard1of1.bin card.json parity.json; do
     [ -s "$T/models/glas-$kind/$f" ] || fail "glas-$kind/$f missing"
@@ -43,6 +43,7 @@ c = json.load(open(sys.argv[1]))
 want = ['tumour', 'gland'] + (['border'] if sys.argv[2] != '0' else [])
 assert c['schemaVersion'] == 2 and [x['name'] for x in c['output']['channels']] == want, c['output']
 assert c['training'].get('borderPx', 0) == int(sys.argv[2]), c['training'].get('borderPx')
+assert ('border positives weighted 8' in c['training']['optimizer']) == (sys.argv[2] != '0'), c['training']['optimizer']
 assert c['output']['tumourChannel'] == 'tumour' and c['tissueDetection'] == 'off'
 assert c['training']['edge'] == 'reflect', c['training'].get('edge')
 assert 'GlaS' in c['training']['data'] and 'not for diagnosis' in c['intendedUse']

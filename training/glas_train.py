@@ -173,6 +173,8 @@ def main(argv=None):
     ap.add_argument('--weight-decay', type=float, default=1e-5)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--context-aux', type=float, default=0.5, help='MRN: weight of the context deep supervision')
+    ap.add_argument('--border-weight', type=float, default=1.0,
+                    help='border channel: weight of its positive pixels in the BCE (borders are ~5 %% of pixels)')
     ap.add_argument('--export-batch', type=int, default=8)
     ap.add_argument('--name')
     ap.add_argument('--test-model', action='store_true')
@@ -220,7 +222,8 @@ def main(argv=None):
             'edge': train.manifest.get('edge', 'pad'), 'geometry': g,
             **({'borderPx': train.border_px} if train.border_px else {}),
             'optimizer': f'Adam(lr={a.lr}, weight_decay={a.weight_decay}), BCE on '
-                         + ' and '.join([', '.join(c['name'] for c in channels[:-1]), channels[-1]['name']]),
+                         + ' and '.join([', '.join(c['name'] for c in channels[:-1]), channels[-1]['name']])
+                         + (f' (border positives weighted {a.border_weight:g})' if train.border_px and a.border_weight != 1 else ''),
             'augmentation': AUGMENTATION, **({'contextDeepSupervision': a.context_aux} if aux else {}),
             **({'valCurve': list(curve)} if curve else {}),
         }
@@ -246,8 +249,9 @@ def main(argv=None):
             save(step, time.time() - t0, out.with_name(f'{out.name}-{step}'),
                  ckpt.with_name(f'{ckpt.stem}-{step}{ckpt.suffix}'))
 
+    pos_weight = [1.0, 1.0, a.border_weight] if train.border_px else None
     seconds = train_loop(model, opt, steps=a.steps, draw=draw, context_aux=a.context_aux, gen=gen,
-                         after_step=after_step)
+                         after_step=after_step, pos_weight=pos_weight)
     save(a.steps, seconds, out, ckpt)
 
 

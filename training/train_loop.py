@@ -20,10 +20,14 @@ Batch = tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]
 
 def train_loop(model: torch.nn.Module, opt: torch.optim.Optimizer, *, steps: int, draw: Callable[[], Batch],
                context_aux: float, gen: torch.Generator, device: torch.device | None = None,
-               after_step: Callable[[int], None] | None = None) -> float:
+               after_step: Callable[[int], None] | None = None,
+               pos_weight: list[float] | None = None) -> float:
     """Runs `steps` optimiser steps on batches from `draw()`; prints the loss ten times. Returns seconds.
-    `after_step(step)` runs after each step (a validation curve); it must not draw from `gen`."""
+    `after_step(step)` runs after each step (a validation curve); it must not draw from `gen`.
+    `pos_weight`: per output channel, the weight of its positive pixels in the BCE (a rare channel,
+    such as GlaS's gland borders, is otherwise learned as "never"); None: 1 for every channel."""
     device = device or torch.device('cpu')
+    pw = None if pos_weight is None else torch.tensor(pos_weight, device=device).view(1, -1, 1, 1)
     t0 = time.time()
     model.train()
     for step in range(1, steps + 1):
@@ -38,10 +42,10 @@ def train_loop(model: torch.nn.Module, opt: torch.optim.Optimizer, *, steps: int
             logits, clogits = model.logits_with_context(*inputs)
             # mask fraction of each context-bottleneck cell
             ctarget = F.adaptive_avg_pool2d(cmask.to(device), clogits.shape[-2:])
-            loss = F.binary_cross_entropy_with_logits(logits, y.to(device))
+            loss = F.binary_cross_entropy_with_logits(logits, y.to(device), pos_weight=pw)
             loss = loss + context_aux * F.binary_cross_entropy_with_logits(clogits, ctarget)
         else:
-            loss = F.binary_cross_entropy_with_logits(model.logits(*inputs), y.to(device))
+            loss = F.binary_cross_entropy_with_logits(model.logits(*inputs), y.to(device), pos_weight=pw)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
