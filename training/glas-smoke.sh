@@ -96,7 +96,7 @@ assert val['split'] == 'val' and test['instances'] == 'chosen on validation', (v
 chosen = {m['id']: m['chosen'] for m in val['models']}
 for m in val['models']:
     # the border model sweeps its own grid (border thresholds, and the erosion without them)
-    grid = 54 if m['id'] == 'glas-mrn-bilinear' else 45
+    grid = 63 if m['id'] == 'glas-mrn-bilinear' else 45
     assert len(m['sweep']) == grid and len(m['gradeSweep']) == 10, (m['id'], len(m['sweep']))
     assert m['edge'] == 'pad', m['edge']
 for m in test['models']:

@@ -39,10 +39,11 @@ export const SWEEP_GRID: readonly InstanceOptions[] = [0.4, 0.5, 0.6].flatMap((t
 /**
  * The grid for a model with a border channel: threshold × border threshold × min area, plus the
  * seed radius 0 and 6 without the border (so the border has to beat the erosion to be chosen):
- * 36 + 18 = 54 settings.
+ * 45 + 18 = 63 settings. The border thresholds reach down to 0.1: a border channel trained without
+ * --border-weight stays low (its true borders' median was 0.11 on validation).
  */
 export const BORDER_SWEEP_GRID: readonly InstanceOptions[] = [0.4, 0.5, 0.6].flatMap((threshold) => [
-  ...[0.2, 0.35, 0.5, 0.65].flatMap((borderThreshold) =>
+  ...[0.1, 0.2, 0.35, 0.5, 0.65].flatMap((borderThreshold) =>
     [20, 80, 200].map((minArea) => ({ threshold, seedRadius: 0, minArea, borderThreshold })),
   ),
   ...[0, 6].flatMap((seedRadius) => [20, 80, 200].map((minArea) => ({ threshold, seedRadius, minArea }))),
