@@ -80,7 +80,7 @@ class GlasShards:
         return self.target.shape[0]
 
 
-def two_channels(mask: np.ndarray, border: bool = False) -> torch.Tensor:
+def mask_channels(mask: np.ndarray, border: bool = False) -> torch.Tensor:
     """class mask N×H×W (0/1/2, + 4 on borders) → N×2×H×W float: tumour (2), gland (1 or 2);
     with `border`, N×3×H×W: and the border bit."""
     m = torch.from_numpy(mask)
@@ -110,8 +110,8 @@ def build(kind: str, geometry: dict, width: int, out_channels: int = 2):
 def batch(kind: str, s: GlasShards, idx: np.ndarray):
     b = bool(s.border_px)
     if kind == 'unet-context':
-        return [to_input(s.context[idx])], two_channels(s.context_mask[idx], b)
-    y = two_channels(s.target_mask[idx], b)
+        return [to_input(s.context[idx])], mask_channels(s.context_mask[idx], b)
+    y = mask_channels(s.target_mask[idx], b)
     if kind == 'unet':
         return [to_input(s.target[idx])], y
     return [to_input(s.target[idx]), to_input(s.context[idx])], y
@@ -204,7 +204,7 @@ def main(argv=None):
     def draw():
         idx = rng.integers(0, len(train), a.batch)
         xs, y = batch(a.model, train, idx)
-        return xs, y, two_channels(train.context_mask[idx], bool(train.border_px)) if aux else None
+        return xs, y, mask_channels(train.context_mask[idx], bool(train.border_px)) if aux else None
 
     curve = []
     save_at = sorted({int(x) for x in (a.save_at or '').split(',') if x}) if a.save_at else []

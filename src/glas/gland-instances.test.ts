@@ -36,7 +36,7 @@ describe('glandInstances', () => {
 
 describe('glandInstances with a border channel', () => {
   // two glands side by side with no background between them: one 40×20 block of foreground, which
-  // no erosion splits; the model's border channel marks their shared outline (columns 19-20)
+  // no erosion splits; the model's border channel marks their shared outline (columns 24-25)
   const W = 50;
   const H = 30;
   const prob = new Float32Array(W * H).fill(0.1);
