@@ -7,8 +7,9 @@ python3 -m training.glas_train --model unet|mrn-bilinear|mrn-transposed|unet-con
 Task: per pixel background / benign gland / malignant gland (a gland pixel of an image graded
 malignant). Two sigmoid output channels: `tumour` (malignant gland) and `gland` (benign or
 malignant), and a third, `border` (gland outlines and the gaps between glands: what separates
-touching glands), when the shards carry border labels (extract-glas.ts --border-px). BCE on each, Adam with L2 weight decay, flips/rot90/HED jitter alike on target,
-context and masks (training/augment.py). MRNs: context joined at every decoder level and the
+touching glands), when the shards carry border labels (extract-glas.ts --border-px). BCE on
+each (--border-weight on the border's positives), Adam with L2 weight decay, flips/rot90/HED
+jitter alike on target, context and masks (training/augment.py). MRNs: context joined at every decoder level and the
 bottleneck, context encoder deep-supervised (--context-aux) on the tumour and gland fraction of
 each of its bottleneck cells, half the training centres pixel-aligned (the extractor's default).
 

@@ -2,9 +2,10 @@
 // `imageObjectTotals(glandInstances(p, w, h, o), truth)` for every setting `o` (the unit test
 // compares the two on hand-made and random scenes), at a fraction of the cost. What the settings
 // share is computed once:
+//   - per border threshold: where markers may lie (off the model's gland borders);
 //   - per threshold: the foreground and its distance transform;
-//   - per (threshold, seed radius, border threshold): the objects before the min-area filter, their overlaps with
-//     the truth, each object's own terms (TP/FP, its Dice and Hausdorff against the gland it
+//   - per (threshold, seed radius, border threshold): the objects before the min-area filter,
+//     their overlaps with the truth, each object's own terms (TP/FP, its Dice and Hausdorff against the gland it
 //     overlaps most: none of these depends on the other objects) and every Hausdorff distance;
 //   - per min area, last: only which objects survive, and each truth gland's best survivor.
 // Sums run in the order the direct path adds them (objects in label order), so the totals are
@@ -62,6 +63,13 @@ export function sweepObjectTotals(
     throw new Error(`sweepObjectTotals: truth is ${truth.width}×${truth.height}, map ${width}×${height}`);
   const out: ObjectTotals[] = new Array(grid.length);
   const go = objects(truth);
+  // the border map's interiors depend on the border threshold alone, not on the gland threshold
+  const interiors = new Map(
+    [...new Set(grid.map((o) => o.borderThreshold))].map((b) => [
+      b,
+      borderInterior(border, width, height, b),
+    ]),
+  );
   for (const threshold of new Set(grid.map((o) => o.threshold))) {
     const fg = foreground(probability, width, height, threshold);
     const atThreshold = grid.map((o, k) => ({ o, k })).filter(({ o }) => o.threshold === threshold);
@@ -70,8 +78,12 @@ export function sweepObjectTotals(
     for (const key of new Set(atThreshold.map(({ o }) => markerKey(o)))) {
       const settings = atThreshold.filter(({ o }) => markerKey(o) === key);
       const { seedRadius, borderThreshold } = settings[0].o;
-      const interior = borderInterior(border, width, height, borderThreshold);
-      const U = unfilteredInstances(fg, seedRadius, seedRadius > 0 ? d2 : undefined, interior);
+      const U = unfilteredInstances(
+        fg,
+        seedRadius,
+        seedRadius > 0 ? d2 : undefined,
+        interiors.get(borderThreshold),
+      );
       const totals = minAreaTotals(
         U,
         truth,
