@@ -95,9 +95,11 @@ val, test = (json.loads(open(p).read().strip().splitlines()[-1]) for p in sys.ar
 assert val['split'] == 'val' and test['instances'] == 'chosen on validation', (val['split'], test['instances'])
 chosen = {m['id']: m['chosen'] for m in val['models']}
 for m in val['models']:
-    # the border model sweeps its own grid (border thresholds, and the erosion without them)
-    grid = 63 if m['id'] == 'glas-mrn-bilinear' else 45
+    # the border model sweeps its own grid (border thresholds, and the erosion without them);
+    # both grids try every setting with and without the holes filled
+    grid = 336 if m['id'] == 'glas-mrn-bilinear' else 210
     assert len(m['sweep']) == grid and len(m['gradeSweep']) == 10, (m['id'], len(m['sweep']))
+    assert sum(1 for s in m['sweep'] if s.get('fillHoles')) == grid // 2, m['id']
     assert m['edge'] == 'pad', m['edge']
 for m in test['models']:
     c = chosen[m['id']]

@@ -5,12 +5,12 @@
 // Usage:
 //   npm run eval:glas -- --data DIR [--mpp 0.62] [--models glas-unet,...] [--split all|train|val]
 //     [--seed-radius 6 --min-area 80 --threshold 0.5 --grade-fraction 0.5] [--sweep] [--bootstrap 2000]
-//     [--settings VAL.json] [--edge pad|reflect] [--border-threshold 0.5]
+//     [--settings VAL.json] [--edge pad|reflect] [--border-threshold 0.5] [--fill-holes]
 //
 // DIR: img/*.png, mask/*.png (gland instance labels), Grade.csv (name, patient_id, grade_glas).
 // --split val|train picks the patient-wise validation split of the training images (for choosing
 // settings); --sweep (with --split val only) scores a grid of instance settings (threshold, seed
-// radius, min area) and grade fractions and names the best of each per model (`chosen`,
+// radius, min area, fill holes) and grade fractions and names the best of each per model (`chosen`,
 // src/glas/choose-settings.ts); --settings VAL.json scores each model with the settings that
 // sweep chose for it (so test part A is scored once, with settings chosen on validation). The last line on
 // stdout is one JSON document {"models": [{id, f1, objDice, objHausdorff, glandDice, tumourIoU,
@@ -85,6 +85,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     edge: { type: 'string' },
     'border-threshold': { type: 'string', default: '0.5' },
+    'fill-holes': { type: 'boolean', default: false },
   },
 });
 const log = (...a: unknown[]) => console.error(...a);
@@ -102,6 +103,7 @@ const base: InstanceOptions = {
   threshold: Number(values.threshold),
   seedRadius: Number(values['seed-radius']),
   minArea: Number(values['min-area']),
+  ...(values['fill-holes'] ? { fillHoles: true } : {}),
 };
 const borderThreshold = Number(values['border-threshold']);
 if (!(borderThreshold >= 0 && borderThreshold <= 1)) fail('--border-threshold must lie in [0, 1]');

@@ -23,6 +23,7 @@ export function chooseInstance(sweep: readonly SweptInstance[]): InstanceOptions
     seedRadius: best.seedRadius,
     minArea: best.minArea,
     ...(best.borderThreshold !== undefined ? { borderThreshold: best.borderThreshold } : {}),
+    ...(best.fillHoles ? { fillHoles: true } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { connectedComponents } from './connected-components';
 import { squaredDistanceTransform } from './distance-transform';
-import { glandInstances } from './gland-instances';
+import { fillHoles, glandInstances } from './gland-instances';
 import { paint } from './glas-test-shapes.fixture';
+import { binaryImage } from './label-image';
 
 function count(labels: { data: Int32Array }): number {
   return new Set(labels.data).size - 1;
@@ -78,5 +79,41 @@ describe('squaredDistanceTransform', () => {
       );
       expect(d[i]).toBe(want);
     }
+  });
+});
+
+describe('fillHoles', () => {
+  const W = 12;
+  const H = 9;
+  // a ring around a 2×2 lumen (x 4-5, y 3-4), a C open to the right edge, and two pixels that touch
+  // only diagonally around a background pixel at (1, 7)
+  const fg = binaryImage(W, H, (i) => {
+    const x = i % W;
+    const y = (i - x) / W;
+    const ring = x >= 3 && x <= 6 && y >= 2 && y <= 5 && !(x >= 4 && x <= 5 && y >= 3 && y <= 4);
+    const c = x >= 8 && y >= 1 && y <= 5 && !(x >= 9 && y >= 2 && y <= 4);
+    const diagonal =
+      (x === 0 && y === 7) || (x === 1 && y === 8) || (x === 1 && y === 6) || (x === 2 && y === 7);
+    return ring || c || diagonal;
+  });
+
+  it('fills what the foreground encloses and nothing the edge reaches', () => {
+    const filled = fillHoles(fg);
+    const at = (x: number, y: number) => filled.data[y * W + x];
+    expect([at(4, 3), at(5, 4)]).toEqual([1, 1]); // the lumen
+    expect(at(10, 3)).toBe(0); // the C's inside reaches the right edge
+    expect(at(1, 7)).toBe(1); // 8-connected foreground around it: no 4-connected way out
+    expect(at(0, 0)).toBe(0);
+    const added = filled.data.reduce((n, v, i) => n + v - fg.data[i], 0);
+    expect(added).toBe(5);
+  });
+
+  it('keeps a gland with a lumen one object, covering its truth', () => {
+    const prob = Float32Array.from(fg.data, (v) => (v ? 0.9 : 0.1));
+    const holed = glandInstances(prob, W, H, { seedRadius: 0, minArea: 1 });
+    const whole = glandInstances(prob, W, H, { seedRadius: 0, minArea: 1, fillHoles: true });
+    expect(holed.data[3 * W + 4]).toBe(0);
+    expect(whole.data[3 * W + 4]).toBe(whole.data[2 * W + 3]);
+    expect(count(whole)).toBe(count(holed));
   });
 });

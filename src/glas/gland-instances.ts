@@ -2,7 +2,9 @@
 // glands that touch, which the object metrics punish (one segmented object covering two glands
 // covers > 50 % of at most one of them). So this is a marker-based split, the distance-transform
 // watershed in its simplest form:
-//   1. foreground = probability > threshold;
+//   1. foreground = probability > threshold; with `fillHoles`, every background region the
+//      foreground encloses (a gland's lumen, which the model may leave out) joins it, since a
+//      ground-truth gland includes its lumen and a hole can leave a gland's object under half of it;
 //   2. markers = 8-connected components of the foreground pixels farther than `seedRadius` px
 //      from the background (the eroded foreground: a thin neck between two glands vanishes);
 //   3. every foreground pixel joins the marker it reaches first by a breadth-first walk through
@@ -28,6 +30,8 @@ export interface InstanceOptions {
   minArea: number;
   /** markers only where the border channel is at most this (needs the border map); absent: unused */
   borderThreshold?: number;
+  /** fill the foreground's holes before the markers (step 1); absent: false */
+  fillHoles?: boolean;
 }
 
 export const DEFAULT_INSTANCE_OPTIONS: InstanceOptions = { threshold: 0.5, seedRadius: 6, minArea: 80 };
@@ -41,7 +45,7 @@ export function glandInstances(
 ): LabelImage {
   const o = { ...DEFAULT_INSTANCE_OPTIONS, ...options };
   if (probability.length !== width * height) throw new Error('glandInstances: probability size mismatch');
-  const fg = foreground(probability, width, height, o.threshold);
+  const fg = foreground(probability, width, height, o.threshold, o.fillHoles);
   const d2 = o.seedRadius > 0 ? backgroundDistance(fg) : undefined;
   const interior = borderInterior(border, width, height, o.borderThreshold);
   return dropSmall(unfilteredInstances(fg, o.seedRadius, d2, interior), o.minArea);
@@ -63,14 +67,50 @@ export function borderInterior(
   return binaryImage(width, height, (i) => border[i] <= borderThreshold);
 }
 
-/** Step 1: 1 where the probability exceeds the threshold. */
+/** Step 1: 1 where the probability exceeds the threshold (and, with `fill`, inside its holes). */
 export function foreground(
   probability: ArrayLike<number>,
   width: number,
   height: number,
   threshold: number,
+  fill = false,
 ): LabelImage {
-  return binaryImage(width, height, (i) => probability[i] > threshold);
+  const fg = binaryImage(width, height, (i) => probability[i] > threshold);
+  return fill ? fillHoles(fg) : fg;
+}
+
+/**
+ * `fg` with every background pixel that the image's edge cannot reach through background set to 1.
+ * The background walks 4-connected, the dual of the foreground's 8-connected objects: a diagonal
+ * gap between two foreground pixels does not open a hole.
+ */
+export function fillHoles(fg: LabelImage): LabelImage {
+  const { width: w, height: h } = fg;
+  const outside = new Uint8Array(w * h);
+  const stack: number[] = [];
+  const visit = (p: number) => {
+    if (fg.data[p] === 0 && !outside[p]) {
+      outside[p] = 1;
+      stack.push(p);
+    }
+  };
+  for (let x = 0; x < w; x++) {
+    visit(x);
+    visit((h - 1) * w + x);
+  }
+  for (let y = 0; y < h; y++) {
+    visit(y * w);
+    visit(y * w + w - 1);
+  }
+  while (stack.length) {
+    const p = stack.pop() as number;
+    const x = p % w;
+    if (x > 0) visit(p - 1);
+    if (x < w - 1) visit(p + 1);
+    if (p >= w) visit(p - w);
+    if (p < w * (h - 1)) visit(p + w);
+  }
+  return binaryImage(w, h, (i) => fg.data[i] !== 0 || !outside[i]);
 }
 
 /** Squared distance of every pixel to the background of `fg` (what the markers are cut from). */

@@ -18,15 +18,19 @@ function direct(
   return grid.map((o) => imageObjectTotals(glandInstances(p, w, h, o, border), truth));
 }
 
-// settings that make the hand-made scenes below differ: small min areas, seed radii around their necks
+// settings that make the hand-made scenes below differ: small min areas, seed radii around their
+// necks, the lumen filled or not
 const SMALL_GRID: InstanceOptions[] = [0.3, 0.5, 0.8].flatMap((threshold) =>
   [0, 2, 3, 5].flatMap((seedRadius) =>
-    [1, 10, 40, 400].map((minArea) => ({ threshold, seedRadius, minArea })),
+    [false, true].flatMap((fillHoles) =>
+      [1, 10, 40, 400].map((minArea) => ({ threshold, seedRadius, minArea, fillHoles })),
+    ),
   ),
 );
 
 describe('sweepObjectTotals', () => {
-  // two touching glands (3 px neck), a speck, a gland the prediction misses, a false gland
+  // two touching glands (3 px neck), a speck, a gland the prediction misses, a false gland; the
+  // first gland's prediction leaves out its lumen
   const truth = paint(70, 40, [
     [1, { disc: [15, 15, 10] }],
     [2, { disc: [42, 15, 10] }],
@@ -38,6 +42,7 @@ describe('sweepObjectTotals', () => {
     [1, { rect: [24, 14, 10, 3] }],
     [1, { rect: [55, 2, 2, 1] }],
     [1, { disc: [60, 30, 6] }],
+    [0, { disc: [15, 16, 4] }],
   ]);
   const prob = Float32Array.from(predicted.data, (v, i) =>
     v ? 0.6 + 0.3 * ((i % 7) / 7) : 0.1 + 0.3 * ((i % 5) / 5),
@@ -46,8 +51,17 @@ describe('sweepObjectTotals', () => {
   it('equals the per-setting path on a hand-made scene (split, merged, speck, missed, false)', () => {
     const fast = sweepObjectTotals(prob, 70, 40, truth, SMALL_GRID);
     expect(fast).toEqual(direct(prob, 70, 40, truth, SMALL_GRID));
-    // the grid does reach different segmentations
+    // the grid does reach different segmentations, and filling the lumen changes the scores
     expect(new Set(fast.map((t) => `${t.tp}/${t.fp}/${t.fn}`)).size).toBeGreaterThan(3);
+    const twin = (k: number) =>
+      SMALL_GRID.findIndex(
+        (p) =>
+          !p.fillHoles &&
+          p.threshold === SMALL_GRID[k].threshold &&
+          p.seedRadius === SMALL_GRID[k].seedRadius &&
+          p.minArea === SMALL_GRID[k].minArea,
+      );
+    expect(SMALL_GRID.some((o, k) => o.fillHoles && fast[k].diceS !== fast[twin(k)].diceS)).toBe(true);
   });
 
   it('equals it with no truth objects and with nothing predicted', () => {
