@@ -97,7 +97,7 @@ chosen = {m['id']: m['chosen'] for m in val['models']}
 for m in val['models']:
     # the border model sweeps its own grid (border thresholds, and the erosion without them);
     # both grids try every setting with and without the holes filled
-    grid = 336 if m['id'] == 'glas-mrn-bilinear' else 210
+    grid = 546 if m['id'] == 'glas-mrn-bilinear' else 210
     assert len(m['sweep']) == grid and len(m['gradeSweep']) == 10, (m['id'], len(m['sweep']))
     assert sum(1 for s in m['sweep'] if s.get('fillHoles')) == grid // 2, m['id']
     assert m['edge'] == 'pad', m['edge']

@@ -24,6 +24,7 @@ export function chooseInstance(sweep: readonly SweptInstance[]): InstanceOptions
     minArea: best.minArea,
     ...(best.borderThreshold !== undefined ? { borderThreshold: best.borderThreshold } : {}),
     ...(best.fillHoles ? { fillHoles: true } : {}),
+    ...(best.minMarkerArea ? { minMarkerArea: best.minMarkerArea } : {}),
   };
 }
 

@@ -62,6 +62,23 @@ describe('glandInstances with a border channel', () => {
     expect([...b.data]).toEqual([...a.data]);
   });
 
+  it('drops markers under minMarkerArea before they grow: a sliver joins its neighbour', () => {
+    // a second border line at column 8 cuts a 3 px sliver (columns 5-7) off the left gland
+    const cut = Float32Array.from(border, (v, i) => (i % W === 8 && i >= 5 * W && i < 25 * W ? 0.8 : v));
+    const sliver = glandInstances(prob, W, H, { seedRadius: 0, minArea: 1, borderThreshold: 0.5 }, cut);
+    expect(count(sliver)).toBe(3);
+    const kept = glandInstances(
+      prob,
+      W,
+      H,
+      { seedRadius: 0, minArea: 1, borderThreshold: 0.5, minMarkerArea: 100 },
+      cut,
+    );
+    expect(count(kept)).toBe(2);
+    expect(kept.data[15 * W + 6]).toBe(kept.data[15 * W + 15]);
+    expect(kept.data.reduce((n, v) => n + (v ? 1 : 0), 0)).toBe(40 * 20);
+  });
+
   it('refuses a border threshold without a border map', () => {
     expect(() => glandInstances(prob, W, H, { borderThreshold: 0.5 })).toThrow(/no border channel/);
   });

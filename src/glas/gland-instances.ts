@@ -7,6 +7,8 @@
 //      ground-truth gland includes its lumen and a hole can leave a gland's object under half of it;
 //   2. markers = 8-connected components of the foreground pixels farther than `seedRadius` px
 //      from the background (the eroded foreground: a thin neck between two glands vanishes);
+//      markers under `minMarkerArea` px are dropped (a sliver cut off by the border channel would
+//      otherwise grow into an object of its own, a fragment);
 //   3. every foreground pixel joins the marker it reaches first by a breadth-first walk through
 //      the foreground (8-neighbours), i.e. the markers grow back, each inside its own gland;
 //   4. foreground components that held no marker (smaller than the erosion) stay whole;
@@ -32,6 +34,8 @@ export interface InstanceOptions {
   borderThreshold?: number;
   /** fill the foreground's holes before the markers (step 1); absent: false */
   fillHoles?: boolean;
+  /** px of the probability map: markers smaller than this are dropped before they grow; absent: 0 */
+  minMarkerArea?: number;
 }
 
 export const DEFAULT_INSTANCE_OPTIONS: InstanceOptions = { threshold: 0.5, seedRadius: 6, minArea: 80 };
@@ -48,7 +52,7 @@ export function glandInstances(
   const fg = foreground(probability, width, height, o.threshold, o.fillHoles);
   const d2 = o.seedRadius > 0 ? backgroundDistance(fg) : undefined;
   const interior = borderInterior(border, width, height, o.borderThreshold);
-  return dropSmall(unfilteredInstances(fg, o.seedRadius, d2, interior), o.minArea);
+  return dropSmall(unfilteredInstances(fg, o.seedRadius, d2, interior, o.minMarkerArea), o.minArea);
 }
 
 /**
@@ -129,6 +133,7 @@ export function unfilteredInstances(
   seedRadius: number,
   d2?: Float64Array,
   interior?: LabelImage,
+  minMarkerArea = 0,
 ): LabelImage {
   const { width, height } = fg;
   const out = labelImage(width, height);
@@ -147,6 +152,11 @@ export function unfilteredInstances(
     );
     out.data.set(seeds.labels.data);
     next = seeds.count;
+    if (minMarkerArea > 0) {
+      const area = new Int32Array(seeds.count + 1);
+      for (const v of out.data) area[v]++;
+      for (let i = 0; i < out.data.length; i++) if (area[out.data[i]] < minMarkerArea) out.data[i] = 0;
+    }
     growWithin(out, fg);
   }
   // whatever no marker reached: its own object per component
