@@ -150,13 +150,8 @@ export function unfilteredInstances(
           fg.data[i] !== 0 && (seedRadius === 0 || (d2 as Float64Array)[i] > r2) && interior?.data[i] !== 0,
       ),
     );
-    out.data.set(seeds.labels.data);
-    next = seeds.count;
-    if (minMarkerArea > 0) {
-      const area = new Int32Array(seeds.count + 1);
-      for (const v of out.data) area[v]++;
-      for (let i = 0; i < out.data.length; i++) if (area[out.data[i]] < minMarkerArea) out.data[i] = 0;
-    }
+    out.data.set((minMarkerArea > 0 ? dropSmall(seeds.labels, minMarkerArea) : seeds.labels).data);
+    next = seeds.count; // marker labels stay at most this; the relabelling below closes any gaps
     growWithin(out, fg);
   }
   // whatever no marker reached: its own object per component
