@@ -90,6 +90,46 @@ export class BlockCache {
     this.block(index).catch(() => {});
   }
 
+  /**
+   * Starts loading every block of [offset, end) in one request (blocks already there or on their
+   * way cut the span short at either end). Its failure is ignored here: a read of one of these
+   * blocks then asks again.
+   */
+  prefetchSpan(offset: number, end: number): void {
+    const size = this.source.size;
+    const stop = size === null ? end : Math.min(end, size);
+    let first = Math.max(0, Math.floor(offset / this.blockSize));
+    let last = Math.floor((stop - 1) / this.blockSize);
+    const loaded = (i: number) => this.blocks.has(i) || this.inFlight.has(i);
+    while (first <= last && loaded(first)) first++;
+    while (last >= first && loaded(last)) last--;
+    if (first > last) return;
+    this.requests++;
+    const start = first * this.blockSize;
+    const span = this.source.read(start, (last - first + 1) * this.blockSize);
+    for (let i = first; i <= last; i++) {
+      if (loaded(i)) continue; // a block in the middle already asked for keeps its own request
+      const from = (i - first) * this.blockSize;
+      const p = span.then(
+        (bytes) => {
+          this.inFlight.delete(i);
+          const b = bytes.subarray(
+            Math.min(from, bytes.byteLength),
+            Math.min(from + this.blockSize, bytes.byteLength),
+          );
+          this.blocks.set(i, b);
+          return b;
+        },
+        (e: unknown) => {
+          this.inFlight.delete(i);
+          throw e;
+        },
+      );
+      p.catch(() => {});
+      this.inFlight.set(i, p);
+    }
+  }
+
   get bytes(): number {
     return this.blocks.calculatedSize;
   }

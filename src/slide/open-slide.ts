@@ -145,6 +145,17 @@ export async function openSlide(
         (typeof input === 'string' ? () => fetchSidecar(input, options.fetchImpl, signal) : undefined);
       return await openPlainImage(plain, head, { source, blocks, name, limits, options, sidecar });
     }
+    // a remote file's directories are a chain, each read only once the one before has named it:
+    // its tail comes at once beside the first (an SVS: 6 reads in a row down to 3, slide-limits.ts)
+    const size = source.size;
+    if (
+      source.requests !== undefined &&
+      size !== null &&
+      limits.directoryTailBytes > 0 &&
+      size > head.byteLength
+    ) {
+      blocks.prefetchSpan(Math.max(head.byteLength, size - limits.directoryTailBytes), size);
+    }
     const tiff = await parseTiff(blocks, limits, signal, name);
     if (isNdpi(tiff)) {
       const jpeg = options.jpegDecoder ?? defaultJpegDecoder();

@@ -23,6 +23,12 @@ export interface SlideLimits {
   maxRetries: number;
   /** bytes of raw file blocks kept in memory */
   blockCacheBytes: number;
+  /**
+   * bytes at the end of a remote TIFF read with the header, in one request (0: none): writers put
+   * each directory after the image data it describes, so the last ones, which the open walks to one
+   * by one, lie there
+   */
+  directoryTailBytes: number;
   /** bytes of decoded RGBA tiles kept in memory */
   tileCacheBytes: number;
   /** largest plain image (PNG, JPEG, BMP, WebP), in pixels: such images are decoded whole */
@@ -45,6 +51,7 @@ export const DEFAULT_LIMITS: Readonly<SlideLimits> = Object.freeze({
   fullDownloadCapBytes: 256 << 20,
   maxRetries: 3,
   blockCacheBytes: 32 << 20,
+  directoryTailBytes: 512 << 10,
   tileCacheBytes: 256 << 20,
   maxPlainImagePixels: 1 << 26,
   maxStripCacheBytes: 64 << 20,
