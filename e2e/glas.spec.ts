@@ -6,6 +6,8 @@
 // Files with its mask and Grade.csv asks for the mpp first, then the mask attaches (and so does a
 // GeoJSON annotation dropped with it). The model picker
 // groups models by training data (read from the DOM) and warns when the slide's mpp is far.
+// Flip averaging (analyze flips: 4) gives its own gland heatmap over the same tiles, shown in the
+// panel, and flips: null computes the plain one again.
 // Needs ../shared/glas and the shipped GlaS models; skips without them.
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -127,8 +129,35 @@ test('a malignant GlaS image with its mask: U-Net vs MRN side by side, Dice and 
   // trained models find the glands of a real image (far better than chance)
   expect(results.gland.left.dice!).toBeGreaterThan(0.5);
   expect(results.gland.right.dice!).toBeGreaterThan(0.5);
+  // test-time flip averaging: the MRN's gland channel again over the same image, 4 flipped copies
+  // per tile averaged; its own heatmap (the store of the plain run is replaced), the same tiles
+  const flipped = await call<{ flips: number; patches: number; stats: Stats }>(page, 'analyze', {
+    model: RIGHT,
+    channel: 'gland',
+    region: whole,
+    backend: 'wasm',
+    flips: 4,
+  });
+  expect(flipped.flips).toBe(4);
+  expect(flipped.stats.analysedPixels).toBe(results.gland.right.analysedPixels);
+  expect(flipped.stats.dice!).toBeGreaterThan(0.5);
+  expect(flipped.stats.dice).not.toBe(results.gland.right.dice);
+  // sticky, and shown in the panel; null goes back to the card's default (none), and the plain
+  // run is computed again to the same Dice
+  await page.keyboard.press('m'); // the analysis panel, open from here on
+  await expect(page.getByTestId('flips')).toHaveValue('4');
+  const plain = await call<{ flips: number; stats: Stats }>(page, 'analyze', {
+    model: RIGHT,
+    channel: 'gland',
+    region: whole,
+    backend: 'wasm',
+    flips: null,
+  });
+  expect(plain.flips).toBe(1);
+  expect(plain.stats.dice).toBeCloseTo(results.gland.right.dice!, 6);
+  await expect(page.getByTestId('flips')).toHaveValue('');
+  console.log('glas flips', JSON.stringify({ plain: plain.stats.dice, flips4: flipped.stats.dice }));
   // the channel picker shows the channel in the UI, and the summary names it
-  await page.keyboard.press('m');
   await expect(page.getByTestId('channel-select')).toHaveValue('tumour');
   await page.getByTestId('channel-select').selectOption('gland');
   await expect

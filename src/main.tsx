@@ -97,6 +97,7 @@ async function start(): Promise<void> {
   if (urlState.cascade !== null) setAnalysis({ cascade: urlState.cascade });
   // ?tile=64: inference tiles of the trained 64 px patch (as before bigger tiles), ?tile=256: bigger
   if (urlState.tile !== null) setAnalysis({ tileSize: urlState.tile });
+  if (urlState.flips !== null) setAnalysis({ flips: urlState.flips });
   // ?prewarm=0: no model workers started while the slide is looked at (only when a run asks)
   if (!urlState.prewarm) setAnalysis({ prewarm: false });
 

@@ -80,13 +80,14 @@ for m in d['models']:
     for k in ('f1', 'objDice', 'objHausdorff', 'glandDice', 'tumourIoU', 'gradeAccuracy'):
         assert isinstance(m[k], (int, float)), (k, m)
     assert m['edge'] == 'reflect', m['edge']
+    assert m['flips'] == 1, m['flips']
     assert m.get('borderChannel') == ('border' if m['id'] == 'glas-mrn-bilinear' else None), m['id']
     assert ('borderThreshold' in m['instances']) == (m['id'] == 'glas-mrn-bilinear'), m['instances']
 " || fail 'eval JSON'
 
-step 'settings chosen on validation: sweep (1 val image), then part A (2 images) with them'
+step 'settings chosen on validation: sweep (1 val image, flip averaging 2), then part A (2 images) with them'
 npx tsx scripts/glas/eval-glas.ts --data "$GLAS/train" --split val --sweep --limit 1 --models-dir "$T/models" \
-  --models glas-unet,glas-mrn-bilinear --bootstrap 0 --edge pad >"$T/val.json" 2>"$T/val.log" || { cat "$T/val.log"; fail 'sweep'; }
+  --models glas-unet,glas-mrn-bilinear --bootstrap 0 --edge pad --flips 2 >"$T/val.json" 2>"$T/val.log" || { cat "$T/val.log"; fail 'sweep'; }
 npx tsx scripts/glas/eval-glas.ts --data "$GLAS/testA" --limit 2 --models-dir "$T/models" --models glas-unet,glas-mrn-bilinear \
   --settings "$T/val.json" --bootstrap 0 >"$T/chosen.json" 2>"$T/chosen.log" || { cat "$T/chosen.log"; fail 'eval --settings'; }
 python3 - "$T/val.json" "$T/chosen.json" <<'PY' || fail 'settings JSON'
@@ -101,9 +102,12 @@ for m in val['models']:
     assert len(m['sweep']) == grid and len(m['gradeSweep']) == 10, (m['id'], len(m['sweep']))
     assert sum(1 for s in m['sweep'] if s.get('fillHoles')) == grid // 2, m['id']
     assert m['edge'] == 'pad', m['edge']
+    assert m['flips'] == 2 and m['chosen']['flips'] == 2, m['id']
 for m in test['models']:
     c = chosen[m['id']]
     assert m['instances'] == c['instances'] and m['gradeShareThreshold'] == c['gradeFraction'], (m['id'], c)
+    # the flip averaging the sweep ran with comes with its settings
+    assert m['flips'] == 2, (m['id'], m['flips'])
     assert m['settingsFrom'].endswith('val.json')
 PY
 

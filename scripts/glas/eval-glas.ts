@@ -5,7 +5,7 @@
 // Usage:
 //   npm run eval:glas -- --data DIR [--mpp 0.62] [--models glas-unet,...] [--split all|train|val]
 //     [--seed-radius 6 --min-area 80 --threshold 0.5 --grade-fraction 0.5] [--sweep] [--bootstrap 2000]
-//     [--settings VAL.json] [--edge pad|reflect] [--border-threshold 0.5] [--fill-holes]
+//     [--settings VAL.json] [--edge pad|reflect] [--border-threshold 0.5] [--fill-holes] [--flips 1|2|4|8]
 //
 // DIR: img/*.png, mask/*.png (gland instance labels), Grade.csv (name, patient_id, grade_glas).
 // --split val|train picks the patient-wise validation split of the training images (for choosing
@@ -20,7 +20,10 @@
 // --edge pad|reflect sets it for every model. A model with a "border" output channel
 // (glas_train.py on shards from `extract-glas --border-px`) splits touching glands along it
 // (gland-instances.ts): --border-threshold (default 0.5) for the default run, and its own grid
-// (BORDER_SWEEP_GRID) under --sweep; models without one ignore it.
+// (BORDER_SWEEP_GRID) under --sweep; models without one ignore it. --flips N averages each tile
+// over N flipped copies (src/inference/flip-average.ts, as the viewer's flip averaging); default
+// the card's `flips`, or what the --settings sweep ran with, else 1. A sweep records its flips with
+// the settings it chose, so part A is scored as validation was.
 
 import { setMaxListeners } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -52,6 +55,8 @@ import {
 } from '../../src/glas/object-metrics';
 import { addPixelCounts, dice, emptyCounts, iou, type PixelCounts } from '../../src/glas/pixel-metrics';
 import { isEdgeMode, withEdges } from '../../src/glas/reflect-edges';
+import { flipAveraged } from '../../src/inference/flip-average';
+import { type FlipCount, isFlipCount } from '../../src/inference/flip-count';
 import { nodeFileHandler } from '../../src/inference/node/node-model-io';
 import { Prng } from '../../src/util/prng';
 import {
@@ -86,6 +91,7 @@ const { values } = parseArgs({
     edge: { type: 'string' },
     'border-threshold': { type: 'string', default: '0.5' },
     'fill-holes': { type: 'boolean', default: false },
+    flips: { type: 'string' },
   },
 });
 const log = (...a: unknown[]) => console.error(...a);
@@ -105,6 +111,13 @@ const base: InstanceOptions = {
   minArea: Number(values['min-area']),
   ...(values['fill-holes'] ? { fillHoles: true } : {}),
 };
+/** --flips for every model (test-time flip averaging, src/inference/flip-average.ts); null: 1 */
+const flipsForAll: FlipCount | null =
+  values.flips === undefined
+    ? null
+    : isFlipCount(Number(values.flips))
+      ? (Number(values.flips) as FlipCount)
+      : fail('--flips is 1, 2, 4 or 8');
 const borderThreshold = Number(values['border-threshold']);
 if (!(borderThreshold >= 0 && borderThreshold <= 1)) fail('--border-threshold must lie in [0, 1]');
 const gradeRule: GradeRule = { threshold: base.threshold, fraction: Number(values['grade-fraction']) };
@@ -116,6 +129,8 @@ if (values.sweep && values.settings) fail('--sweep and --settings do not go toge
 interface Chosen {
   instances: InstanceOptions;
   gradeFraction: number;
+  /** the flip averaging the sweep ran with (absent: 1) */
+  flips?: FlipCount;
 }
 const chosenFrom = new Map<string, Chosen>();
 if (values.settings) {
@@ -201,6 +216,8 @@ for (const m of modelDirs) {
   const model = await tf.loadGraphModel(nodeFileHandler(join(dir, m.id, m.card.format.modelFile), signal));
   validateModelAgainstCard(model, m.card); // a card whose channels do not match the graph fails here
   const geometry: PatchGeometry = s.geometry;
+  // as the viewer runs it: the card's flip averaging unless the sweep's settings or --flips say otherwise
+  const flips: FlipCount = flipsForAll ?? chosen?.flips ?? m.card.flips ?? 1;
   const margin =
     values.margin === undefined ? Math.max(1, Math.round(geometry.targetSize / 8)) : Number(values.margin);
   const predictor: PatchPredictor = {
@@ -215,8 +232,13 @@ for (const m of modelDirs) {
         const cs = geometry.contextSize ?? size;
         feeds[s.inputNames.context] = tf.tensor4d(context, [s.batchSize, cs, cs, 3]);
       }
-      const y = model.execute(feeds, s.outputName) as tf.Tensor;
-      validateOutputShape(y.shape, m.card, s.batchSize);
+      const y = tf.tidy(() =>
+        flipAveraged(feeds as Record<string, tf.Tensor4D>, flips, (f) => {
+          const out = model.execute(f, s.outputName) as tf.Tensor4D;
+          validateOutputShape(out.shape, m.card, s.batchSize);
+          return out;
+        }),
+      );
       const data = (await y.data()) as Float32Array;
       tf.dispose([y, ...Object.values(feeds)]);
       return data;
@@ -286,17 +308,23 @@ for (const m of modelDirs) {
     instances: inst,
     ...(hasBorder ? { borderChannel: s.channels[s.borderIndex] } : {}),
     edge,
+    flips,
     ...(chosen ? { settingsFrom: resolve(values.settings ?? '') } : {}),
     seconds: Math.round(seconds),
     // per image, so runs of one model each can be paired afterwards (training/glas_bootstrap.py)
     perImage: images.map((i) => ({ name: i.name, grade: i.grade, tumour: i.tumour, share: round(i.share) })),
-    ...(values.sweep ? sweepResult(settings, totals, images) : {}),
+    ...(values.sweep ? sweepResult(settings, totals, images, flips) : {}),
   });
   model.dispose();
 }
 
 /** The grid's scores on the validation images and what they choose (src/glas/choose-settings.ts). */
-function sweepResult(settings: readonly InstanceOptions[], totals: ObjectTotals[], images: PerImage[]) {
+function sweepResult(
+  settings: readonly InstanceOptions[],
+  totals: ObjectTotals[],
+  images: PerImage[],
+  flips: FlipCount,
+) {
   const sweep = settings.map((o, k) => {
     const x = objectMetrics(totals[k]);
     return { ...o, f1: x.f1, objDice: x.objDice, objHausdorff: x.objHausdorff };
@@ -318,6 +346,7 @@ function sweepResult(settings: readonly InstanceOptions[], totals: ObjectTotals[
       instances: chooseInstance(sweep),
       gradeFraction: grade.fraction,
       gradeAccuracy: round(grade.accuracy),
+      ...(flips !== 1 ? { flips } : {}),
     },
   };
 }

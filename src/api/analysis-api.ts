@@ -3,7 +3,7 @@
  *
  * ```js
  * await mrnViewer.models();            // [{id, name, architecture, testModel, params, error,
- *                                      //   channels, tumourChannel, group, slideMpp, tileSizes}]
+ *                                      //   channels, tumourChannel, group, slideMpp, tileSizes, flips}]
  * await mrnViewer.analyze({model: 'mrn-bilinear', region: 'viewport', backend: 'wasm'});
  * //   region: {x, y, width, height} (level-0 px) | 'viewport' (default, + 25 % margin) | 'slide'
  * //   backend: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu' (sticky; default 'auto')
@@ -15,6 +15,9 @@
  * //     tiles) or 256; each model runs the largest tile its card offers up to it (sticky, like
  * //     backend; null: the default, 256, or ?tile= in the address: the shipped models run 256 px
  * //     tiles, unet-context and models without tiles their own patch); → summary.tileSize is what ran
+ * //   flips: 1 | 2 | 4 | 8: test-time flip averaging, each patch run that many times flipped (and
+ * //     transposed) and the probabilities averaged, at that many times the cost (sticky; null: each
+ * //     card's `flips`, else 1; ?flips= in the address); → summary.flips is what ran
  * //   → summary {model, backend, patches, tumourAreaMm2, analysedAreaMm2, elapsedMs, metrics, stats,
  * //     cascade: {screenModel, screenPatches, refinedPatches, skippedPatches, coarsePatches, coarseMs,
  * //     refineMs, policy} | null, preview: {screenModel, screenPatches, coarsePatches, coarseMs,
@@ -53,8 +56,9 @@
  *                                      //  buildMs, warmupMs}}} (prewarmed: the prewarm started it)
  * await mrnViewer.predict('unet', {target: base64}, {backend: 'webgpu', channel: 'tumour', count: 2});
  * //   the model on raw patches: each input NHWC float32 (little-endian, base64), count patches (default
- * //   the batch) → {backend, channel, count, size, output: base64 float32 count × size² of the
- * //   activated channel}: a converted model's outputs checked against another runtime's
+ * //   the batch; flips: 1 | 2 | 4 | 8, default 1, flip averaging) → {backend, channel, flips, count,
+ * //   size, output: base64 float32 count × size² of the activated channel}: a converted model's
+ * //   outputs checked against another runtime's
  * await mrnViewer.openResults('https://host/out/slide-1/');   // or [File, …] of result folders
  * //   batch results (`npm run batch`, DIR/<slide-name>/ or one DIR/<slide-name>/<model-id>/) over
  * //   the open slide: the stored heatmaps become the models' layers, nothing is recomputed
@@ -72,6 +76,7 @@ import type { HeatmapStats } from '../analysis/heatmap-stats';
 import { modelGroup, trainingSlideMpp } from '../analysis/model-index';
 import { SEQUENTIAL_COLORMAPS, type SequentialColormap } from '../heatmap/colormap';
 import { BACKEND_CHOICES, type BackendChoice } from '../inference/backend-types';
+import { type FlipCount, isFlipCount } from '../inference/flip-count';
 import { tileSizesOf } from '../inference/model-tiles';
 import type { HeatmapStyle } from '../state/analysis/analysis-display';
 import type { AnalysisRegion, AnalysisSession } from '../state/analysis/analysis-session';
@@ -92,6 +97,13 @@ function checkTileSize(t: unknown): number | null | undefined {
   if (typeof t !== 'number' || !Number.isInteger(t) || t < 8 || t > 4096)
     throw new RangeError('tileSize must be a whole number of px (e.g. 64 or 256) or null');
   return t;
+}
+
+/** undefined: keep the setting; null: each card's default; else 1, 2, 4 or 8. */
+function checkFlips(f: unknown): FlipCount | null | undefined {
+  if (f === undefined || f === null) return f;
+  if (!isFlipCount(f)) throw new RangeError(`flips must be 1, 2, 4 or 8 (or null), not ${JSON.stringify(f)}`);
+  return f;
 }
 
 function checkRegion(r: unknown): AnalysisRegion {
@@ -178,6 +190,7 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
         group: m.card ? modelGroup(m.card) : null,
         slideMpp: m.card ? trainingSlideMpp(m.card) : null,
         tileSizes: m.card ? tileSizesOf(m.card) : [],
+        flips: m.card?.flips ?? 1,
       })),
   );
 
@@ -192,16 +205,18 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
           channel?: unknown;
           cascade?: unknown;
           tileSize?: unknown;
+          flips?: unknown;
         } = {},
       ) => {
         const backend = checkBackend(opts.backend);
         const tileSize = checkTileSize(opts.tileSize);
+        const flips = checkFlips(opts.flips);
         const region = checkRegion(opts.region);
         if (opts.cascade !== undefined && typeof opts.cascade !== 'boolean')
           throw new TypeError('cascade must be true or false');
         await analysis.models.loadModels();
         const model = keyOf(opts.model, opts.channel);
-        return analysis.analyze(model, region, { backend, cascade: opts.cascade, tileSize });
+        return analysis.analyze(model, region, { backend, cascade: opts.cascade, tileSize, flips });
       },
   );
 
@@ -370,9 +385,10 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
       async (
         model: string,
         inputs: Record<string, string>,
-        opts: { backend?: unknown; channel?: unknown; count?: unknown } = {},
+        opts: { backend?: unknown; channel?: unknown; count?: unknown; flips?: unknown } = {},
       ) => {
         const backend = checkBackend(opts.backend);
+        const flips = checkFlips(opts.flips) ?? 1; // raw outputs: the card's default is not applied
         const card = (await analysis.models.entry(model)).card!;
         const channel =
           opts.channel === undefined
@@ -388,9 +404,10 @@ export function registerAnalysisApi(analysis: AnalysisSession): void {
           if (bytes.length % 4) throw new RangeError(`input "${name}" is not float32 data`);
           feeds[name] = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
         }
-        const out = await h.predict(feeds, count, channel);
+        const out = await h.predict(feeds, count, channel, flips);
         return {
           backend: h.decision.chosen,
+          flips,
           channel: card.output.channels[channel ?? h.spec.output.select ?? 0]?.name ?? null,
           count,
           size: h.spec.output.size,

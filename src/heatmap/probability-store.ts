@@ -24,6 +24,8 @@ export interface StoreInfo {
   targetSize: number;
   /** output pixels discarded on each side */
   margin: number;
+  /** flipped copies per patch averaged (test-time flip averaging); absent: 1, as stores saved before it */
+  flips?: number;
 }
 
 export interface CellBounds {

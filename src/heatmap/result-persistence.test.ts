@@ -58,6 +58,15 @@ describe('result persistence (IndexedDB)', () => {
     expect(await loadResult(db, 'other-slide', mrnKey)).toBeNull();
     // made with another slide mpp (the user corrected it): its cells would not line up
     expect(await loadResult(db, fp, mrnKey, { ...mrn.info, slideMpp: 0.25 })).toBeNull();
+    // saved before flip averaging (no `flips`): it ran with none, so it serves flips 1 and no other
+    expect((await loadResult(db, fp, mrnKey, { ...mrn.info, flips: 1 }))?.store.cellCount).toBe(24);
+    expect(await loadResult(db, fp, mrnKey, { ...mrn.info, flips: 4 })).toBeNull();
+    const averaged = new ProbabilityStore({ ...mrn.info, flips: 4 });
+    fillStore(averaged, cellRange(3, 2, 9, 6), () => 0.5);
+    await saveResult(db, fp, mrnKey, averaged);
+    expect((await loadResult(db, fp, mrnKey, { ...mrn.info, flips: 4 }))?.store.info.flips).toBe(4);
+    expect(await loadResult(db, fp, mrnKey, { ...mrn.info, flips: 1 })).toBeNull();
+    expect(await loadResult(db, fp, mrnKey, mrn.info)).toBeNull();
     await deleteResult(db, fp, mrnKey);
     expect(await loadResult(db, fp, mrnKey)).toBeNull();
     expect((await loadResult(db, fp, resultKey('unet')))?.store.cellCount).toBe(24);

@@ -125,7 +125,8 @@ export async function saveResult(
 
 /**
  * The saved store under `key`, or null when there is none or it was made with other settings than
- * `expected` (another slide mpp, patch size or margin: its cells would not line up).
+ * `expected` (another slide mpp, patch size or margin: its cells would not line up; other flips:
+ * other values).
  */
 export async function loadResult(
   db: ResultsDb,
@@ -135,7 +136,10 @@ export async function loadResult(
 ): Promise<{ store: ProbabilityStore; savedAt: string } | null> {
   const saved = await db.get('results', [fingerprint, key]);
   if (!saved) return null;
-  if (expected && (Object.keys(expected) as (keyof StoreInfo)[]).some((k) => saved.info[k] !== expected[k]))
+  // a store saved before flip averaging existed has no `flips`: it ran with none
+  const same = (k: keyof StoreInfo) =>
+    k === 'flips' ? (saved.info.flips ?? 1) === (expected?.flips ?? 1) : saved.info[k] === expected?.[k];
+  if (expected && ![...new Set([...Object.keys(expected), 'flips'] as (keyof StoreInfo)[])].every(same))
     return null;
   return { store: deserializeStore(saved), savedAt: saved.savedAt };
 }

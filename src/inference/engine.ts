@@ -30,6 +30,8 @@ import {
   watchBackendLoss,
   webgpuAdapterInfo,
 } from './backends';
+import { flipAveraged } from './flip-average';
+import { type FlipCount, isFlipCount } from './flip-count';
 import { checkModelSignature, type EngineModelSpec, patchLength } from './model-spec';
 
 export interface EngineOptions {
@@ -114,9 +116,15 @@ export interface Engine {
   /**
    * Runs `count` patches. `inputs[name]` holds count (or batchSize) patches NHWC float32.
    * Returns count × outputSize² probabilities of output channel `channel` (index into the card's
-   * channels; default the tumour channel). Throws BackendLostError on device loss.
+   * channels; default the tumour channel), averaged over `flips` flipped copies of the inputs
+   * (flip-average.ts; default 1, none). Throws BackendLostError on device loss.
    */
-  predict(inputs: Record<string, Float32Array>, count: number, channel?: number): Promise<Float32Array>;
+  predict(
+    inputs: Record<string, Float32Array>,
+    count: number,
+    channel?: number,
+    flips?: FlipCount,
+  ): Promise<Float32Array>;
   /** After a BackendLostError: moves to the next working backend in order and reloads the model. */
   fallback(): Promise<BackendName>;
   dispose(): void;
@@ -179,20 +187,16 @@ export function createEngine(options: EngineOptions): Engine {
     return feeds;
   };
 
-  const runBatch = async (feeds: Record<string, Float32Array>, channel?: number): Promise<Float32Array> => {
+  const runBatch = async (
+    feeds: Record<string, Float32Array>,
+    channel?: number,
+    flips: FlipCount = 1,
+  ): Promise<Float32Array> => {
     const m = model!;
     const s = spec!;
-    const out = tf.tidy(() => {
-      const named: Record<string, tf.Tensor> = {};
-      for (const input of s.inputs) {
-        named[input.name] = tf.tensor4d(feeds[input.name], [
-          batchSize,
-          input.size,
-          input.size,
-          input.channels,
-        ]);
-      }
-      let y = m.execute(named, s.output.name) as tf.Tensor;
+    // the graph and its activation once per symmetry (flip-average.ts), probabilities averaged
+    const probabilities = (named: Record<string, tf.Tensor4D>): tf.Tensor4D => {
+      let y = m.execute(named, s.output.name) as tf.Tensor4D;
       // graph outputs carry no static shape in tfjs: the first (warm-up) batch checks the card's channels
       const o = s.output;
       const want = [batchSize, o.size, o.size, o.channels];
@@ -204,6 +208,19 @@ export function createEngine(options: EngineOptions): Engine {
       // a graph emitting logits: the card says which activation the viewer applies
       if (s.output.activation === 'softmax') y = tf.softmax(y, -1);
       else if (s.output.activation === 'sigmoid') y = tf.sigmoid(y);
+      return y;
+    };
+    const out = tf.tidy(() => {
+      const named: Record<string, tf.Tensor4D> = {};
+      for (const input of s.inputs) {
+        named[input.name] = tf.tensor4d(feeds[input.name], [
+          batchSize,
+          input.size,
+          input.size,
+          input.channels,
+        ]);
+      }
+      let y: tf.Tensor = flipAveraged(named, flips, probabilities);
       // several named channels: return the one asked for (default the tumour channel)
       if (s.output.channels > 1) y = tf.slice(y, [0, 0, 0, channel ?? s.output.select ?? 0], [-1, -1, -1, 1]);
       return y;
@@ -385,8 +402,9 @@ export function createEngine(options: EngineOptions): Engine {
       return decision;
     },
 
-    async predict(inputs, count, channel) {
+    async predict(inputs, count, channel, flips = 1) {
       if (!model || !spec || !backend) throw new Error('no model loaded');
+      if (!isFlipCount(flips)) throw new RangeError(`flips ${flips} is not 1, 2, 4 or 8`);
       if (!(count >= 1 && count <= batchSize)) throw new Error(`count ${count} outside 1..${batchSize}`);
       if (
         channel !== undefined &&
@@ -410,7 +428,7 @@ export function createEngine(options: EngineOptions): Engine {
       }
       let out: Float32Array;
       try {
-        out = await runBatch(feeds, channel);
+        out = await runBatch(feeds, channel, flips);
       } catch (error) {
         if (lostReason || looksLikeDeviceLoss(error)) {
           throw new BackendLostError(backend, lostReason ?? String(error), error);

@@ -22,6 +22,7 @@ import { recallBackend, rememberBackend } from './backend-memory';
 import { runTrials, type TrialTiming } from './backend-trial';
 import { type BackendChoice, BackendLostError, type BackendName } from './backend-types';
 import type { BackendDecision, LoadPhases } from './engine';
+import type { FlipCount } from './flip-count';
 import type { InferenceWorkerApi } from './inference-worker';
 import type { ModelCard } from './model-card';
 import type { EngineModelSpec } from './model-spec';
@@ -33,8 +34,16 @@ export interface InferenceHandle {
   readonly card: ModelCard;
   readonly spec: EngineModelSpec;
   readonly geometry: PatchGeometry;
-  /** `channel`: index into the card's output channels (default the tumour channel) */
-  predict(inputs: Record<string, Float32Array>, count: number, channel?: number): Promise<Float32Array>;
+  /**
+   * `channel`: index into the card's output channels (default the tumour channel); `flips`: the
+   * test-time flip averaging (flip-average.ts; default 1, none)
+   */
+  predict(
+    inputs: Record<string, Float32Array>,
+    count: number,
+    channel?: number,
+    flips?: FlipCount,
+  ): Promise<Float32Array>;
   fallback(): Promise<string>;
   /** TF.js's live tensors and bytes in the worker (leak checks). */
   memory(): Promise<{ numTensors: number; numBytes: number; backend: string }>;
@@ -210,10 +219,10 @@ export async function startInference(url: string, options: InferenceOptions): Pr
       spec: loaded.spec,
       geometry: loaded.geometry,
       decision,
-      async predict(inputs, count, channel) {
+      async predict(inputs, count, channel, flips) {
         try {
           // copied, not transferred: the scheduler retries the same batch after a fallback
-          return await remote.predict(inputs, count, channel);
+          return await remote.predict(inputs, count, channel, flips);
         } catch (error) {
           if (error instanceof Error && error.name === 'BackendLostError') {
             throw new BackendLostError(decision.chosen, error.message, error);

@@ -9,6 +9,7 @@ import { expose, transfer } from 'comlink';
 import { newAbortError } from '../util/abort';
 import { type BackendChoice, type BackendName, registeredBackends } from './backends';
 import { type BackendTiming, createEngine, type Engine } from './engine';
+import type { FlipCount } from './flip-count';
 import type { ModelCard } from './model-card';
 import { loadModelFromUrl } from './model-loader';
 import { configureWasmPaths } from './wasm-paths';
@@ -64,9 +65,10 @@ const api = {
     inputs: Record<string, Float32Array>,
     count: number,
     channel?: number,
+    flips?: FlipCount,
   ): Promise<Float32Array> {
     if (!engine) throw new Error('no model loaded');
-    const out = await engine.predict(inputs, count, channel);
+    const out = await engine.predict(inputs, count, channel, flips);
     return transfer(out, [out.buffer]);
   },
 

@@ -238,6 +238,14 @@ const cardV2Object = z.object({
   source: sourceSchema.optional(),
   /** larger inference tiles with the same weights (absent: the trained patch size only) */
   tiles: tilesSchema.optional(),
+  /**
+   * test-time flip averaging the viewer runs by default (1, 2, 4 or 8 flipped copies of each
+   * patch, probabilities averaged: src/inference/flip-average.ts); absent: 1, none
+   */
+  flips: z
+    .union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])
+    .optional()
+    .describe('test-time flip averaging by default: 1 (none), 2, 4 or 8 flipped copies per patch'),
 });
 
 type CardV2Shape = z.infer<typeof cardV2Object>;

@@ -10,6 +10,7 @@ import type { ViewportLimit } from '../analysis/viewport-limit';
 import type { SequentialColormap } from '../heatmap/colormap';
 import type { BackendChoice } from '../inference/backend-types';
 import type { BackendDecision } from '../inference/engine';
+import type { FlipCount } from '../inference/flip-count';
 
 export interface RuntimeInfo {
   status: 'loading' | 'ready' | 'error';
@@ -96,6 +97,8 @@ export interface AnalysisState {
   tileSize: number | null;
   /** coarse-to-fine cascade for models with a screen (`?cascade=0` turns it off) */
   cascade: boolean;
+  /** test-time flip averaging for every model (`?flips=4`; src/inference/flip-average.ts); null: each card's `flips`, else none */
+  flips: FlipCount | null;
   /** the viewport was not analysed: even its coarse screen would take too long at this zoom */
   viewportLimit: ViewportLimit | null;
   /** warm the chosen model's workers while the slide is looked at (`?prewarm=0` turns it off) */
@@ -137,6 +140,7 @@ export const initialAnalysisState: AnalysisState = {
   batchResults: {},
   tileSize: null,
   cascade: true,
+  flips: null,
   viewportLimit: null,
   prewarm: true,
   prewarmInfo: null,

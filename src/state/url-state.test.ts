@@ -12,6 +12,7 @@ const NOTHING = {
   cascade: null,
   prewarm: true,
   tile: null,
+  flips: null,
 };
 
 describe('parseUrlState', () => {
@@ -26,6 +27,7 @@ describe('parseUrlState', () => {
       cascade: null,
       prewarm: true,
       tile: null,
+      flips: null,
     });
     expect(parseUrlState('?slide=a.svs&coalesce=0').coalesce).toBe(false);
     expect(parseUrlState('?slide=a.svs&prefetch=0').prefetch).toBe(false);
@@ -38,6 +40,10 @@ describe('parseUrlState', () => {
     expect(parseUrlState('?tile=256').tile).toBe(256);
     expect(parseUrlState('?tile=big').tile).toBe(null);
     expect(parseUrlState('?tile=0').tile).toBe(null);
+    expect(parseUrlState('?flips=4').flips).toBe(4);
+    expect(parseUrlState('?flips=8').flips).toBe(8);
+    expect(parseUrlState('?flips=3').flips).toBe(null);
+    expect(parseUrlState('?flips=').flips).toBe(null);
   });
 
   it('reads batch results opened over the slide', () => {

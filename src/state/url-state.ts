@@ -1,5 +1,5 @@
 // The address bar, read and written here only:
-// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0&early=0&prefetch=0&cascade=0&prewarm=0&tile=64`. Deep links open a slide at a view,
+// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0&early=0&prefetch=0&cascade=0&prewarm=0&tile=64&flips=4`. Deep links open a slide at a view,
 // with batch results over it (`results`: the slide's batch output folder, DIR/<slide-name>/); the
 // open slide and the view are written back (replaceState, no history).
 //
@@ -7,6 +7,7 @@
 //   writeSlideParam('/demo/demo.tiff', false);   // a File/Blob: null (removes ?slide=)
 //   writeViewParam({ x, y, zoom });
 
+import { type FlipCount, isFlipCount } from '../inference/flip-count';
 import { parseViewParams, type ViewState, writeViewParams } from '../viewer/view-math';
 
 export interface UrlState {
@@ -29,11 +30,19 @@ export interface UrlState {
   prewarm: boolean;
   /** `tile=64`: inference tiles of at most 64 target px (the trained patch); null: the default */
   tile: number | null;
+  /** `flips=4`: test-time flip averaging for every model (1, 2, 4 or 8); null: each card's default */
+  flips: FlipCount | null;
 }
 
 /** A positive whole number of px, else null (a malformed `tile=` is ignored). */
 const tileParam = (v: string | null): number | null =>
   v !== null && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null;
+
+/** 1, 2, 4 or 8, else null (a malformed `flips=` is ignored). */
+const flipsParam = (v: string | null): FlipCount | null => {
+  const n = v === null ? Number.NaN : Number(v);
+  return isFlipCount(n) ? n : null;
+};
 
 export function parseUrlState(search: string): UrlState {
   const params = new URLSearchParams(search);
@@ -47,6 +56,7 @@ export function parseUrlState(search: string): UrlState {
     cascade: params.has('cascade') ? params.get('cascade') !== '0' : null,
     prewarm: params.get('prewarm') !== '0',
     tile: tileParam(params.get('tile')),
+    flips: flipsParam(params.get('flips')),
   };
 }
 

@@ -5,6 +5,7 @@
 import { heatmapKey, modelOfKey, splitHeatmapKey } from '../../analysis/heatmap-key';
 import type { SequentialColormap } from '../../heatmap/colormap';
 import type { BackendChoice } from '../../inference/backend-types';
+import type { FlipCount } from '../../inference/flip-count';
 import type { SlideViewer } from '../../viewer/viewer-controller';
 import { getAnalysis, setAnalysis } from '../analysis-store';
 import type { AnalysisExports } from './analysis-exports';
@@ -50,6 +51,13 @@ export class AnalysisDisplay {
     setAnalysis({ tileSize });
     this.p.models.stopAll(); // workers reload the tile's graph; stores of the old tile are replaced
     this.reshow();
+  }
+
+  /** Test-time flip averaging for every model; null: each card's default. The workers stay: it is per batch. */
+  setFlips(flips: FlipCount | null): void {
+    if (getAnalysis().flips === flips) return;
+    setAnalysis({ flips });
+    this.reshow(); // the shown heatmaps are computed again (their stores are replaced: result-cache.ts)
   }
 
   setModel(model: string): void {

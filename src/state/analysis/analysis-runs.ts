@@ -29,6 +29,7 @@ import {
 import type { Rect } from '../../geometry/patch-geometry';
 import type { AnalysisSummary } from '../../heatmap/summary';
 import type { BackendChoice } from '../../inference/backend-types';
+import { type FlipCount, flipsFor } from '../../inference/flip-count';
 import type { InferenceHandle } from '../../inference/inference-client';
 import { isAbortError, newAbortError } from '../../util/abort';
 import { perfMark } from '../../util/perf-mark';
@@ -54,12 +55,16 @@ export interface AnalyzeResult extends AnalysisSummary {
   preview: PreviewInfo | null;
   /** inference tile edge (target px) the run used; `patches` counts tiles of this size */
   tileSize: number;
+  /** flipped copies of each patch the model ran on, probabilities averaged (1: none) */
+  flips: FlipCount;
 }
 
 export interface AnalyzeOptions<V> {
   backend?: BackendChoice;
   /** inference tile edge (sticky, like backend; null: each model's default) */
   tileSize?: number | null;
+  /** test-time flip averaging (sticky, like tileSize; null: each card's default, else none) */
+  flips?: FlipCount | null;
   signal?: AbortSignal;
   /** coarse screen first (default: the analysis store's setting; only models with a screen): a
    *  cascade for MRN models, a preview for the 1 µm/px U-Net */
@@ -81,6 +86,7 @@ export interface RunHooks<V> {
   onLanded(modelId: string, final: boolean): void;
   setBackend(backend: BackendChoice): void;
   setTileSize(tileSize: number | null): void;
+  setFlips(flips: FlipCount | null): void;
   notify: Notify;
   /** a run of the model starts (the prewarm gives way: prewarm.ts) */
   onRunStart?(modelId: string): void;
@@ -88,7 +94,11 @@ export interface RunHooks<V> {
 
 const VIEW_DEBOUNCE_MS = 350;
 const cancelled = () => newAbortError('cancelled');
-const rateKey = (id: string, h: Pick<InferenceHandle, 'geometry'>) => `${id}@${h.geometry.targetSize}`;
+const rateKey = (id: string, h: Pick<InferenceHandle, 'geometry'>, flips: FlipCount = 1) =>
+  `${id}@${h.geometry.targetSize}${flips > 1 ? `x${flips}` : ''}`;
+
+const perFlip = (rate: number | undefined, flips: FlipCount) =>
+  rate === undefined ? undefined : rate / flips;
 
 /** Patches/s of the backend's own timing when the model was loaded (no slide reads), if any. */
 function trialRate(h: Pick<InferenceHandle, 'decision' | 'batchSize'>): number | undefined {
@@ -118,6 +128,7 @@ export class AnalysisRuns<V> {
   async analyze(modelId: string, region: AnalysisRegion, options: AnalyzeOptions<V>): Promise<AnalyzeResult> {
     if (options.backend) this.hooks.setBackend(options.backend);
     if (options.tileSize !== undefined) this.hooks.setTileSize(options.tileSize);
+    if (options.flips !== undefined) this.hooks.setFlips(options.flips);
     this.cancelModel(modelId);
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
@@ -257,17 +268,19 @@ export class AnalysisRuns<V> {
     perfMark(`model-ready:${modelId}`);
     // the heatmap's output channel (the tumour channel unless the key names another)
     const channel = keyChannel(modelId, handle.card).index;
+    // flip averaging costs `flips` runs of the model per batch (the screen runs once)
+    const flips = flipsFor(getAnalysis().flips, handle.card);
     const predictor =
-      handle.spec.output.channels > 1
+      handle.spec.output.channels > 1 || flips > 1
         ? {
             batchSize: handle.batchSize,
             predict: (inputs: Record<string, Float32Array>, count: number) =>
-              handle.predict(inputs, count, channel),
+              handle.predict(inputs, count, channel, flips),
             fallback: () => handle.fallback(),
           }
         : handle;
     const tissue = await tissueOf(ctx, handle.card.tissueDetection);
-    const store = await h.cache.store(ctx, modelId, handle.geometry);
+    const store = await h.cache.store(ctx, modelId, handle.geometry, flips);
     if (signal.aborted) throw signal.reason;
     const choice = screenFor(handle.card, getAnalysis().models, wanted);
     // fine-store cells holding the screen's values until refined (the cache never saves them)
@@ -300,7 +313,7 @@ export class AnalysisRuns<V> {
             modelId,
             null,
             patches.length,
-            this.rates.get(rateKey(modelId, handle)) ?? trialRate(handle),
+            this.rates.get(rateKey(modelId, handle, flips)) ?? perFlip(trialRate(handle), flips),
             VIEWPORT_FULL_BUDGET_S,
             defaultRateFor(handle.geometry.targetSize),
           );
@@ -390,7 +403,8 @@ export class AnalysisRuns<V> {
         });
         if (r.screenPatches >= 8) this.rates.set(rateKey(screen.id, screen.handle), r.screen.rate);
         // a preview ran the model on every patch: its rate is the no-screen estimate's too
-        if (!screen.skip && r.refinedPatches >= 8) this.rates.set(rateKey(modelId, handle), r.fine.rate);
+        if (!screen.skip && r.refinedPatches >= 8)
+          this.rates.set(rateKey(modelId, handle, flips), r.fine.rate);
         void h.cache.save(ctx, screen.id, mode !== 'viewport');
         h.onLanded(screen.id, true);
         result = {
@@ -415,7 +429,7 @@ export class AnalysisRuns<V> {
         else previewInfo = counts;
       } else {
         result = await runAnalysis(fineJob);
-        if (result.done - result.cached >= 8) this.rates.set(rateKey(modelId, handle), result.rate);
+        if (result.done - result.cached >= 8) this.rates.set(rateKey(modelId, handle, flips), result.rate);
       }
     } finally {
       claim?.release();
@@ -451,6 +465,7 @@ export class AnalysisRuns<V> {
       cascade: cascadeInfo,
       preview: previewInfo,
       tileSize: handle.geometry.targetSize,
+      flips,
     };
   }
 }

@@ -16,6 +16,7 @@
 
 import type { BatchResult } from '../../heatmap/batch-result';
 import type { BackendChoice } from '../../inference/backend-types';
+import type { FlipCount } from '../../inference/flip-count';
 import type { RegionRequest, RgbaImage } from '../../slide/slide-types';
 import type { ViewState } from '../../viewer/view-math';
 import type { SlideViewer } from '../../viewer/viewer-controller';
@@ -65,6 +66,7 @@ export class AnalysisSession {
       signal?: AbortSignal;
       cascade?: boolean;
       tileSize?: number | null;
+      flips?: FlipCount | null;
     } = {},
   ): Promise<AnalyzeResult> {
     return this.p.runs.analyze(modelId, region, { ...options, viewer: this.slides.viewer });

@@ -204,6 +204,7 @@ export function wireAnalysis(viewer: SlideViewer, o: AnalysisSessionOptions): An
     notify: notifyUser,
     setBackend: (b) => display.setBackend(b),
     setTileSize: (t) => display.setTileSize(t),
+    setFlips: (f) => display.setFlips(f),
     onRunStart: () => prewarm.yieldTo(),
   });
   const display: AnalysisDisplay = new AnalysisDisplay({

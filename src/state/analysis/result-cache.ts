@@ -13,6 +13,7 @@ import {
   resultKey,
   saveResult,
 } from '../../heatmap/result-persistence';
+import type { FlipCount } from '../../inference/flip-count';
 import { errorText, type Notify } from './notify';
 import type { SlideContext } from './slide-context';
 
@@ -35,12 +36,18 @@ export class ResultCache {
   ) {}
 
   /** The model's store for the slide: in memory, else restored from IndexedDB, else new. */
-  store(ctx: SlideContext, modelId: string, g: PatchGeometry): Promise<ProbabilityStore> {
-    const fits = (s: ProbabilityStore) => s.info.targetSize === g.targetSize && s.info.margin === marginOf(g);
+  store(
+    ctx: SlideContext,
+    modelId: string,
+    g: PatchGeometry,
+    flips: FlipCount = 1,
+  ): Promise<ProbabilityStore> {
+    const fits = (s: ProbabilityStore) =>
+      s.info.targetSize === g.targetSize && s.info.margin === marginOf(g) && (s.info.flips ?? 1) === flips;
     const have = ctx.stores.get(modelId);
     if (have && fits(have)) return Promise.resolve(have);
     if (have) {
-      // another inference tile size: its cells do not stitch with these, so start afresh
+      // another inference tile size (its cells do not stitch with these) or flip averaging: afresh
       ctx.stores.delete(modelId);
       ctx.pendingStores.delete(modelId);
     }
@@ -53,6 +60,7 @@ export class ResultCache {
           slideMpp: ctx.mpp,
           targetSize: g.targetSize,
           margin: marginOf(g),
+          flips,
         };
         const store = (await this.restore(ctx, modelId, info)) ?? new ProbabilityStore(info);
         if (!ctx.signal.aborted) ctx.stores.set(modelId, store);

@@ -9,6 +9,7 @@ import { BatchResultsSection } from './batch-results-section';
 import { CascadeSection } from './cascade-section';
 import { ConvertedModelsSection } from './converted-models-section';
 import { ExportsSection } from './exports-section';
+import { FlipsSection } from './flips-section';
 import { JobsSection } from './jobs-section';
 import { ModelSection } from './model-section';
 import { PrewarmSection } from './prewarm-section';
@@ -30,6 +31,7 @@ export function AnalysisPanel({ analysis }: { analysis: AnalysisSession }) {
       {modelsError ? <p className="error-text">{modelsError}</p> : null}
       <ModelSection analysis={analysis} />
       <TileSizeSection analysis={analysis} />
+      <FlipsSection analysis={analysis} />
       <CascadeSection />
       <PrewarmSection />
       <StyleSection analysis={analysis} />
