@@ -4,7 +4,8 @@
 # shards carry gland-border labels, so it has a third, "border" channel) →
 # TF.js export with schema-2 cards (tumour + gland (+ border) channels, tissue detection off) → parity of the
 # exported graphs in Node tfjs against PyTorch (sinusoid-v1 inputs: never GlaS pixels) → the seed table
-# (its unit test, then on the smoke checkpoints) → the eval
+# (its unit test, then on the smoke checkpoints) → training continued from an exported model
+# (--init-from) → the eval
 # CLI on two images (one JSON document last on stdout), a validation sweep (one image) whose chosen
 # settings score two part-A images (--settings), and its clear errors on a broken folder.
 # Everything goes to a temp dir. Skips when ../shared/glas is absent.
@@ -51,6 +52,20 @@ p = json.load(open(sys.argv[1].replace('card.json', 'parity.json')))
 assert p['generator'] == 'sinusoid-v1' and all('data' not in i for i in p['inputs']), 'parity inputs must be synthetic'
 PY
 done
+
+step 'continued training (--init-from): 0 steps re-export the weights, 2 more count on'
+for n in 0 2; do
+  (cd "$T" && PYTHONPATH="$ROOT" python3 -m training.glas_train --model mrn-bilinear --shards "$T/shards-4" --steps $n --border-weight 8 \
+    --batch 4 --width 4 --init-from "$T/models/glas-mrn-bilinear" --out "$T/more/glas-mrn-c$n" --checkpoint "$T/c$n.pt" --test-model >/dev/null)
+done
+cmp -s "$T/models/glas-mrn-bilinear/group1-shard1of1.bin" "$T/more/glas-mrn-c0/group1-shard1of1.bin" || fail '--init-from did not start from the weights'
+cmp -s "$T/models/glas-mrn-bilinear/group1-shard1of1.bin" "$T/more/glas-mrn-c2/group1-shard1of1.bin" && fail '2 more steps changed nothing'
+python3 - "$T/more/glas-mrn-c2/card.json" <<'PY' || fail 'continued card'
+import json, sys
+t = json.load(open(sys.argv[1]))['training']
+assert t['steps'] == 5 and t['patchesSeen'] == 20, (t['steps'], t['patchesSeen'])
+assert t['continuedFrom']['id'] == 'glas-mrn-bilinear' and t['continuedFrom']['steps'] == 3 and t['continuedFrom']['moreSteps'] == 2, t['continuedFrom']
+PY
 
 step 'seed table (unit test, then the smoke checkpoints on the val shards)'
 python3 -m training.glas_seed_table_test >"$T/seed-table-test.log" 2>&1 || { cat "$T/seed-table-test.log"; fail 'glas_seed_table_test'; }

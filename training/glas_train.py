@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from .export_tfjs import export_model
+from .import_tfjs import load_weights
 from .mrn import MRN
 from .model_inputs import normalise, to_input
 from .train import AUGMENTATION, seed_all
@@ -182,6 +183,8 @@ def main(argv=None):
     ap.add_argument('--val-every', type=int, default=0,
                     help='print the validation IoUs every N steps (the budget curve); 0: only at the end')
     ap.add_argument('--save-at', help='also save and export the model at these steps (comma-separated) as OUT-STEP')
+    ap.add_argument('--init-from', help='MODEL_DIR: start from a shipped model\'s weights (its TF.js files, '
+                    'import_tfjs.py; same kind, width and channels) and train --steps more')
     ap.add_argument('--checkpoint', help='where to save the PyTorch checkpoint (default training/work/checkpoints/<out name>.pt)')
     a = ap.parse_args(argv)
 
@@ -195,6 +198,15 @@ def main(argv=None):
         raise SystemExit(f'train shards have borderPx {train.border_px}, val shards {val.border_px}')
     channels = channels_of(train)
     model = build(a.model, g, a.width, len(channels))
+    prior = None
+    if a.init_from:
+        # the checkpoints are not kept: the shipped weights are the only copy (import_tfjs.py)
+        prior = json.loads((Path(a.init_from) / 'card.json').read_text())
+        pg = (prior.get('training') or {}).get('geometry')
+        if pg and pg != g:
+            raise SystemExit(f'--init-from {a.init_from}: trained at geometry {pg}, the shards have {g}')
+        load_weights(model, a.init_from)
+        model.train()
     mrn = isinstance(model, MRN)
     aux = mrn and a.context_aux > 0
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
@@ -216,9 +228,15 @@ def main(argv=None):
     def save(step: int, seconds: float, out: Path, ckpt: Path):
         metrics = evaluate(model, a.model, val) if val else None
         print(f'val@{step}: {metrics}', flush=True)
+        pt = (prior or {}).get('training') or {}
+        before = int(pt.get('steps', 0))
         training = {
-            'generator': 'glas', 'seeds': {'train': a.seed, 'data': train.manifest.get('seed')}, 'steps': step,
-            'batch': a.batch, 'patchesSeen': step * a.batch, 'seconds': round(seconds, 1), 'device': 'cpu',
+            'generator': 'glas', 'seeds': {'train': a.seed, 'data': train.manifest.get('seed')}, 'steps': before + step,
+            'batch': a.batch, 'patchesSeen': int(pt.get('patchesSeen', 0)) + step * a.batch,
+            'seconds': round(float(pt.get('seconds', 0)) + seconds, 1), 'device': 'cpu',
+            # a continued run: the model it started from and its own part of the steps
+            **({'continuedFrom': {'id': prior.get('id'), 'steps': before, 'moreSteps': step, 'lr': a.lr,
+                                  'seeds': pt.get('seeds')}} if prior else {}),
             'trainPatches': len(train), 'valPatients': train.manifest.get('valPatients'),
             'edge': train.manifest.get('edge', 'pad'), 'geometry': g,
             **({'borderPx': train.border_px} if train.border_px else {}),

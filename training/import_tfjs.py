@@ -85,6 +85,15 @@ def import_model(model_dir: str | Path) -> tuple[torch.nn.Module, dict]:
     card = json.loads((model_dir / 'card.json').read_text())
     cfg = card.get('config', {})
     model = build_model(model_kind(card), width=int(cfg.get('width', 16)), depth=int(cfg.get('depth', 4)))
+    load_weights(model, model_dir)
+    return model.eval(), card
+
+
+def load_weights(model: torch.nn.Module, model_dir: str | Path) -> None:
+    """Sets `model`'s exported parameters from a TF.js directory (the module must be built as the
+    one that exported it: same kind, width and output channels); training-only ones stay."""
+    model_dir = Path(model_dir)
+    card = json.loads((model_dir / 'card.json').read_text())
     _, arrays = read_weights(model_dir, card['format']['modelFile'])
     state = model.state_dict()
     used = set()
@@ -105,7 +114,6 @@ def import_model(model_dir: str | Path) -> tuple[torch.nn.Module, dict]:
     if missing:
         raise ValueError(f'{model_dir}: float weights with no parameter: {missing}')
     model.load_state_dict(state)
-    return model.eval(), card
 
 
 def _decode(b64: str, shape) -> np.ndarray:
