@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGenericJpegTiff } from '../../scripts/fixtures/good-fixtures';
 import { type ByteSource, MemorySource } from './byte-source';
 import { CoalescingSource, planGroups } from './coalescing-source';
 import { openSlide } from './open-slide';
+import { type RangeServer, startRangeServer } from './range-server.fixture';
 import { isAbortError } from './slide-error';
 import { sharpJpeg } from './test-helpers';
 
@@ -179,31 +178,19 @@ describe('CoalescingSource', () => {
 
 describe('coalesced range reads against a local HTTP server', () => {
   let file: Uint8Array;
-  let server: Server;
+  let server: RangeServer;
   let base = '';
   let requests = 0;
 
   beforeAll(async () => {
     file = await makeGenericJpegTiff();
-    server = createServer((req, res) => {
-      requests++;
-      const m = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? '');
-      if (!m) {
-        res.writeHead(200, { 'Content-Length': String(file.length) }).end(Buffer.from(file));
-        return;
-      }
-      const start = Number(m[1]);
-      const end = Math.min(Number(m[2]), file.length - 1);
-      res.writeHead(206, {
-        'Content-Range': `bytes ${start}-${end}/${file.length}`,
-        'Content-Length': String(end - start + 1),
-      });
-      res.end(Buffer.from(file.subarray(start, end + 1)));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startRangeServer(
+      () => file,
+      () => requests++,
+    );
+    base = server.base;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => server.close());
 
   /** Reads a row of level-0 tiles at once; returns the tiles' pixels and the requests they took. */
   async function readRow(coalesce: boolean) {

@@ -3,40 +3,29 @@
 // request beside the first (DEFAULT_LIMITS.directoryTailBytes): the real SVS over HTTP.
 
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSlide } from './open-slide';
+import { type RangeServer, startRangeServer } from './range-server.fixture';
 import { haveShared, SVS, sharpJpeg } from './test-helpers';
 
 describe.skipIf(!haveShared('the directory tail read'))('the directory tail of a remote SVS', () => {
   let file: Uint8Array;
-  let server: Server;
+  let server: RangeServer;
   let base = '';
   /** [start, end] of each range request, in order */
   let ranges: [number, number][] = [];
 
   beforeAll(async () => {
     file = new Uint8Array(readFileSync(SVS));
-    server = createServer((req, res) => {
-      const m = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? '');
-      if (!m) {
-        res.writeHead(200, { 'Content-Length': String(file.length) }).end(Buffer.from(file));
-        return;
-      }
-      const start = Number(m[1]);
-      const end = Math.min(Number(m[2]), file.length - 1);
-      ranges.push([start, end]);
-      res.writeHead(206, {
-        'Content-Range': `bytes ${start}-${end}/${file.length}`,
-        'Content-Length': String(end - start + 1),
-      });
-      res.end(Buffer.from(file.subarray(start, end + 1)));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startRangeServer(
+      () => file,
+      (r) => {
+        if (r) ranges.push(r);
+      },
+    );
+    base = server.base;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => server.close());
 
   async function open(directoryTailBytes?: number) {
     ranges = [];
