@@ -245,12 +245,15 @@ export interface StatusReport {
 
 export async function readStatus(queue: Queue): Promise<StatusReport> {
   const counts = await queue.getJobCounts(...JOB_STATES);
-  const jobs: StatusRow[] = [];
-  for (const state of JOB_STATES) {
+  // each state is a separate read, and a job can move between two of them (waiting -> active,
+  // active -> completed): the end states are read first and active last, so a job that moves on
+  // is seen twice rather than missed, and its later sighting (the newer state) is the one kept
+  const byId = new Map<string, StatusRow>();
+  for (const state of [...JOB_STATES].reverse()) {
     for (const job of await queue.getJobs([state], 0, -1)) {
       if (!job) continue;
       const d = job.data as SlideJob;
-      jobs.push({
+      byId.set(job.id ?? `${state}:${byId.size}`, {
         slide: d.slide.source,
         model: d.model.id,
         screen: d.screen?.id ?? null,
@@ -262,6 +265,8 @@ export async function readStatus(queue: Queue): Promise<StatusReport> {
       });
     }
   }
+  const order = (r: StatusRow) => JOB_STATES.indexOf(r.state as (typeof JOB_STATES)[number]);
+  const jobs = [...byId.values()].sort((x, y) => order(x) - order(y));
   return { counts, jobs };
 }
 
