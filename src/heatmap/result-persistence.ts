@@ -136,11 +136,12 @@ export async function loadResult(
 ): Promise<{ store: ProbabilityStore; savedAt: string } | null> {
   const saved = await db.get('results', [fingerprint, key]);
   if (!saved) return null;
-  // a store saved before flip averaging existed has no `flips`: it ran with none
-  const same = (k: keyof StoreInfo) =>
-    k === 'flips' ? (saved.info.flips ?? 1) === (expected?.flips ?? 1) : saved.info[k] === expected?.[k];
-  if (expected && ![...new Set([...Object.keys(expected), 'flips'] as (keyof StoreInfo)[])].every(same))
-    return null;
+  if (expected) {
+    // a store saved before flip averaging existed has no `flips`: it ran with none
+    const have: StoreInfo = { flips: 1, ...saved.info };
+    const want: StoreInfo = { flips: 1, ...expected };
+    if ((Object.keys(want) as (keyof StoreInfo)[]).some((k) => have[k] !== want[k])) return null;
+  }
   return { store: deserializeStore(saved), savedAt: saved.savedAt };
 }
 
