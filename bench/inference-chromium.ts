@@ -18,16 +18,22 @@ export interface RunSettings {
   tileSize?: number;
   /** undefined: the app's default */
   cascade?: boolean;
+  /** false: graphs as exported (`?optimize=0`: no fused convs) */
+  optimize?: boolean;
 }
 
-/** 'wasm@1:64' → backend wasm, 1 core reported, 64 px tiles; 'auto' → the app's defaults */
+/**
+ * 'wasm@1:64' → backend wasm, 1 core reported, 64 px tiles; 'auto' → the app's defaults;
+ * a '/raw' suffix runs the graphs as exported (`?optimize=0`)
+ */
 export function parseRowSpec(spec: string): Omit<RunSettings, 'model' | 'cascade'> {
-  const m = /^([a-z]+)(?:@(\d+))?(?::(\d+))?$/.exec(spec);
-  if (!m) throw new Error(`row spec ${spec}: want backend[@cores][:tile], e.g. wasm@1:64`);
+  const m = /^([a-z]+)(?:@(\d+))?(?::(\d+))?(\/raw)?$/.exec(spec);
+  if (!m) throw new Error(`row spec ${spec}: want backend[@cores][:tile][/raw], e.g. wasm@1:64/raw`);
   return {
     backend: m[1],
     ...(m[2] ? { cores: Number(m[2]) } : {}),
     ...(m[3] ? { tileSize: Number(m[3]) } : {}),
+    ...(m[4] ? { optimize: false } : {}),
   };
 }
 
@@ -52,6 +58,7 @@ function query(s: RunSettings): string {
   const q = new URLSearchParams();
   if (s.tileSize !== undefined) q.set('tile', String(s.tileSize));
   if (s.cascade !== undefined) q.set('cascade', s.cascade ? '1' : '0');
+  if (s.optimize === false) q.set('optimize', '0');
   const text = q.toString();
   return text ? `?${text}` : '';
 }

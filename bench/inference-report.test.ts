@@ -95,6 +95,12 @@ describe('inference report', () => {
     expect(parseRowSpec('wasm@1:64')).toEqual({ backend: 'wasm', cores: 1, tileSize: 64 });
     expect(parseRowSpec('auto')).toEqual({ backend: 'auto' });
     expect(parseRowSpec('wasm:256')).toEqual({ backend: 'wasm', tileSize: 256 });
+    expect(parseRowSpec('wasm@1:64/raw')).toEqual({
+      backend: 'wasm',
+      cores: 1,
+      tileSize: 64,
+      optimize: false,
+    });
     expect(() => parseRowSpec('wasm@x')).toThrow(/backend\[@cores\]/);
   });
 });

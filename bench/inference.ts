@@ -1,14 +1,15 @@
-// npm run bench -- inference [--models=unet,mrn-bilinear] [--rows=wasm@1:64,wasm@1:256,wasm:256,auto]
+// npm run bench -- inference [--models=unet,mrn-bilinear] [--rows=wasm@1:64/raw,wasm@1:256/raw,wasm@1:256,wasm:256,auto]
 //     [--slide-seconds=12] [--seed=3777] [--slide-mm=2] [--whole-slide-model=mrn-bilinear]
 //     [--whole-slide-cap-ms=600000] [--whole-slide-tiles=256] [--torch-budget-ms=1500] [--no-torch] [--no-whole-slide] [--no-rows]
 // (use --opt=value: bench/index.ts takes bare words for suite names)
 //
 // One run, one machine, ratios side by side:
-//  - rows: per model and row spec (backend[@cores][:tile]), the app in Chromium (Vite-served,
+//  - rows: per model and row spec (backend[@cores][:tile][/raw]), the app in Chromium (Vite-served,
 //    cross-origin isolated, a fresh context each) analyses the held-out slide for `slide-seconds`
 //    (cascade off: the model alone): tiles/s → kept mm²/s and tissue mm²/s (bench/inference-report.ts);
-//    `wasm@1:64` is the legacy mode (64 px tiles, no cascade, one core reported = one thread, wasm
-//    forced as the issue's 0.14 mm²/s was measured);
+//    `wasm@1:64/raw` is the legacy mode (64 px tiles, no cascade, one core reported = one thread, wasm
+//    forced, the graphs as exported (`/raw`: no fused convs) as the issue's
+//    0.14 mm²/s was measured); `wasm@1:S/raw` beside `wasm@1:S` is what the graph optimisation gives;
 //  - PyTorch on the same CPU, same weights (the model folder's, training.import_tfjs), the same tile
 //    sizes and batches, default settings (threads and oneDNN stated): the ratio Chromium/PyTorch;
 //  - the hardware limit: the graph's FLOPs per tile (src/inference/graph-flops.ts) against this CPU's
@@ -55,7 +56,7 @@ import { wholeSlideRuns } from './inference-whole-slide';
 import { type TorchReport, timeTorchTiles } from './torch-inference';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const LEGACY = 'wasm@1:64';
+const LEGACY = 'wasm@1:64/raw';
 const log = (m: string) => console.error(`[inference] ${m}`);
 
 function option(args: string[], name: string): string | undefined {
@@ -100,7 +101,9 @@ function limitsLine(
 export async function run(args: string[]): Promise<unknown> {
   const t0 = performance.now();
   const modelIds = (option(args, 'models') ?? 'unet,mrn-bilinear').split(',').filter(Boolean);
-  const specs = (option(args, 'rows') ?? `${LEGACY},wasm@1:256,wasm:256,auto`).split(',').filter(Boolean);
+  const specs = (option(args, 'rows') ?? `${LEGACY},wasm@1:256/raw,wasm@1:256,wasm:256,auto`)
+    .split(',')
+    .filter(Boolean);
   const slideSeconds = Number(option(args, 'slide-seconds') ?? 12);
   const seed = Number(option(args, 'seed') ?? 3777);
   const slideMm = Number(option(args, 'slide-mm') ?? 2);
@@ -315,6 +318,20 @@ export async function run(args: string[]): Promise<unknown> {
       speedup: ratio(many.tilesPerSecond, one.tilesPerSecond),
     };
   });
+  // the optimised graph (fused convs) vs the graph as exported, same tile
+  const optimize = modelIds.map((model) => {
+    const pairs = rows
+      .filter((r) => r.model === model && r.rate && /\/raw$/.test(r.spec))
+      .map((raw) => ({
+        raw,
+        opt: rows.find((r) => r.model === model && r.rate && `${r.spec}/raw` === raw.spec),
+      }))
+      .filter((p) => p.opt)
+      .sort((a, b) => b.raw.tile.size - a.raw.tile.size);
+    if (pairs.length === 0) return { model, error: 'no S and S/raw rows' };
+    const { raw, opt } = pairs[0] as { raw: (typeof rows)[number]; opt: (typeof rows)[number] };
+    return { model, specs: [opt.spec, raw.spec], speedup: ratio(opt.tilesPerSecond, raw.tilesPerSecond) };
+  });
   // the moonshot row: the model's fastest against PyTorch on the same tiles
   const best = (id: string) =>
     rows
@@ -355,7 +372,7 @@ export async function run(args: string[]): Promise<unknown> {
       specs,
       legacy: LEGACY,
       legacyNote:
-        'legacy = 64 px tiles, no cascade, one core reported (one wasm thread), wasm forced as the 0.14 mm²/s of the issue was measured; the old unbounded auto trial is gone from the app, so it is not part of it',
+        'legacy = 64 px tiles, no cascade, one core reported (one wasm thread), wasm forced, graphs as exported (no fused convs), as the 0.14 mm²/s of the issue was measured; the old unbounded auto trial is gone from the app, so it is not part of it',
       slideSeconds,
       torchBudgetMs,
       wholeSlideModel: wholeModel,
@@ -364,6 +381,7 @@ export async function run(args: string[]): Promise<unknown> {
     hardware,
     rows,
     threads,
+    optimize,
     wholeSlide: whole,
     goals,
     seconds: Math.round((performance.now() - t0) / 100) / 10,

@@ -154,6 +154,8 @@ test('converted in the page, run on wasm and WebGPU: equal to onnxruntime within
   test.setTimeout(900_000);
   await gotoApp(page);
   const rows: string[] = [];
+  // convs fused by the engine (fuse-conv-graph.ts) in the graphs that ran: the fused path is checked
+  let fusedConvs = 0;
   for (const c of CASES) {
     const e = manifest![c.key];
     expect(e?.error, `${c.key} exported`).toBeUndefined();
@@ -201,7 +203,11 @@ test('converted in the page, run on wasm and WebGPU: equal to onnxruntime within
         expect(spread, `${c.key}: not a constant output`).toBeGreaterThan(1e-3);
         expect(max, `${c.key} on ${backend}, channel ${channel}`).toBeLessThanOrEqual(TOLERANCE);
       }
+    const info = await call<{ decision: { fusedConvs: number } }>(page, 'backendInfo', id);
+    rows.push(`${c.key}: ${info.decision.fusedConvs} fused convs`);
+    fusedConvs += info.decision.fusedConvs;
     await call(page, 'removeModel', id);
   }
   console.log(rows.join('\n'));
+  expect(fusedConvs, 'some conv chains ran fused').toBeGreaterThan(0);
 });

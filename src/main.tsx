@@ -35,6 +35,7 @@ const loadAppChunk = () =>
     import('./viewer/heatmap-layer'),
     import('./viewer/heatmap-viewport'),
     import('./state/analysis-store'),
+    import('./state/analysis/model-runtimes'),
   ]);
 /** a deep link's app chunk waits at most this long for the first view (a slow link, a huge slide) */
 const APP_CHUNK_WAIT_MS = 1500;
@@ -92,6 +93,7 @@ async function start(): Promise<void> {
     { HeatmapLayer },
     { viewerImageRect },
     { setAnalysis },
+    { unoptimizedBrowserEngine },
   ] = await appChunk;
   // ?cascade=0: every model on every patch (no coarse screen first); ?cascade=1: screen first
   if (urlState.cascade !== null) setAnalysis({ cascade: urlState.cascade });
@@ -111,6 +113,8 @@ async function start(): Promise<void> {
   }
 
   analysis = new AnalysisSession(session, {
+    // ?optimize=0: graphs run as exported (no fused convs; the benchmarks' legacy rows)
+    ...(urlState.optimize ? {} : { engine: unoptimizedBrowserEngine }),
     createCompareViewer,
     createLayer: (v, content) => new HeatmapLayer(v, content),
     viewRect: viewerImageRect,

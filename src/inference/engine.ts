@@ -32,6 +32,7 @@ import {
 } from './backends';
 import { flipAveraged } from './flip-average';
 import { type FlipCount, isFlipCount } from './flip-count';
+import { fuseConvGraph } from './fuse-conv-graph';
 import { checkModelSignature, type EngineModelSpec, patchLength } from './model-spec';
 
 export interface EngineOptions {
@@ -49,6 +50,11 @@ export interface EngineOptions {
    * client's watchdog does that (backend-trial.ts).
    */
   timingBudgetMs?: number;
+  /**
+   * Runs the graph optimised (default true): Conv2D → BiasAdd → Relu chains fused into one op
+   * (fuse-conv-graph.ts). false runs the graph as exported: the benchmarks' legacy rows.
+   */
+  optimize?: boolean;
 }
 
 export type BackendTiming = TrialTiming;
@@ -63,6 +69,8 @@ export interface BackendDecision {
   lost: BackendName[];
   /** threads the chosen backend computes on: wasm's XNNPACK pool, 1 for cpu, null for a GPU */
   threads: number | null;
+  /** Conv2D chains fused into one op in the graph that runs (0 with `optimize: false`) */
+  fusedConvs: number;
   /** whether the page was cross-origin isolated (SharedArrayBuffer, threaded wasm) */
   isolated: boolean;
   /** 'auto' reused this browser's remembered choice instead of timing the backends */
@@ -137,6 +145,8 @@ export function createEngine(options: EngineOptions): Engine {
   const timingRuns = options.timingRuns ?? 3;
   const timingBudgetMs = options.timingBudgetMs ?? 1000;
   let artifacts: tf.io.ModelArtifacts | null = null;
+  const optimize = options.optimize ?? true;
+  let fusedConvs = 0;
   let spec: EngineModelSpec | null = null;
   let model: tf.GraphModel | null = null;
   let backend: BackendName | null = null;
@@ -281,7 +291,9 @@ export function createEngine(options: EngineOptions): Engine {
 
   const setModel = (newArtifacts: tf.io.ModelArtifacts, newSpec: EngineModelSpec) => {
     disposeModel();
-    artifacts = newArtifacts;
+    const optimised = optimize ? fuseConvGraph(newArtifacts) : { artifacts: newArtifacts, fused: 0 };
+    artifacts = optimised.artifacts;
+    fusedConvs = optimised.fused;
     spec = newSpec;
     // a graph exported with a fixed batch dictates ours
     if (newSpec.batchSize !== undefined && newSpec.batchSize > 0) batchSize = newSpec.batchSize;
@@ -330,6 +342,7 @@ export function createEngine(options: EngineOptions): Engine {
     adapter: webgpuAdapterInfo(),
     lost,
     threads: activeThreads(),
+    fusedConvs,
     isolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
     remembered,
     selectMs: performance.now() - startedAt,

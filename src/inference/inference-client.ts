@@ -63,6 +63,8 @@ export interface InferenceOptions {
   trialBudgetMs?: number;
   /** remember/recall the `auto` choice here; default localStorage, null for neither */
   memory?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
+  /** run the graph optimised (fused convs; engine.ts `optimize`); default true */
+  optimize?: boolean;
 }
 
 /** Extra ms beyond a trial's budget before the watchdog cuts it off (messages, a batch in flight). */
@@ -104,6 +106,7 @@ export async function startInference(url: string, options: InferenceOptions): Pr
         card: options.card,
         threads,
         tileSize: options.tileSize,
+        optimize: options.optimize,
       });
       return { worker, remote, loaded };
     } catch (error) {

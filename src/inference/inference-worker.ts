@@ -22,7 +22,13 @@ const api = {
   /** Loads a model (directory URL or model.json URL, optional user card); no backend chosen yet. */
   async init(
     url: string,
-    options: { batchSize?: number; card?: ModelCard | string; threads?: number; tileSize?: number | null },
+    options: {
+      batchSize?: number;
+      card?: ModelCard | string;
+      threads?: number;
+      tileSize?: number | null;
+      optimize?: boolean;
+    },
   ) {
     configureWasmPaths();
     configureWasmThreads(options.threads ?? 1);
@@ -30,7 +36,12 @@ const api = {
     const own = new AbortController();
     controller = own;
     engine?.dispose();
-    engine = createEngine({ backend: 'auto', batchSize: options.batchSize, signal: own.signal });
+    engine = createEngine({
+      backend: 'auto',
+      batchSize: options.batchSize,
+      signal: own.signal,
+      optimize: options.optimize,
+    });
     const f0 = performance.now();
     const model = await loadModelFromUrl(url, {
       card: options.card,

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from './engine';
+import { fuseConvGraph } from './fuse-conv-graph';
 import {
   type ModelCard,
   ModelCardError,
@@ -148,7 +149,8 @@ function parityCases(dirs: string[]): { dir: string; tile?: number }[] {
   });
 }
 
-async function runParity(dir: string, backend: string, tile?: number) {
+/** `fused`: the graph as the engine runs it (fuse-conv-graph.ts), else as exported */
+async function runParity(dir: string, backend: string, tile?: number, fused = false) {
   if (tf.getBackend() !== backend)
     throw new Error(`expected the ${backend} backend, have ${tf.getBackend()}`);
   const trainedCard: ModelCard = await readModelCard(dir);
@@ -157,7 +159,10 @@ async function runParity(dir: string, backend: string, tile?: number) {
     tile === undefined ? (card.parity?.file ?? 'parity.json') : tileOf(trainedCard, tile).parityFile;
   if (!parityFile) throw new Error(`${card.id}: the ${tile} px tile names no parity file`);
   const parity = readParity(dir, parityFile);
-  const model = await tf.loadGraphModel(nodeFileHandler(join(dir, card.format.modelFile)));
+  const handler = nodeFileHandler(join(dir, card.format.modelFile));
+  const model = fused
+    ? await tf.loadGraphModel(tf.io.fromMemory(fuseConvGraph(await handler.load!()).artifacts))
+    : await tf.loadGraphModel(handler);
   try {
     validateModelAgainstCard(model, card);
     const batch = card.batchSize === -1 ? parity.batch : card.batchSize;
@@ -285,7 +290,8 @@ try {
   console.warn(`wasm backend unavailable in Node: ${(e as Error).message}`);
 }
 
-describe.skipIf(!wasmReady)('graph-model parity with PyTorch (wasm backend)', () => {
+// on wasm the graphs run fused, as the engine runs them (the cpu suite above checks them as exported)
+describe.skipIf(!wasmReady)('graph-model parity with PyTorch (wasm backend, fused graphs)', () => {
   beforeAll(async () => {
     await tf.setBackend('wasm');
   });
@@ -294,7 +300,7 @@ describe.skipIf(!wasmReady)('graph-model parity with PyTorch (wasm backend)', ()
   });
   for (const c of cases) {
     it(`${caseName(c)} matches PyTorch`, async () => {
-      const { card, parity, maxErr } = await runParity(c.dir, 'wasm', c.tile);
+      const { card, parity, maxErr } = await runParity(c.dir, 'wasm', c.tile, true);
       console.info(
         `parity wasm ${card.id}${c.tile ? ` @${c.tile}` : ''} (${parity.quantization}): max |Δ| = ${maxErr.toExponential(2)}`,
       );

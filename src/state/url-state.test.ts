@@ -13,6 +13,7 @@ const NOTHING = {
   prewarm: true,
   tile: null,
   flips: null,
+  optimize: true,
 };
 
 describe('parseUrlState', () => {
@@ -28,6 +29,7 @@ describe('parseUrlState', () => {
       prewarm: true,
       tile: null,
       flips: null,
+      optimize: true,
     });
     expect(parseUrlState('?slide=a.svs&coalesce=0').coalesce).toBe(false);
     expect(parseUrlState('?slide=a.svs&prefetch=0').prefetch).toBe(false);
@@ -44,6 +46,8 @@ describe('parseUrlState', () => {
     expect(parseUrlState('?flips=8').flips).toBe(8);
     expect(parseUrlState('?flips=3').flips).toBe(null);
     expect(parseUrlState('?flips=').flips).toBe(null);
+    expect(parseUrlState('?optimize=0').optimize).toBe(false);
+    expect(parseUrlState('?optimize=1').optimize).toBe(true);
   });
 
   it('reads batch results opened over the slide', () => {

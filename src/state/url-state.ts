@@ -1,5 +1,5 @@
 // The address bar, read and written here only:
-// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0&early=0&prefetch=0&cascade=0&prewarm=0&tile=64&flips=4`. Deep links open a slide at a view,
+// `?slide=<url>&results=<url>&x=&y=&zoom=&drawer=&coalesce=0&early=0&prefetch=0&cascade=0&prewarm=0&tile=64&flips=4&optimize=0`. Deep links open a slide at a view,
 // with batch results over it (`results`: the slide's batch output folder, DIR/<slide-name>/); the
 // open slide and the view are written back (replaceState, no history).
 //
@@ -32,6 +32,9 @@ export interface UrlState {
   tile: number | null;
   /** `flips=4`: test-time flip averaging for every model (1, 2, 4 or 8); null: each card's default */
   flips: FlipCount | null;
+  /** `optimize=0`: models run as exported, without fused convs (engine.ts `optimize`; the
+   *  benchmarks' legacy rows) */
+  optimize: boolean;
 }
 
 /** A positive whole number of px, else null (a malformed `tile=` is ignored). */
@@ -57,6 +60,7 @@ export function parseUrlState(search: string): UrlState {
     prewarm: params.get('prewarm') !== '0',
     tile: tileParam(params.get('tile')),
     flips: flipsParam(params.get('flips')),
+    optimize: params.get('optimize') !== '0',
   };
 }
 

@@ -67,6 +67,7 @@ export function fakeEngine(models: ModelEntry[]): FakeEngine {
           adapter: null,
           lost: [],
           threads: 1,
+          fusedConvs: 0,
           isolated: false,
           remembered: false,
           selectMs: 0,

@@ -40,6 +40,12 @@ export const browserEngine: EngineDeps = {
   storedModels: storedConverted,
 };
 
+/** The browser engine running every graph as exported (`?optimize=0`: the benchmarks' legacy rows). */
+export const unoptimizedBrowserEngine: EngineDeps = {
+  ...browserEngine,
+  startInference: (url, options) => startInference(url, { ...options, optimize: false }),
+};
+
 interface Runtime {
   backend: BackendChoice;
   tileSize: number | null;
