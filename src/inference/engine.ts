@@ -291,7 +291,9 @@ export function createEngine(options: EngineOptions): Engine {
 
   const setModel = (newArtifacts: tf.io.ModelArtifacts, newSpec: EngineModelSpec) => {
     disposeModel();
-    const optimised = optimize ? fuseConvGraph(newArtifacts) : { artifacts: newArtifacts, fused: 0 };
+    const optimised = optimize
+      ? fuseConvGraph(newArtifacts, [newSpec.output.name])
+      : { artifacts: newArtifacts, fused: 0 };
     artifacts = optimised.artifacts;
     fusedConvs = optimised.fused;
     spec = newSpec;

@@ -150,6 +150,9 @@ describe('fuseConvGraph', () => {
     // a control edge on the conv, or the conv as a graph output: nothing fused
     expect(fuseConvGraph(chain([{ name: 'after', op: 'NoOp', input: ['^conv'] }])).fused).toBe(0);
     expect(fuseConvGraph(chain([], ['out', 'conv'])).fused).toBe(0);
+    // a node read by name (the card's output) that is not in the signature: kept too
+    expect(fuseConvGraph(chain(), ['bias:0']).fused).toBe(1);
+    expect(opCounts(fuseConvGraph(chain(), ['bias']).artifacts).Relu).toBe(1);
     // an NCHW conv stays (tfjs fuses NHWC only)
     const nchw = chain();
     const conv = nodesOf(nchw).find((n) => n.name === 'conv')!;

@@ -4,7 +4,7 @@
 // in its epilogue (XNNPACK on wasm, one shader on WebGPU/WebGL), instead of two more passes over
 // every activation (and two more dispatches per conv on the GPU backends).
 //
-// Usage: const { artifacts, fused } = fuseConvGraph(loaded);  // the same weights, a new topology
+// Usage: const { artifacts, fused } = fuseConvGraph(loaded, [card.output.name]);  // same weights, new topology
 //
 // Only chains whose intermediate outputs feed nothing else are fused, and the fused node takes
 // the name of the chain's last node, so every consumer, the signature and the outputs by name
@@ -62,7 +62,8 @@ function isNhwc(node: GraphNode): boolean {
   return format === undefined || format === 'NHWC';
 }
 
-export function fuseConvGraph(artifacts: tf.io.ModelArtifacts): FusedGraph {
+/** `keep`: node names read by name besides the signature's outputs (the card's output), never fused away */
+export function fuseConvGraph(artifacts: tf.io.ModelArtifacts, keep: readonly string[] = []): FusedGraph {
   const graph = artifacts.modelTopology as GraphDef | undefined;
   const nodes = graph?.node;
   if (!graph || !Array.isArray(nodes)) return { artifacts, fused: 0 };
@@ -82,6 +83,7 @@ export function fuseConvGraph(artifacts: tf.io.ModelArtifacts): FusedGraph {
   };
   for (const out of Object.values(signature.outputs ?? {}))
     if (out.name) pinned.add(producerOf(out.name).name);
+  for (const name of keep) pinned.add(producerOf(name).name);
   const soleConsumer = (name: string): GraphNode | null => {
     if (pinned.has(name)) return null;
     const c = consumers.get(name) ?? [];
