@@ -65,6 +65,16 @@ import json, sys
 t = json.load(open(sys.argv[1]))['training']
 assert t['steps'] == 5 and t['patchesSeen'] == 20, (t['steps'], t['patchesSeen'])
 assert t['continuedFrom']['id'] == 'glas-mrn-bilinear' and t['continuedFrom']['steps'] == 3 and t['continuedFrom']['moreSteps'] == 2, t['continuedFrom']
+assert [p['steps'] for p in t['schedule']] == [3, 2] and t['schedule'][0]['lr'] == 1e-3, t['schedule']
+PY
+# continued again: the schedule carries every phase
+(cd "$T" && PYTHONPATH="$ROOT" python3 -m training.glas_train --model mrn-bilinear --shards "$T/shards-4" --steps 1 --border-weight 8 \
+  --batch 4 --width 4 --lr 1e-4 --seed 7 --init-from "$T/more/glas-mrn-c2" --out "$T/more/glas-mrn-c3" --checkpoint "$T/c3.pt" --test-model >/dev/null)
+python3 - "$T/more/glas-mrn-c3/card.json" <<'PY' || fail 'schedule of a run continued twice'
+import json, sys
+t = json.load(open(sys.argv[1]))['training']
+assert t['steps'] == 6 and [p['steps'] for p in t['schedule']] == [3, 2, 1], t
+assert t['schedule'][-1] == {'steps': 1, 'lr': 1e-4, 'seed': 7}, t['schedule']
 PY
 
 step 'seed table (unit test, then the smoke checkpoints on the val shards)'

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from pathlib import Path
 
@@ -225,6 +226,21 @@ def main(argv=None):
     ckpt = Path(a.checkpoint) if a.checkpoint else Path('training/work/checkpoints') / f'{out.name}.pt'
     t0 = time.time()
 
+    def schedule(pt: dict, step: int) -> list:
+        """Every phase of a continued run, oldest first: the start model's own schedule (or what its
+        card says of its phases), then this one."""
+        if 'schedule' in pt:
+            phases = list(pt['schedule'])
+        elif pt.get('continuedFrom'):
+            cf = pt['continuedFrom']  # a continued card from before schedules: its last phase only
+            phases = [{'steps': cf['steps'], 'seed': (cf.get('seeds') or {}).get('train')},
+                      {'steps': cf['moreSteps'], 'lr': cf['lr'], 'seed': (pt.get('seeds') or {}).get('train')}]
+        else:
+            lr = re.search(r'lr=([0-9.eE+-]+)', pt.get('optimizer', ''))
+            phases = [{'steps': int(pt.get('steps', 0)), 'lr': float(lr.group(1)) if lr else None,
+                       'seed': (pt.get('seeds') or {}).get('train')}]
+        return phases + [{'steps': step, 'lr': a.lr, 'seed': a.seed}]
+
     def save(step: int, seconds: float, out: Path, ckpt: Path):
         metrics = evaluate(model, a.model, val) if val else None
         print(f'val@{step}: {metrics}', flush=True)
@@ -236,7 +252,8 @@ def main(argv=None):
             'seconds': round(float(pt.get('seconds', 0)) + seconds, 1), 'device': 'cpu',
             # a continued run: the model it started from and its own part of the steps
             **({'continuedFrom': {'id': prior.get('id'), 'steps': before, 'moreSteps': step, 'lr': a.lr,
-                                  'seeds': pt.get('seeds')}} if prior else {}),
+                                  'seeds': pt.get('seeds')},
+                 'schedule': schedule(pt, step)} if prior else {}),
             'trainPatches': len(train), 'valPatients': train.manifest.get('valPatients'),
             'edge': train.manifest.get('edge', 'pad'), 'geometry': g,
             **({'borderPx': train.border_px} if train.border_px else {}),
