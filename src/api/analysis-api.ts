@@ -52,7 +52,7 @@
  * await mrnViewer.addModel('https://host/m/model.json', cardJsonText);  // → id; or a directory URL,
  * //   or an .onnx URL: converted in the page and kept (see onnx-import-api.ts)
  * mrnViewer.backendInfo('unet');       // {status, backend, prewarmed, decision: {chosen, timings, adapter,
- *                                      //  lost, selectMs, phases: {workerMs, fetchMs, trialsMs, commitMs,
+ *                                      //  lost, threads, fusedConvs, selectMs, phases: {workerMs, fetchMs, trialsMs, commitMs,
  *                                      //  buildMs, warmupMs}}} (prewarmed: the prewarm started it)
  * await mrnViewer.predict('unet', {target: base64}, {backend: 'webgpu', channel: 'tumour', count: 2});
  * //   the model on raw patches: each input NHWC float32 (little-endian, base64), count patches (default
