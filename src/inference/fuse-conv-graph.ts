@@ -11,6 +11,7 @@
 // stay as they were. Pure: the input artifacts are not changed.
 
 import type * as tf from '@tensorflow/tfjs';
+import { b64 } from './onnx/graphdef-attrs';
 
 /** one node of a TF.js graph (model.json `modelTopology.node[]`) */
 interface GraphNode {
@@ -44,16 +45,7 @@ function producerOf(ref: string): { name: string; index: number; control: boolea
 
 function stringAttr(node: GraphNode, key: string): string | undefined {
   const v = node.attr?.[key] as { s?: string } | undefined;
-  if (v?.s === undefined) return undefined;
-  return base64Decode(v.s);
-}
-
-function base64Decode(s: string): string {
-  return typeof atob === 'function' ? atob(s) : Buffer.from(s, 'base64').toString('latin1');
-}
-
-function base64Encode(s: string): string {
-  return typeof btoa === 'function' ? btoa(s) : Buffer.from(s, 'latin1').toString('base64');
+  return v?.s === undefined ? undefined : atob(v.s);
 }
 
 /** NHWC unless the node says otherwise (the fused op runs NHWC only in tfjs) */
@@ -112,7 +104,7 @@ export function fuseConvGraph(artifacts: tf.io.ModelArtifacts, keep: readonly st
       attr: {
         ...conv.attr,
         num_args: { i: '1' },
-        fused_ops: { list: { s: fusedOps.map(base64Encode) } },
+        fused_ops: { list: { s: fusedOps.map(b64) } },
         epsilon: { f: 0 },
       },
     });
