@@ -33,8 +33,8 @@ export interface FusedGraph {
   fused: number;
 }
 
-/** TF op name → the name `fused_ops` gives it (the converter lower-cases it for tfjs) */
-const FUSABLE_ACTIVATIONS: Record<string, string> = { Relu: 'Relu', Relu6: 'Relu6', Elu: 'Elu' };
+/** activations the fused op takes, by their TF op names (also their names in `fused_ops`) */
+const FUSABLE_ACTIVATIONS = new Set(['Relu', 'Relu6', 'Elu']);
 
 /** the producing node of an input reference: `name`, `name:0` (a control input `^name` is not data) */
 function producerOf(ref: string): { name: string; index: number; control: boolean } {
@@ -68,7 +68,11 @@ export function fuseConvGraph(artifacts: tf.io.ModelArtifacts, keep: readonly st
     for (const ref of n.input ?? []) {
       const p = producerOf(ref);
       if (p.control || p.index !== 0) pinned.add(p.name);
-      else consumers.set(p.name, [...(consumers.get(p.name) ?? []), n]);
+      else {
+        const list = consumers.get(p.name);
+        if (list) list.push(n);
+        else consumers.set(p.name, [n]);
+      }
     }
   const signature = (artifacts.signature ?? {}) as {
     outputs?: Record<string, { name?: string }>;
@@ -93,7 +97,8 @@ export function fuseConvGraph(artifacts: tf.io.ModelArtifacts, keep: readonly st
     const biasConst = byName.get(producerOf(bias.input![1]).name);
     if (biasConst?.op !== 'Const') continue;
     const next = soleConsumer(bias.name);
-    const activation = next && next.input?.length === 1 ? FUSABLE_ACTIVATIONS[next.op] : undefined;
+    const activation =
+      next && next.input?.length === 1 && FUSABLE_ACTIVATIONS.has(next.op) ? next.op : undefined;
     const last = activation ? next! : bias;
     const fusedOps = activation ? ['BiasAdd', activation] : ['BiasAdd'];
     replaced.set(last.name, {
