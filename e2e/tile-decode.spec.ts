@@ -15,6 +15,12 @@ interface PathDiffs {
   displayMax: number;
   rgbaMax: number;
   webCodecsTiles: number;
+  /**
+   * level 1 where it is synthetic (built from level 0's JPEG views, JpegDecoder.decodeEach), against
+   * the general path (decoded, cached level-0 tiles and the box kernel) on the main thread: tiles
+   * compared and the max difference of each worker path; null where level 1 is native
+   */
+  synthetic: { tiles: number; displayMax: number; rgbaMax: number } | null;
 }
 
 /** Compares both worker tile paths with the reference decode over level-0 tiles, edges included. */
@@ -87,10 +93,43 @@ function compareTilePaths(page: Page, url: string): Promise<PathDiffs> {
       }
       const webCodecsTiles =
         ((await asBitmap.stats())?.webCodecsTiles ?? 0) + ((await asRgba.stats())?.webCodecsTiles ?? 0);
+      let synthetic: PathDiffs['synthetic'] = null;
+      const l1 = asBitmap.metadata.levels[1];
+      if (l1?.synthetic) {
+        // the reference decoder has no decodeEach: level 1 comes from cached level-0 tiles
+        const native = createNativeJpegDecoder();
+        const general = await openSlide(blob, {
+          name: 'general',
+          jpegDecoder: { name: 'general', decode: (j, sig) => native.decode(j, sig) },
+        });
+        const c1 = Math.ceil(l1.width / l1.tileWidth);
+        const r1 = Math.ceil(l1.height / l1.tileHeight);
+        const picks1 = [
+          [0, 0],
+          [Math.floor(c1 / 2), Math.floor(r1 / 2)],
+          [c1 - 1, r1 - 1],
+          [c1 - 1, 0],
+          [0, r1 - 1],
+        ];
+        synthetic = { tiles: picks1.length, displayMax: 0, rgbaMax: 0 };
+        const fresh = await openSlideInWorker(blob, signal, { tileFormat: 'rgba' });
+        for (const [x, y] of picks1) {
+          const want = ((await general.getTile({ level: 1, x, y })) as { data: Uint8ClampedArray }).data;
+          const b = await asBitmap.getTile({ level: 1, x, y });
+          if (!(b instanceof ImageBitmap)) throw new Error('expected an ImageBitmap');
+          synthetic.displayMax = Math.max(synthetic.displayMax, maxDiff(pixelsOf(b), want));
+          b.close();
+          // a worker that has not decoded these level-0 tiles yet, so the views build them
+          const r = (await fresh.getTile({ level: 1, x, y })) as { data: Uint8ClampedArray };
+          synthetic.rgbaMax = Math.max(synthetic.rgbaMax, maxDiff(r.data, want));
+        }
+        fresh.close();
+        general.close();
+      }
       asBitmap.close();
       asRgba.close();
       streams.close();
-      return { tiles: picks.length, displayMax, rgbaMax, webCodecsTiles };
+      return { tiles: picks.length, displayMax, rgbaMax, webCodecsTiles, synthetic };
     },
     [
       url,
@@ -124,6 +163,11 @@ for (const { name, file, available } of CASES) {
       expect(r.displayMax).toBe(0);
       expect(r.rgbaMax).toBe(0);
       expect(r.webCodecsTiles).toBe(2 * r.tiles);
+      if (file === 'cmu-1-small-region.svs') expect(r.synthetic?.tiles).toBe(5);
+      if (r.synthetic) {
+        expect(r.synthetic.displayMax).toBe(0);
+        expect(r.synthetic.rgbaMax).toBe(0);
+      }
     } finally {
       await server?.close();
     }

@@ -122,45 +122,53 @@ export function boxDownsampleTiles(
   th: number,
 ): Uint8ClampedArray {
   const out = new Uint8ClampedArray(tw * th * 4).fill(255);
-  const hw = tw / 2;
-  const hh = th / 2;
   for (let q = 0; q < 4; q++) {
     const t = quads[q];
-    if (!t) continue;
-    const ox = (q & 1) * hw;
-    const oy = (q >> 1) * hh;
-    const { data, stride, availableX: fx, availableY: fy } = t;
-    // output pixels of this quadrant fed by a full 2×2 block, and by any pixel at all
-    const fullW = Math.min(hw, fx >> 1);
-    const fullH = Math.min(hh, fy >> 1);
-    const anyW = Math.min(hw, (fx + 1) >> 1);
-    const anyH = Math.min(hh, (fy + 1) >> 1);
-    boxBlocks(data, stride, out, tw, ox, oy, fullW, fullH);
-    // the ragged edge (a last odd column or row of the finer level): the general kernel's rule
-    for (let j = 0; j < anyH; j++) {
-      for (let i = j < fullH ? fullW : 0; i < anyW; i++) {
-        const sx = 2 * i;
-        const sy = 2 * j;
-        const colsN = sx + 1 < fx ? 2 : 1;
-        const rowsN = sy + 1 < fy ? 2 : 1;
-        let r = 0;
-        let g = 0;
-        let b = 0;
-        for (let dy = 0; dy < rowsN; dy++) {
-          for (let dx = 0; dx < colsN; dx++) {
-            const p = ((sy + dy) * stride + sx + dx) * 4;
-            r += data[p];
-            g += data[p + 1];
-            b += data[p + 2];
-          }
-        }
-        const n = rowsN * colsN;
-        const o = ((oy + j) * tw + ox + i) * 4;
-        out[o] = r / n;
-        out[o + 1] = g / n;
-        out[o + 2] = b / n;
-      }
-    }
+    if (t) boxQuadrantInto(out, tw, th, q, t);
   }
   return out;
+}
+
+/**
+ * boxDownsampleTiles one quadrant at a time: writes quadrant `q` (0 top-left, 1 top-right, 2
+ * bottom-left, 3 bottom-right) of a white tw × th `out` from the finer tile under it, and reads the
+ * tile only during the call (so it may be a view that is about to be overwritten).
+ */
+export function boxQuadrantInto(out: Uint8ClampedArray, tw: number, th: number, q: number, t: BoxTile): void {
+  const hw = tw / 2;
+  const hh = th / 2;
+  const ox = (q & 1) * hw;
+  const oy = (q >> 1) * hh;
+  const { data, stride, availableX: fx, availableY: fy } = t;
+  // output pixels of this quadrant fed by a full 2×2 block, and by any pixel at all
+  const fullW = Math.min(hw, fx >> 1);
+  const fullH = Math.min(hh, fy >> 1);
+  const anyW = Math.min(hw, (fx + 1) >> 1);
+  const anyH = Math.min(hh, (fy + 1) >> 1);
+  boxBlocks(data, stride, out, tw, ox, oy, fullW, fullH);
+  // the ragged edge (a last odd column or row of the finer level): the general kernel's rule
+  for (let j = 0; j < anyH; j++) {
+    for (let i = j < fullH ? fullW : 0; i < anyW; i++) {
+      const sx = 2 * i;
+      const sy = 2 * j;
+      const colsN = sx + 1 < fx ? 2 : 1;
+      const rowsN = sy + 1 < fy ? 2 : 1;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let dy = 0; dy < rowsN; dy++) {
+        for (let dx = 0; dx < colsN; dx++) {
+          const p = ((sy + dy) * stride + sx + dx) * 4;
+          r += data[p];
+          g += data[p + 1];
+          b += data[p + 2];
+        }
+      }
+      const n = rowsN * colsN;
+      const o = ((oy + j) * tw + ox + i) * 4;
+      out[o] = r / n;
+      out[o + 1] = g / n;
+      out[o + 2] = b / n;
+    }
+  }
 }

@@ -191,7 +191,17 @@ export async function openSlide(
       compression: compressionName(base.compression),
       byteLength: source.size,
     };
-    return new PyramidSlide({ metadata, plans, levels, source, cache, counters, limits, blocks });
+    return new PyramidSlide({
+      metadata,
+      plans,
+      levels,
+      source,
+      cache,
+      counters,
+      limits,
+      blocks,
+      jpeg: env.jpeg,
+    });
   } catch (e) {
     source.close();
     if (isSlideError(e) || isAbortError(e)) throw e;

@@ -1,8 +1,10 @@
 // The SlideReader every format shares: native levels (LevelTiles, one per format), synthetic tiles
 // (2×2 of the finer level), and readRegion resampling, all through one decoded-tile cache.
 
-import { type BoxTile, boxDownsample2x, boxDownsampleTiles } from './box-downsample';
+import { type BoxTile, boxDownsample2x, boxDownsampleTiles, boxQuadrantInto } from './box-downsample';
 import type { ByteSource } from './byte-source';
+import { fitToTile } from './decoders/decoder-registry';
+import type { JpegDecoder } from './decoders/jpeg-decoder';
 import type { LevelTiles, TileCounters } from './level-tiles';
 import { axisSpan, resample } from './resample';
 import { abortError, SlideError, throwIfAborted } from './slide-error';
@@ -23,6 +25,8 @@ export interface PyramidSlideParts {
   limits: SlideLimits;
   /** raw-block cache of the directory reads, for stats (and cleared on close) */
   blocks?: { readonly bytes: number; readonly requests: number; clear(): void };
+  /** the JPEG levels' decoder: its decodeEach lets a synthetic tile skip the finer tiles' copies */
+  jpeg?: JpegDecoder;
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -235,6 +239,8 @@ export class PyramidSlide implements SlideReader {
     y: number,
     signal: AbortSignal,
   ): Promise<RgbaImage> {
+    const viewed = await this.synthesiseFromJpegViews(level, x, y, signal);
+    if (viewed) return viewed;
     const finer = this.plans[level - 1];
     const tw = finer.tileWidth;
     const th = finer.tileHeight;
@@ -262,6 +268,60 @@ export class PyramidSlide implements SlideReader {
     const data = boxDownsampleTiles(quads, tw, th);
     this.cache.noteDecode(now() - t0);
     return { width: tw, height: th, data };
+  }
+
+  /**
+   * synthesiseFromTiles over a native JPEG level whose four tiles are not decoded yet: the decoder
+   * hands each tile's pixels to the box kernel where they were converted (JpegDecoder.decodeEach),
+   * so the finer tiles are neither copied out nor cached. A deep link's home view is built this way
+   * from level-0 tiles (130 for the shared SVS). Null where the general path must serve: no
+   * decodeEach, a finer level that is synthetic or not JPEG, a tile already cached or missing.
+   */
+  private async synthesiseFromJpegViews(
+    level: number,
+    x: number,
+    y: number,
+    signal: AbortSignal,
+  ): Promise<RgbaImage | null> {
+    const decodeEach = this.parts.jpeg?.decodeEach;
+    const finer = this.plans[level - 1];
+    if (!decodeEach || finer.native < 0) return null;
+    const lv = this.levels[finer.native];
+    if (!lv.jpegStream) return null;
+    const tw = finer.tileWidth;
+    const th = finer.tileHeight;
+    const across = Math.ceil(finer.width / tw);
+    const down = Math.ceil(finer.height / th);
+    const coords: ({ fx: number; fy: number } | null)[] = [0, 1, 2, 3].map((q) => {
+      const fx = 2 * x + (q & 1);
+      const fy = 2 * y + (q >> 1);
+      return fx < across && fy < down ? { fx, fy } : null;
+    });
+    if (coords.some((c) => c && this.cache.has(`${level - 1}/${c.fx}/${c.fy}`))) return null;
+    const streams = await Promise.all(coords.map((c) => (c ? lv.jpegStream!(c.fx, c.fy, signal) : null)));
+    if (streams.some((s, q) => coords[q] && !s)) return null;
+    throwIfAborted(signal);
+    const t0 = now();
+    const out = new Uint8ClampedArray(tw * th * 4).fill(255);
+    await decodeEach.call(
+      this.parts.jpeg,
+      streams,
+      (q, img) => {
+        const c = coords[q]!;
+        // a stream decoded to another size than the tile's is padded or cropped as decodeTile does
+        const tile =
+          img.width === tw && img.height === th ? img : fitToTile({ ...img, data: img.data.slice() }, tw, th);
+        boxQuadrantInto(out, tw, th, q, {
+          data: tile.data,
+          stride: tw,
+          availableX: Math.min(tw, finer.width - c.fx * tw),
+          availableY: Math.min(th, finer.height - c.fy * th),
+        });
+      },
+      signal,
+    );
+    this.cache.noteDecode(now() - t0);
+    return { width: tw, height: th, data: out };
   }
 
   /** RGBA of a rectangle of one level in its own pixels; white outside the level. */

@@ -4,6 +4,7 @@
 
 import OpenSeadragon from 'openseadragon';
 import { abortError } from '../util/abort';
+import { BitmapCanvasDrawer } from './bitmap-canvas-drawer';
 import { firstViewLevel } from './first-view-level';
 import { CANCELLED_MESSAGE, emptyCounters, SlideTileSource, type TileCounters } from './slide-tile-source';
 import type { ViewState } from './view-math';
@@ -72,7 +73,8 @@ export class SlideViewer {
     this.callbacks = callbacks;
     this.osd = OpenSeadragon({
       element,
-      drawer,
+      // the 2D drawer draws our bitmap tiles as they are (bitmap-canvas-drawer.ts)
+      drawer: drawer === 'canvas' ? BitmapCanvasDrawer : drawer,
       // canvas-element tiles are straight alpha; the WebGL drawer blends premultiplied colour
       drawerOptions: { webgl: { unpackWithPremultipliedAlpha: true } },
       showNavigationControl: false,

@@ -5,14 +5,15 @@
 
 import { abortError, SlideError } from '../slide-error';
 import type { RgbaImage } from '../slide-types';
+import { frameToRgbaView } from './frame-to-rgba';
 import type { JpegDecoder } from './jpeg-decoder';
-import { createWebCodecsJpegDecoder } from './jpeg-webcodecs';
+import { createWebCodecsJpegDecoder, webCodecsCounts } from './jpeg-webcodecs';
 
 export function createNativeJpegDecoder(): JpegDecoder {
   let canvas: OffscreenCanvas | null = null;
   let ctx: OffscreenCanvasRenderingContext2D | null = null;
   const webCodecs = createWebCodecsJpegDecoder();
-  return {
+  const decoder: JpegDecoder = {
     name: 'native',
     async decode(jpeg: Uint8Array, signal?: AbortSignal): Promise<RgbaImage> {
       const fast = await webCodecs?.decode(jpeg, signal);
@@ -43,5 +44,32 @@ export function createNativeJpegDecoder(): JpegDecoder {
         bitmap.close();
       }
     },
+
+    async decodeEach(jpegs, use, signal) {
+      // WebCodecs' planes, converted one at a time into the kernel's memory and used there
+      const frames = await Promise.allSettled(
+        jpegs.map((j) => (j && webCodecs ? webCodecs.decodeFrame(j, signal) : Promise.resolve(null))),
+      );
+      const decoded = frames.map((f) => (f.status === 'fulfilled' ? f.value : null));
+      try {
+        if (signal?.aborted) throw abortError(signal);
+        // the rest (a decode error, a format the kernel does not take) as whole images, which also
+        // gives a broken tile its own error
+        const whole = await Promise.all(
+          jpegs.map((j, i) => (j && !decoded[i] ? decoder.decode(j, signal) : null)),
+        );
+        for (let i = 0; i < jpegs.length; i++) {
+          const d = decoded[i];
+          if (d) {
+            const { width, height } = d.frame;
+            use(i, { width, height, data: frameToRgbaView(d.frame) });
+            webCodecsCounts.decoded++;
+          } else if (whole[i]) use(i, whole[i]!);
+        }
+      } finally {
+        for (const d of decoded) d?.release();
+      }
+    },
   };
+  return decoder;
 }

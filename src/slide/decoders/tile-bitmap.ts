@@ -35,7 +35,10 @@ export function browserBitmapPlatform(webCodecs: WebCodecsJpegDecoder | null): B
 export interface TileBitmaps {
   /** The JPEG fast path's bitmap, or null when the reader's RGBA must serve the tile. */
   jpegTileBitmap(reader: SlideReader, req: TileRequest): Promise<ImageBitmap | null>;
-  /** A decoded RGBA tile as a bitmap (the image is copied: cached tiles are shared). */
+  /**
+   * A decoded RGBA tile as a bitmap. The tile's own array is wrapped, not copied: createImageBitmap
+   * copies an ImageData before it returns and never writes to it, so a cached tile stays as it was.
+   */
   rgbaBitmap(img: RgbaImage): Promise<ImageBitmap>;
 }
 
@@ -108,7 +111,9 @@ export function createTileBitmaps(platform: BitmapPlatform): TileBitmaps {
     },
 
     rgbaBitmap(img) {
-      return platform.bitmap(platform.imageData(img.data.slice(), img.width, img.height));
+      return platform.bitmap(
+        platform.imageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height),
+      );
     },
   };
 }
