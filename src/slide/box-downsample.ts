@@ -18,31 +18,46 @@ export function boxDownsample2x(src: BoxSource, outW: number, outH: number): Uin
   for (let j = 0; j < outH; j++) {
     const sy = 2 * j;
     if (sy >= fy) break;
-    const rowsN = sy + 1 < fy ? 2 : 1;
     for (let i = 0; i < outW; i++) {
       const sx = 2 * i;
       if (sx >= fx) break;
-      const colsN = sx + 1 < fx ? 2 : 1;
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let dy = 0; dy < rowsN; dy++) {
-        for (let dx = 0; dx < colsN; dx++) {
-          const p = ((sy + dy) * sw + sx + dx) * 4;
-          r += data[p];
-          g += data[p + 1];
-          b += data[p + 2];
-        }
-      }
-      const n = rowsN * colsN;
-      const o = (j * outW + i) * 4;
-      // Uint8ClampedArray rounds half to even, as before the split
-      out[o] = r / n;
-      out[o + 1] = g / n;
-      out[o + 2] = b / n;
+      blockMeanInto(data, sw, sx, sy, fx, fy, out, (j * outW + i) * 4);
     }
   }
   return out;
+}
+
+/**
+ * out[o..o+2] = the mean of the 2×2 block at (sx, sy) of `data` (rows of `stride` pixels), leaving
+ * out the pixels at or past (fx, fy). Uint8ClampedArray rounds half to even, as before the split.
+ */
+function blockMeanInto(
+  data: Uint8ClampedArray,
+  stride: number,
+  sx: number,
+  sy: number,
+  fx: number,
+  fy: number,
+  out: Uint8ClampedArray,
+  o: number,
+): void {
+  const colsN = sx + 1 < fx ? 2 : 1;
+  const rowsN = sy + 1 < fy ? 2 : 1;
+  let r = 0;
+  let g = 0;
+  let b = 0;
+  for (let dy = 0; dy < rowsN; dy++) {
+    for (let dx = 0; dx < colsN; dx++) {
+      const p = ((sy + dy) * stride + sx + dx) * 4;
+      r += data[p];
+      g += data[p + 1];
+      b += data[p + 2];
+    }
+  }
+  const n = rowsN * colsN;
+  out[o] = r / n;
+  out[o + 1] = g / n;
+  out[o + 2] = b / n;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -149,26 +164,7 @@ export function boxQuadrantInto(out: Uint8ClampedArray, tw: number, th: number, 
   // the ragged edge (a last odd column or row of the finer level): the general kernel's rule
   for (let j = 0; j < anyH; j++) {
     for (let i = j < fullH ? fullW : 0; i < anyW; i++) {
-      const sx = 2 * i;
-      const sy = 2 * j;
-      const colsN = sx + 1 < fx ? 2 : 1;
-      const rowsN = sy + 1 < fy ? 2 : 1;
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let dy = 0; dy < rowsN; dy++) {
-        for (let dx = 0; dx < colsN; dx++) {
-          const p = ((sy + dy) * stride + sx + dx) * 4;
-          r += data[p];
-          g += data[p + 1];
-          b += data[p + 2];
-        }
-      }
-      const n = rowsN * colsN;
-      const o = ((oy + j) * tw + ox + i) * 4;
-      out[o] = r / n;
-      out[o + 1] = g / n;
-      out[o + 2] = b / n;
+      blockMeanInto(data, stride, 2 * i, 2 * j, fx, fy, out, ((oy + j) * tw + ox + i) * 4);
     }
   }
 }

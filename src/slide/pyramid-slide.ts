@@ -308,9 +308,8 @@ export class PyramidSlide implements SlideReader {
       streams,
       (q, img) => {
         const c = coords[q]!;
-        // a stream decoded to another size than the tile's is padded or cropped as decodeTile does
-        const tile =
-          img.width === tw && img.height === th ? img : fitToTile({ ...img, data: img.data.slice() }, tw, th);
+        // padded or cropped as decodeTile does (a new array then; the view itself is never written)
+        const tile = fitToTile(img, tw, th, true);
         boxQuadrantInto(out, tw, th, q, {
           data: tile.data,
           stride: tw,
