@@ -104,7 +104,17 @@ export default defineConfig({
     proxy: dicomWebProxy ? { '/dicom-web': { target: dicomWebProxy, changeOrigin: true } } : undefined,
   },
   // workers are bundled by their own pipeline: the inference worker is where tfjs-backend-wasm runs
-  worker: { format: 'es', plugins: () => [wasmThreadFactory()] },
+  worker: {
+    format: 'es',
+    plugins: () => [wasmThreadFactory()],
+    // Every module a worker's entry imports statically goes into that entry's own file. Left alone,
+    // rolldown split the slide worker's into shared chunks (also imported by its lazy DICOM and NDPI
+    // chunks), a chain of three files fetched one after another before a deep link's first read
+    // (rolldown#10731); the codecs, DICOM and NDPI modules stay lazy.
+    rolldownOptions: {
+      output: { codeSplitting: { groups: [{ name: 'worker-entry', tags: ['$initial'] }] } },
+    },
+  },
   optimizeDeps: {
     // Pre-bundled, not excluded: the wasm backend's ESM imports a CommonJS worker file by name,
     // which only works once converted (its .wasm binaries are located by wasm-paths.ts).

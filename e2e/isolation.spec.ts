@@ -6,14 +6,17 @@
 // must equal a 1-thread run. Remote slides and model URLs over CORS still load under COEP.
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { APP_PORT } from '../playwright.config';
+import { DICOM_FIXTURES, dicomFixture, haveDicomizer } from '../scripts/fixtures/dicom-fixtures';
+import { jp2kLevels } from '../scripts/fixtures/jp2k-fixtures';
+import { NDPI_LEVELS } from '../scripts/fixtures/ndpi-fixtures';
 import { type SlideServer, startSlideServer } from '../scripts/serve-slides';
-import { call, expect, ROOT, test, waitSettled } from './fixtures';
+import { call, decodeRegion, expect, HAVE_SHARED, ROOT, SVS, test, waitSettled, worstDiff } from './fixtures';
 
 /** preview server, cross-origin file server, header-less static host: the e2e port + 100, 101, 102 */
 const PREVIEW_PORT = Number(process.env.MRN_E2E_PREVIEW_PORT ?? APP_PORT + 100);
@@ -236,4 +239,84 @@ test('on a host without the headers, the service worker makes the page isolated 
     'test-tiny-unet',
   );
   expect(info.decision.isolated).toBe(true);
+});
+
+/** Picks `files` in the built app and waits for the open to end as `format` (or fail). */
+async function pickBuilt(
+  page: Page,
+  files: string[],
+  format: string,
+): Promise<{ status: string; error: string | null }> {
+  await page.getByTestId('file-input').setInputFiles(files);
+  await page.waitForFunction(
+    (f) => {
+      const s = window.mrnViewer?.state();
+      return s?.status === 'error' || (s?.status === 'ready' && s.format === f);
+    },
+    format,
+    { timeout: 120_000 },
+  );
+  return waitSettled(page, 60_000);
+}
+
+test('the built slide worker is one file; its lazy JPEG 2000, NDPI and DICOM chunks load beside it', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  // index.html's early worker (scripts/vite/early-slide-worker.ts) fetches nothing more before its
+  // first read: no static import in its file (vite.config.ts's worker-entry group)
+  const html = readFileSync(path.join(dist, 'index.html'), 'utf8');
+  const workerFile = /new Worker\("\/(assets\/slide-worker-[\w-]+\.js)"/.exec(html)?.[1];
+  expect(workerFile).toBeTruthy();
+  const workerSource = readFileSync(path.join(dist, workerFile!), 'utf8');
+  expect(workerSource).not.toMatch(/(^|[;\s}])import\s*(\{[^}]*\}\s*from\s*)?["'`]/);
+  expect(workerSource).not.toMatch(/from\s*["'`]\.\//);
+
+  await page.goto('/');
+  await page.waitForFunction(() => !!window.mrnViewer);
+  // JPEG 2000 through the codec's lazy chunk: lossless, so exactly the encoded pixels
+  const jp2k = path.join(ROOT, '.cache/fixtures/good/aperio-jp2k-rgb.svs');
+  expect(await pickBuilt(page, [jp2k], 'aperio-svs')).toMatchObject({ status: 'ready', error: null });
+  const [level0] = jp2kLevels();
+  const j = decodeRegion(
+    (await page.evaluate(() =>
+      window.mrnViewer!.readRegion({ x: 0, y: 0, width: 300, height: 200, downsample: 1 }),
+    )) as { width: number; height: number; data: string },
+  );
+  expect(worstDiff(j, 300, 200, level0, 0, 0)).toBe(0);
+
+  // NDPI through open-ndpi's lazy chunk, which imports from the worker's own file
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mrn-built-ndpi-'));
+  try {
+    const { makeNdpi } = await import('../scripts/fixtures/ndpi-fixtures');
+    writeFileSync(path.join(dir, 'fixture.ndpi'), await makeNdpi());
+    expect(await pickBuilt(page, [path.join(dir, 'fixture.ndpi')], 'hamamatsu-ndpi')).toMatchObject({
+      status: 'ready',
+      error: null,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const ndpi = await page.evaluate(() => window.mrnViewer!.state());
+  expect(ndpi.levels.filter((l) => !l.synthetic).map((l) => l.width)).toEqual(
+    NDPI_LEVELS.map((l) => l.width),
+  );
+  await page.evaluate(() => window.mrnViewer!.ready());
+  const stats = await page.evaluate(() => window.mrnViewer!.stats());
+  expect(stats.tiles.loaded).toBeGreaterThan(0);
+  expect(stats.tiles.failed).toBe(0);
+
+  // DICOM through open-dicom's lazy chunk: the writer copied the SVS's JPEG tiles
+  if (HAVE_SHARED && haveDicomizer()) {
+    expect(await pickBuilt(page, dicomFixture(DICOM_FIXTURES[0]), 'dicom')).toMatchObject({
+      status: 'ready',
+    });
+    const region = { x: 600, y: 900, width: 200, height: 150, downsample: 1, encoding: 'array' };
+    const dicom = await call<{ data: number[] }>(page, 'readRegion', region);
+    expect(await pickBuilt(page, [SVS], 'aperio-svs')).toMatchObject({ status: 'ready' });
+    const svs = await call<{ data: number[] }>(page, 'readRegion', region);
+    let d = 0;
+    for (let i = 0; i < svs.data.length; i++) d += Math.abs(svs.data[i] - dicom.data[i]);
+    expect(d / svs.data.length).toBeLessThan(1);
+  }
 });

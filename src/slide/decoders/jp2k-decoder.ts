@@ -24,7 +24,7 @@ let modulePromise: Promise<OpenJpegModule> | null = null;
 
 /** `wasmUrl`: where the browser finds openjpegwasm_decode.wasm (Node finds it next to the JS). */
 export function loadOpenJpeg(wasmUrl?: string): Promise<OpenJpegModule> {
-  modulePromise ??= import('@cornerstonejs/codec-openjpeg/decodewasmjs').then(async (m) => {
+  modulePromise ??= import('./openjpeg-codec').then(async (m) => {
     const factory = ((m as { default?: unknown }).default ?? m) as (opts: object) => Promise<OpenJpegModule>;
     // OpenJPEG logs every header it reads; keep the console for real problems.
     const quiet = { print: () => {}, printErr: () => {} };
