@@ -25,6 +25,8 @@ import {
   expect,
   gotoApp,
   HAVE_SHARED,
+  madAgainstSvs,
+  pickFiles as pickSlideFiles,
   SVS,
   sharedPath,
   sharedSkipReason,
@@ -55,32 +57,9 @@ interface State {
   compression: string | null;
 }
 
-// Sorting the picked files reads their headers before the open starts, so until then the state
-// is the previous slide's: wait for this open to end (the expected format, or a new error).
-async function pickFiles(page: Page, files: string[], format = 'dicom'): Promise<State> {
-  const before = await page.evaluate(() => window.mrnViewer!.state().error);
-  await page.getByTestId('file-input').setInputFiles(files);
-  await page.waitForFunction(
-    ([f, e]) => {
-      const s = window.mrnViewer?.state();
-      return (s?.status === 'error' && s.error !== e) || (s?.status === 'ready' && s.format === f);
-    },
-    [format, before] as const,
-    { timeout: 120_000 },
-  );
-  return (await waitSettled(page)) as State;
-}
-
-/** readRegion of the open slide against the same region of the SVS (opened in between). */
-async function madAgainstSvs(page: Page, region: object): Promise<number> {
-  const dicom = await call<{ data: number[] }>(page, 'readRegion', { ...region, encoding: 'array' });
-  const s = await pickFiles(page, [SVS], 'aperio-svs');
-  expect(s.status).toBe('ready');
-  const svs = await call<{ data: number[] }>(page, 'readRegion', { ...region, encoding: 'array' });
-  let d = 0;
-  for (let i = 0; i < svs.data.length; i++) d += Math.abs(svs.data[i] - dicom.data[i]);
-  return d / svs.data.length;
-}
+/** pickFiles of a DICOM slide unless told otherwise */
+const pickFiles = (page: Page, files: string[], format = 'dicom'): Promise<State> =>
+  pickSlideFiles<State>(page, files, format);
 
 test.describe('DICOM WSI', () => {
   test.skip(!HAVE_SHARED, sharedSkipReason('cmuSvs'));
@@ -93,17 +72,7 @@ test.describe('DICOM WSI', () => {
     expect(s.levels.filter((l) => !l.synthetic).map((l) => l.width)).toEqual([2220, 1110, 555, 278, 139]);
     await page.evaluate(() => window.mrnViewer!.ready());
     // the pixels the app shows are the SVS's (the writer copied its JPEG tiles)
-    const region = { x: 600, y: 900, width: 200, height: 150, downsample: 1, encoding: 'array' };
-    const dicom = await call<{ data: number[] }>(page, 'readRegion', region);
-    await page.getByTestId('file-input').setInputFiles(SVS);
-    expect((await waitSettled(page)).status).toBe('ready');
-    await expect
-      .poll(async () => (await page.evaluate(() => window.mrnViewer!.state())).format)
-      .toBe('aperio-svs');
-    const svs = await call<{ data: number[] }>(page, 'readRegion', region);
-    let d = 0;
-    for (let i = 0; i < svs.data.length; i++) d += Math.abs(svs.data[i] - dicom.data[i]);
-    const mad = d / svs.data.length;
+    const mad = await madAgainstSvs(page, { x: 600, y: 900, width: 200, height: 150, downsample: 1 });
     console.log(`dicom vs svs in Chromium: mean abs diff ${mad.toFixed(3)}`);
     expect(mad).toBeLessThan(1);
   });

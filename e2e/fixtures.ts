@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import type { RgbImage } from '../scripts/fixtures/pattern';
 import { missingShared, sharedPath, sharedSkipReason } from '../src/util/node/shared-data';
+import { call } from './api-call';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 // ../shared paths come from the one module that names them (src/util/node/shared-data.ts)
@@ -45,6 +46,36 @@ export async function waitSettled(
     { timeout },
   );
   return page.evaluate(() => window.mrnViewer!.state());
+}
+
+/**
+ * Picks `files` in the file input and waits for this open to end: the expected `format`, or a new
+ * error. Sorting the picked files reads their headers before the open starts, so until then the
+ * state is the previous slide's.
+ */
+export async function pickFiles<T = ApiState>(page: Page, files: string[], format: string): Promise<T> {
+  const before = await page.evaluate(() => window.mrnViewer!.state().error);
+  await page.getByTestId('file-input').setInputFiles(files);
+  await page.waitForFunction(
+    ([f, e]) => {
+      const s = window.mrnViewer?.state();
+      return (s?.status === 'error' && s.error !== e) || (s?.status === 'ready' && s.format === f);
+    },
+    [format, before] as const,
+    { timeout: 120_000 },
+  );
+  return (await waitSettled(page)) as T;
+}
+
+/** Mean absolute difference of readRegion on the open slide against the same region of the SVS (opened in between). */
+export async function madAgainstSvs(page: Page, region: object): Promise<number> {
+  const other = await call<{ data: number[] }>(page, 'readRegion', { ...region, encoding: 'array' });
+  const s = await pickFiles(page, [SVS], 'aperio-svs');
+  expect(s.status).toBe('ready');
+  const svs = await call<{ data: number[] }>(page, 'readRegion', { ...region, encoding: 'array' });
+  let d = 0;
+  for (let i = 0; i < svs.data.length; i++) d += Math.abs(svs.data[i] - other.data[i]);
+  return d / svs.data.length;
 }
 
 /** Opens the app and waits for the API to be installed. */
@@ -102,4 +133,4 @@ export function decodeRegion(r: { width: number; height: number; data: string | 
   return typeof r.data === 'string' ? new Uint8Array(Buffer.from(r.data, 'base64')) : Uint8Array.from(r.data);
 }
 
-export { call } from './api-call';
+export { call };

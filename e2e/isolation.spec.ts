@@ -16,7 +16,18 @@ import { DICOM_FIXTURES, dicomFixture, haveDicomizer } from '../scripts/fixtures
 import { jp2kLevels } from '../scripts/fixtures/jp2k-fixtures';
 import { NDPI_LEVELS } from '../scripts/fixtures/ndpi-fixtures';
 import { type SlideServer, startSlideServer } from '../scripts/serve-slides';
-import { call, decodeRegion, expect, HAVE_SHARED, ROOT, SVS, test, waitSettled, worstDiff } from './fixtures';
+import {
+  call,
+  decodeRegion,
+  expect,
+  HAVE_SHARED,
+  madAgainstSvs,
+  pickFiles,
+  ROOT,
+  test,
+  waitSettled,
+  worstDiff,
+} from './fixtures';
 
 /** preview server, cross-origin file server, header-less static host: the e2e port + 100, 101, 102 */
 const PREVIEW_PORT = Number(process.env.MRN_E2E_PREVIEW_PORT ?? APP_PORT + 100);
@@ -241,24 +252,6 @@ test('on a host without the headers, the service worker makes the page isolated 
   expect(info.decision.isolated).toBe(true);
 });
 
-/** Picks `files` in the built app and waits for the open to end as `format` (or fail). */
-async function pickBuilt(
-  page: Page,
-  files: string[],
-  format: string,
-): Promise<{ status: string; error: string | null }> {
-  await page.getByTestId('file-input').setInputFiles(files);
-  await page.waitForFunction(
-    (f) => {
-      const s = window.mrnViewer?.state();
-      return s?.status === 'error' || (s?.status === 'ready' && s.format === f);
-    },
-    format,
-    { timeout: 120_000 },
-  );
-  return waitSettled(page, 60_000);
-}
-
 test('the built slide worker is one file; its lazy JPEG 2000, NDPI and DICOM chunks load beside it', async ({
   page,
 }) => {
@@ -276,7 +269,7 @@ test('the built slide worker is one file; its lazy JPEG 2000, NDPI and DICOM chu
   await page.waitForFunction(() => !!window.mrnViewer);
   // JPEG 2000 through the codec's lazy chunk: lossless, so exactly the encoded pixels
   const jp2k = path.join(ROOT, '.cache/fixtures/good/aperio-jp2k-rgb.svs');
-  expect(await pickBuilt(page, [jp2k], 'aperio-svs')).toMatchObject({ status: 'ready', error: null });
+  expect(await pickFiles(page, [jp2k], 'aperio-svs')).toMatchObject({ status: 'ready', error: null });
   const [level0] = jp2kLevels();
   const j = decodeRegion(
     (await page.evaluate(() =>
@@ -290,7 +283,7 @@ test('the built slide worker is one file; its lazy JPEG 2000, NDPI and DICOM chu
   try {
     const { makeNdpi } = await import('../scripts/fixtures/ndpi-fixtures');
     writeFileSync(path.join(dir, 'fixture.ndpi'), await makeNdpi());
-    expect(await pickBuilt(page, [path.join(dir, 'fixture.ndpi')], 'hamamatsu-ndpi')).toMatchObject({
+    expect(await pickFiles(page, [path.join(dir, 'fixture.ndpi')], 'hamamatsu-ndpi')).toMatchObject({
       status: 'ready',
       error: null,
     });
@@ -308,15 +301,11 @@ test('the built slide worker is one file; its lazy JPEG 2000, NDPI and DICOM chu
 
   // DICOM through open-dicom's lazy chunk: the writer copied the SVS's JPEG tiles
   if (HAVE_SHARED && haveDicomizer()) {
-    expect(await pickBuilt(page, dicomFixture(DICOM_FIXTURES[0]), 'dicom')).toMatchObject({
+    expect(await pickFiles(page, dicomFixture(DICOM_FIXTURES[0]), 'dicom')).toMatchObject({
       status: 'ready',
     });
-    const region = { x: 600, y: 900, width: 200, height: 150, downsample: 1, encoding: 'array' };
-    const dicom = await call<{ data: number[] }>(page, 'readRegion', region);
-    expect(await pickBuilt(page, [SVS], 'aperio-svs')).toMatchObject({ status: 'ready' });
-    const svs = await call<{ data: number[] }>(page, 'readRegion', region);
-    let d = 0;
-    for (let i = 0; i < svs.data.length; i++) d += Math.abs(svs.data[i] - dicom.data[i]);
-    expect(d / svs.data.length).toBeLessThan(1);
+    expect(
+      await madAgainstSvs(page, { x: 600, y: 900, width: 200, height: 150, downsample: 1 }),
+    ).toBeLessThan(1);
   }
 });

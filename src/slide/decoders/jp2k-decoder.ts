@@ -24,13 +24,13 @@ let modulePromise: Promise<OpenJpegModule> | null = null;
 
 /** `wasmUrl`: where the browser finds openjpegwasm_decode.wasm (Node finds it next to the JS). */
 export function loadOpenJpeg(wasmUrl?: string): Promise<OpenJpegModule> {
-  modulePromise ??= import('./openjpeg-codec').then(async (m) => {
-    const factory = ((m as { default?: unknown }).default ?? m) as (opts: object) => Promise<OpenJpegModule>;
+  // the wrapper module's default is the codec's factory in the bundle and in Node alike
+  modulePromise ??= import('./openjpeg-codec').then(async ({ default: factory }) => {
     // OpenJPEG logs every header it reads; keep the console for real problems.
     const quiet = { print: () => {}, printErr: () => {} };
     return factory(
       wasmUrl ? { ...quiet, locateFile: (f: string) => (f.endsWith('.wasm') ? wasmUrl : f) } : quiet,
-    );
+    ) as Promise<OpenJpegModule>;
   });
   return modulePromise;
 }
