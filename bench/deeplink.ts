@@ -40,6 +40,19 @@ export interface DeepLinkRun {
   fromOpenMs: number | null;
   domContentLoadedMs: number;
   rangeRequests: number | null;
+  /** ms from navigation to the slide worker's milestones (stats().cache.reader.timeline) */
+  phases: DeepLinkPhases;
+}
+
+export interface DeepLinkPhases {
+  /** the worker's start (after the browser fetched its script) */
+  workerStartMs: number | null;
+  /** its script's run (after its compile) */
+  workerScriptMs: number | null;
+  /** the slide open (its directories read) */
+  slideOpenMs: number | null;
+  /** the home view's tiles all decoded by the read-ahead */
+  homeTilesMs: number | null;
 }
 
 /** One cold deep link: a fresh browser context, so nothing is cached. */
@@ -62,8 +75,26 @@ export async function deepLink(browser: Browser, url: string): Promise<DeepLinkR
         firstViewportAt?: number | null;
       };
       const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-      const reader = st.cache.reader as { rangeRequests?: number } | null;
+      const reader = st.cache.reader as {
+        rangeRequests?: number;
+        timeline?: {
+          workerStartedAt: number;
+          scriptRunAt: number;
+          openedAt: number | null;
+          readAheadDoneAt: number | null;
+        };
+      } | null;
+      const tl = reader?.timeline;
+      // the worker's wall clock against the page's: both are epoch ms (no named helper here:
+      // tsx would wrap it in a __name call the page does not have)
+      const [workerStartMs, workerScriptMs, slideOpenMs, homeTilesMs] = [
+        tl?.workerStartedAt,
+        tl?.scriptRunAt,
+        tl?.openedAt,
+        tl?.readAheadDoneAt,
+      ].map((t) => (t == null ? null : t - performance.timeOrigin));
       return {
+        phases: { workerStartMs, workerScriptMs, slideOpenMs, homeTilesMs },
         // builds before firstViewportAt existed: when ready() resolved (a few ms late at most)
         firstViewportMs: st.firstViewportAt ?? drawnAt,
         fromOpenMs: st.firstViewportMs,
@@ -84,7 +115,22 @@ function summarise(runs: DeepLinkRun[]) {
     fromOpenMs: Math.round(median(runs.map((r) => r.fromOpenMs ?? Number.NaN))),
     domContentLoadedMs: Math.round(median(runs.map((r) => r.domContentLoadedMs))),
     rangeRequests: runs[0].rangeRequests,
+    phases: medianPhases(runs),
     runs: runs.map((r) => Math.round(r.firstViewportMs)),
+  };
+}
+
+/** Each milestone's median over the runs that reached it (null where none did: an older build). */
+function medianPhases(runs: DeepLinkRun[]): DeepLinkPhases {
+  const of = (k: keyof DeepLinkPhases) => {
+    const xs = runs.map((r) => r.phases?.[k]).filter((x): x is number => typeof x === 'number');
+    return xs.length ? Math.round(median(xs)) : null;
+  };
+  return {
+    workerStartMs: of('workerStartMs'),
+    workerScriptMs: of('workerScriptMs'),
+    slideOpenMs: of('slideOpenMs'),
+    homeTilesMs: of('homeTilesMs'),
   };
 }
 
@@ -140,6 +186,11 @@ export async function run(args: string[]) {
       await deepLink(browser, link);
       for (let i = 0; i < runs; i++) rs.push(await deepLink(browser, link));
       log(s.name, rs.map((r) => Math.round(r.firstViewportMs)).join(' '));
+      const ph = medianPhases(rs);
+      log(
+        `${s.name} medians from navigation: worker started ${ph.workerStartMs}, its script ran ${ph.workerScriptMs},`,
+        `slide open ${ph.slideOpenMs}, home tiles decoded ${ph.homeTilesMs}, first viewport ${Math.round(median(rs.map((r) => r.firstViewportMs)))} ms`,
+      );
       deep.push({ slide: s.name, ...summarise(rs) });
     }
     const latency = [];

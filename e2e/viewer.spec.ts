@@ -144,11 +144,32 @@ test.describe('real slides', () => {
         await v.ready();
         const st = await v.stats();
         const region = await v.readRegion({ x: 700, y: 900, width: 300, height: 200, downsample: 2 });
-        return { state: v.state(), stats: st, region: region.data as string };
+        return { state: v.state(), stats: st, region: region.data as string, origin: performance.timeOrigin };
       });
       page.off('worker', onWorker);
-      const reader = r.stats.cache.reader as { earlyOpen?: boolean; opens?: number; rangeRequests?: number };
+      const reader = r.stats.cache.reader as {
+        earlyOpen?: boolean;
+        opens?: number;
+        rangeRequests?: number;
+        timeline?: {
+          workerStartedAt: number;
+          scriptRunAt: number;
+          openedAt: number;
+          readAheadDoneAt: number;
+        };
+      };
+      // the worker's milestones in order, ms from navigation, each before the first complete view
+      const tl = reader.timeline!;
+      const steps = [tl.workerStartedAt, tl.scriptRunAt, tl.openedAt, tl.readAheadDoneAt].map(
+        (t) => t - r.origin,
+      );
+      for (let i = 0; i < steps.length; i++) {
+        expect(steps[i], `${extra} timeline ${steps}`).toBeGreaterThan(0);
+        expect(steps[i]).toBeGreaterThanOrEqual(i ? steps[i - 1] : 0);
+        expect(steps[i]).toBeLessThanOrEqual(r.stats.firstViewportAt as number);
+      }
       out[extra] = {
+        timeline: steps.map(Math.round),
         earlyOpen: reader.earlyOpen,
         opens: reader.opens,
         slideWorkers: workers.filter((w) => w.includes('slide-worker')).length,

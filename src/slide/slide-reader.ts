@@ -22,6 +22,17 @@ export interface SlideStats extends TileCacheStats {
   earlyOpen?: boolean;
   /** slide worker: opens it ran (an adopted early open is one) */
   opens?: number;
+  /**
+   * slide worker: wall-clock ms (epoch, as the page's `performance.timeOrigin + performance.now()`)
+   * of the worker's start, its script's run, the open's end and its home view's tiles all read
+   * ahead (null until then, or without a read-ahead): where a deep link's first view spends its time
+   */
+  timeline?: {
+    workerStartedAt: number;
+    scriptRunAt: number;
+    openedAt: number | null;
+    readAheadDoneAt: number | null;
+  };
 }
 
 export interface SlideReader extends SlideSource {

@@ -24,6 +24,14 @@ import type { AssociatedRequest, RegionRequest, RgbaImage, SlideMetadata, TileRe
 
 installErrorHandler();
 
+/** wall-clock ms (epoch), comparable with the page's performance.timeOrigin */
+const wallNow = () => performance.timeOrigin + performance.now();
+/** when this script ran: after the worker's start, its script's fetch and its compile */
+const scriptRunAt = wallNow();
+/** the open's milestones (stats().timeline): the slide open, its home view's tiles all read ahead */
+let openedAt: number | null = null;
+let readAheadDoneAt: number | null = null;
+
 let slide: SlideReader | null = null;
 let pool: LazyDecoderPool | null = null;
 /** the home view's tiles read ahead of the viewer (WorkerOpenOptions.prefetchView) */
@@ -71,6 +79,8 @@ async function openNow(
   prefetch?.abort();
   prefetch = null;
   prefetched = 0;
+  openedAt = null;
+  readAheadDoneAt = null;
   slide?.close();
   slide = null;
   pool?.destroy();
@@ -93,6 +103,7 @@ async function openNow(
     throw new DOMException('The open was superseded.', 'AbortError');
   }
   slide = reader;
+  openedAt = wallNow();
   if (poolServes(reader.metadata.compression)) pool?.start();
   if (options.prefetchView) readAhead(reader, options.prefetchView);
   return reader.metadata;
@@ -168,6 +179,7 @@ const api: SlideWorkerApi = {
       prefetchedTiles: prefetched,
       earlyOpen,
       opens,
+      timeline: { workerStartedAt: performance.timeOrigin, scriptRunAt, openedAt, readAheadDoneAt },
     };
   },
 
@@ -196,14 +208,17 @@ const api: SlideWorkerApi = {
 function readAhead(reader: SlideReader, view: { width: number; height: number }): void {
   const controller = new AbortController();
   prefetch = controller;
-  for (const t of homeViewTiles(reader.metadata, view)) {
+  const reads = homeViewTiles(reader.metadata, view).map((t) =>
     reader.getTile({ ...t, signal: controller.signal }).then(
       () => {
         if (prefetch === controller) prefetched++;
       },
       () => {}, // the viewer's own request reports a tile's failure
-    );
-  }
+    ),
+  );
+  void Promise.all(reads).then(() => {
+    if (prefetch === controller && !controller.signal.aborted) readAheadDoneAt = wallNow();
+  });
 }
 
 Comlink.expose(api);
