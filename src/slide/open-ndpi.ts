@@ -99,5 +99,8 @@ export async function openNdpi({
         bands.clear();
       },
     },
+    // a synthetic level over a level served in restart segments is boxed from the decoder's views
+    // (PyramidSlide.synthesiseFromJpegViews), as over a tiled TIFF's JPEG level
+    jpeg,
   });
 }

@@ -4,9 +4,10 @@
 // each call returns, so a kernel that kept one would show it.
 
 import { describe, expect, it } from 'vitest';
+import { NDPI_LEVELS, ndpiBytes, restartJpeg, writeNdpi } from '../../scripts/fixtures/ndpi-fixtures';
 import type { JpegDecoder } from './decoders/jpeg-decoder';
 import type { RgbaImage } from './slide-types';
-import { haveShared, openPath, SVS, sharpJpeg } from './test-helpers';
+import { haveShared, openBytes, openPath, SVS, sharpJpeg } from './test-helpers';
 
 /** sharp's decoder plus a decodeEach that lends one scratch buffer and scribbles over it after each use. */
 function viewingDecoder() {
@@ -97,3 +98,35 @@ describe.skipIf(!haveShared('real slides: synthetic tiles from JPEG views'))(
     });
   },
 );
+
+describe('synthetic tiles from JPEG views, NDPI', () => {
+  it('equal the cached path over a level served in restart segments', async () => {
+    // levels 4× apart, as scanners write them: the 2× level between is synthetic, over level 0's
+    // 512 px restart segments (NDPI_LEVELS[0]; NDPI_LEVELS[2] is a quarter of it)
+    const images = [];
+    for (const spec of [NDPI_LEVELS[0], NDPI_LEVELS[2]])
+      images.push({ ...spec, ...(await restartJpeg(spec)) });
+    const bytes = ndpiBytes(writeNdpi(images));
+    const plain = await openBytes(bytes, 'quarter.ndpi');
+    const { decoder, counts } = viewingDecoder();
+    const viewed = await openBytes(bytes, 'quarter.ndpi', { jpegDecoder: decoder });
+    const lv = viewed.metadata.levels[1];
+    expect(lv.synthetic).toBe(true);
+    expect(viewed.metadata.levels[0].synthetic).toBe(false);
+    let tiles = 0;
+    for (let y = 0; y < Math.ceil(lv.height / lv.tileHeight); y++) {
+      for (let x = 0; x < Math.ceil(lv.width / lv.tileWidth); x++) {
+        const a = await plain.getTile({ level: 1, x, y });
+        const b = await viewed.getTile({ level: 1, x, y });
+        expect(same(a, b), `tile ${x},${y}`).toBe(true);
+        tiles++;
+      }
+    }
+    // every synthetic tile came from the views, its finer tiles neither decoded alone nor cached
+    expect(counts.decodeEach).toBe(tiles);
+    expect(counts.images).toBeGreaterThanOrEqual(tiles);
+    expect(counts.decode).toBe(0);
+    plain.close();
+    viewed.close();
+  });
+});
