@@ -21,6 +21,7 @@ import path from 'node:path';
 import { type Browser, chromium } from '@playwright/test';
 import config from '../playwright.config';
 import { startSlideServer } from '../scripts/serve-slides';
+import type { SlideStats } from '../src/slide/slide-reader';
 import { BENCH_DIST, buildApp, previewApp } from './built-app';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -75,15 +76,7 @@ export async function deepLink(browser: Browser, url: string): Promise<DeepLinkR
         firstViewportAt?: number | null;
       };
       const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-      const reader = st.cache.reader as {
-        rangeRequests?: number;
-        timeline?: {
-          workerStartedAt: number;
-          scriptRunAt: number;
-          openedAt: number | null;
-          readAheadDoneAt: number | null;
-        };
-      } | null;
+      const reader = st.cache.reader as Pick<SlideStats, 'rangeRequests' | 'timeline'> | null;
       const tl = reader?.timeline;
       // the worker's wall clock against the page's: both are epoch ms (no named helper here:
       // tsx would wrap it in a __name call the page does not have)
@@ -186,12 +179,13 @@ export async function run(args: string[]) {
       await deepLink(browser, link);
       for (let i = 0; i < runs; i++) rs.push(await deepLink(browser, link));
       log(s.name, rs.map((r) => Math.round(r.firstViewportMs)).join(' '));
-      const ph = medianPhases(rs);
+      const summary = summarise(rs);
+      const ph = summary.phases;
       log(
         `${s.name} medians from navigation: worker started ${ph.workerStartMs}, its script ran ${ph.workerScriptMs},`,
-        `slide open ${ph.slideOpenMs}, home tiles decoded ${ph.homeTilesMs}, first viewport ${Math.round(median(rs.map((r) => r.firstViewportMs)))} ms`,
+        `slide open ${ph.slideOpenMs}, home tiles decoded ${ph.homeTilesMs}, first viewport ${summary.firstViewportMs} ms`,
       );
-      deep.push({ slide: s.name, ...summarise(rs) });
+      deep.push({ slide: s.name, ...summary });
     }
     const latency = [];
     for (const s of slides.filter((x) => x.name === SVS)) {

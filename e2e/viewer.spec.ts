@@ -3,6 +3,7 @@
 
 import type { SlideServer } from '../scripts/serve-slides';
 import { startSlideServer } from '../scripts/serve-slides';
+import type { SlideTimeline } from '../src/slide/slide-reader';
 import {
   CAMELYON,
   decodeRegion,
@@ -151,17 +152,13 @@ test.describe('real slides', () => {
         earlyOpen?: boolean;
         opens?: number;
         rangeRequests?: number;
-        timeline?: {
-          workerStartedAt: number;
-          scriptRunAt: number;
-          openedAt: number;
-          readAheadDoneAt: number;
-        };
+        timeline?: SlideTimeline;
       };
       // the worker's milestones in order, ms from navigation, each before the first complete view
       const tl = reader.timeline!;
+      // a milestone not reached is NaN, which fails every check below
       const steps = [tl.workerStartedAt, tl.scriptRunAt, tl.openedAt, tl.readAheadDoneAt].map(
-        (t) => t - r.origin,
+        (t) => (t ?? Number.NaN) - r.origin,
       );
       for (let i = 0; i < steps.length; i++) {
         expect(steps[i], `${extra} timeline ${steps}`).toBeGreaterThan(0);

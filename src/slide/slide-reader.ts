@@ -27,12 +27,15 @@ export interface SlideStats extends TileCacheStats {
    * of the worker's start, its script's run, the open's end and its home view's tiles all read
    * ahead (null until then, or without a read-ahead): where a deep link's first view spends its time
    */
-  timeline?: {
-    workerStartedAt: number;
-    scriptRunAt: number;
-    openedAt: number | null;
-    readAheadDoneAt: number | null;
-  };
+  timeline?: SlideTimeline;
+}
+
+/** The slide worker's milestones (SlideStats.timeline), wall-clock ms. */
+export interface SlideTimeline {
+  workerStartedAt: number;
+  scriptRunAt: number;
+  openedAt: number | null;
+  readAheadDoneAt: number | null;
 }
 
 export interface SlideReader extends SlideSource {
