@@ -5,9 +5,11 @@
 # TF.js export with schema-2 cards (tumour + gland (+ border) channels, tissue detection off) → parity of the
 # exported graphs in Node tfjs against PyTorch (sinusoid-v1 inputs: never GlaS pixels) → the seed table
 # (its unit test, then on the smoke checkpoints) → training continued from an exported model
-# (--init-from) → the eval
-# CLI on two images (one JSON document last on stdout), a validation sweep (one image) whose chosen
-# settings score two part-A images (--settings), and its clear errors on a broken folder.
+# (--init-from) → the GlaS models imported back (training/import_tfjs.py) and the MRN exported at a
+# 128 px tile (export_tiles.py) → parity (the tile too) → the eval
+# CLI on two images (and on the 128 px tile) (one JSON document last on stdout), a validation sweep (one image) whose chosen
+# settings score two part-A images (--settings), the maps dumped for training/glas_instance_variants.py
+# (whose copy of the instance rule must give the CLI's detections), and its clear errors on a broken folder.
 # Everything goes to a temp dir. Skips when ../shared/glas is absent.
 # Usage: bash training/glas-smoke.sh   (about a minute on 2 cores)
 set -euo pipefail
@@ -88,10 +90,20 @@ for k in ('tumourIoU', 'glandIoU', 'gradeAccuracy'):
     assert 0 <= d['a'][k]['mean'] <= 1 and len(d['difference'][k]['ci95']) == 2, (k, d)
 " || fail 'seed table'
 
-step 'parity (Node tfjs vs PyTorch)'
+step 'GlaS models import back into PyTorch (re-export byte for byte); the MRN exported at a 128 px tile'
+python3 -m training.import_tfjs "$T/models/glas-unet" "$T/models/glas-mrn-bilinear" | python3 -c "
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.startswith('{')]
+assert len(rows) == 2 and all(r['reexportIdentical'] and r['parityMaxAbsError'] < 1e-5 for r in rows), rows
+" || fail 'import_tfjs on the GlaS models'
+python3 -m training.export_tiles "$T/models/glas-mrn-bilinear" --sizes 128:1 >/dev/null || fail 'export_tiles'
+
+step 'parity (Node tfjs vs PyTorch; the 128 px tile too)'
 MRN_PARITY_DIRS="$T/models" MRN_PARITY_ONLY=1 npx vitest run src/inference/model-loader.parity.test.ts \
   >"$T/parity.log" 2>&1 || { cat "$T/parity.log"; fail 'parity'; }
-grep -c 'parity cpu glas-' "$T/parity.log" | grep -q '^2$' || { cat "$T/parity.log"; fail 'parity did not run both GlaS models'; }
+for m in 'glas-unet (' 'glas-mrn-bilinear (' 'glas-mrn-bilinear @128 ('; do
+  grep -qF "parity cpu $m" "$T/parity.log" || { cat "$T/parity.log"; fail "parity did not run $m"; }
+done
 
 step 'eval CLI (2 images)'
 npx tsx scripts/glas/eval-glas.ts --data "$GLAS/testA" --limit 2 --models-dir "$T/models" --models glas-unet,glas-mrn-bilinear \
@@ -108,7 +120,24 @@ for m in d['models']:
     assert m['flips'] == 1, m['flips']
     assert m.get('borderChannel') == ('border' if m['id'] == 'glas-mrn-bilinear' else None), m['id']
     assert ('borderThreshold' in m['instances']) == (m['id'] == 'glas-mrn-bilinear'), m['instances']
+    # every undetected gland in one class of the miss breakdown, by grade
+    b = m['misses']
+    assert sum(b[g]['tp'] for g in b) == m['detections']['tp'] and sum(b[g]['fp'] for g in b) == m['detections']['fp'], b
+    assert sum(b[g][k]['count'] for g in b for k in ('missed', 'merged', 'dropped', 'fragmented')) == m['detections']['fn'], b
 " || fail 'eval JSON'
+
+step 'eval CLI on the 128 px tile (1 image), and a tile the card does not list'
+npx tsx scripts/glas/eval-glas.ts --data "$GLAS/testA" --limit 1 --models-dir "$T/models" --models glas-mrn-bilinear \
+  --tile 128 --bootstrap 0 >"$T/tile.out" 2>"$T/tile.log" || { cat "$T/tile.log"; fail 'eval --tile 128'; }
+tail -n 1 "$T/tile.out" | python3 -c "
+import json, sys
+m = json.load(sys.stdin)['models'][0]
+assert m['tile'] == 128 and 0 <= m['glandDice'] <= 1, m
+" || fail 'eval --tile JSON'
+if npx tsx scripts/glas/eval-glas.ts --data "$GLAS/testA" --limit 1 --models-dir "$T/models" --models glas-unet \
+  --tile 128 >"$T/notile.out" 2>"$T/notile.log"; then fail 'eval ran a tile the card does not list'; fi
+grep -q 'has no 128 px tile (it offers 64 px)' "$T/notile.log" || { cat "$T/notile.log"; fail 'the error does not name the tiles offered'; }
+[ -s "$T/notile.out" ] && fail 'a refused --tile printed JSON'
 
 step 'settings chosen on validation: sweep (1 val image, flip averaging 2), then part A (2 images) with them'
 npx tsx scripts/glas/eval-glas.ts --data "$GLAS/train" --split val --sweep --limit 1 --models-dir "$T/models" \
@@ -134,6 +163,19 @@ for m in test['models']:
     # the flip averaging the sweep ran with comes with its settings
     assert m['flips'] == 2, (m['id'], m['flips'])
     assert m['settingsFrom'].endswith('val.json')
+PY
+
+step 'maps dumped (--dump-maps) and the instance-variants script: its copy of the rule reproduces the CLI F1'
+npx tsx scripts/glas/eval-glas.ts --data "$GLAS/train" --split val --limit 1 --models-dir "$T/models" --models glas-mrn-bilinear \
+  --settings "$T/val.json" --bootstrap 0 --dump-maps "$T/maps" >"$T/dump.json" 2>"$T/dump.log" || { cat "$T/dump.log"; fail 'eval --dump-maps'; }
+python3 -m training.glas_instance_variants --maps "$T/maps/glas-mrn-bilinear" --data "$GLAS/train" --settings "$T/val.json" \
+  --reference-only 2>"$T/variants.log" | tail -n 1 >"$T/variants.json" || { cat "$T/variants.log"; fail 'glas_instance_variants'; }
+python3 - "$T/dump.json" "$T/variants.json" <<'PY' || fail 'the variants script does not reproduce the CLI'
+import json, sys
+cli = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])['models'][0]
+ref = json.loads(open(sys.argv[2]).read())['reference']
+assert ref['settings'] == cli['instances'], (ref['settings'], cli['instances'])
+assert (ref['tp'], ref['fp'], ref['fn']) == (cli['detections']['tp'], cli['detections']['fp'], cli['detections']['fn']), (ref, cli['detections'])
 PY
 
 step 'bad folder: a missing mask is named'

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .glas_train import GlasShards, batch, build
+from .glas_model import build
+from .glas_train import GlasShards, batch
 from .model_inputs import normalise
 
 

@@ -28,12 +28,12 @@ import numpy as np
 import torch
 
 from .export_tfjs import export_model
+from .glas_model import build
 from .import_tfjs import load_weights
 from .mrn import MRN
 from .model_inputs import normalise, to_input
 from .train import AUGMENTATION, seed_all
 from .train_loop import train_loop
-from .unet import UNet
 
 KINDS = ('unet', 'unet-context', 'mrn-bilinear', 'mrn-transposed')
 CHANNELS = [
@@ -94,20 +94,6 @@ def mask_channels(mask: np.ndarray, border: bool = False) -> torch.Tensor:
 
 def channels_of(shards: 'GlasShards') -> list[dict]:
     return CHANNELS + ([BORDER_CHANNEL] if shards.border_px else [])
-
-
-def build(kind: str, geometry: dict, width: int, out_channels: int = 2):
-    t_mpp, c_mpp, size = geometry['targetMpp'], geometry['contextMpp'], geometry['targetSize']
-    if kind in ('unet', 'unet-context'):
-        model = UNet(width, 4, 'transposed', out_channels=out_channels)
-        mpp = c_mpp if kind == 'unet-context' else t_mpp
-        model.input_mpp, model.output_mpp = {'target': mpp}, mpp
-    else:
-        frac = (geometry['targetSize'] * t_mpp) / (geometry['contextSize'] * c_mpp)
-        model = MRN(width, 4, kind.split('-')[1], crop_fraction=frac, size=size, out_channels=out_channels)
-        model.input_mpp, model.output_mpp = {'target': t_mpp, 'context': c_mpp}, t_mpp
-    model.patch_size = size
-    return model
 
 
 def batch(kind: str, s: GlasShards, idx: np.ndarray):

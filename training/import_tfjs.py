@@ -8,7 +8,9 @@ owns it (`enc/block0/conv1/kernel`, `ctxup2/BiasAdd/bias`, …), so the mapping 
   1. re-exporting the imported module at the card's patch size gives the original shard byte for
      byte (every Const, weights and shape constants alike), and
   2. PyTorch reproduces parity.json's stored outputs on its stored inputs (max |Δ| ≈ 1e-6).
-MRN's training-only `context_head` is not exported, so it is left at its initial values.
+MRN's training-only `context_head` is not exported, so it is left at its initial values. A GlaS card
+(`training.geometry`) is rebuilt as glas_train.py builds it: its patch geometry (the MRN's crop
+fraction) and its output channels (tumour, gland, border), so export_tiles.py serves GlaS models too.
 
 CLI: python3 -m training.import_tfjs models/mrn-bilinear [models/unet …]   (prints the checks)
 """
@@ -25,6 +27,7 @@ import numpy as np
 import torch
 
 from .graph_builder import GraphBuilder
+from .glas_model import build
 from .registry import build_model
 
 _DTYPES = {'float32': np.dtype('<f4'), 'int32': np.dtype('<i4')}
@@ -84,7 +87,18 @@ def import_model(model_dir: str | Path) -> tuple[torch.nn.Module, dict]:
     model_dir = Path(model_dir)
     card = json.loads((model_dir / 'card.json').read_text())
     cfg = card.get('config', {})
-    model = build_model(model_kind(card), width=int(cfg.get('width', 16)), depth=int(cfg.get('depth', 4)))
+    geometry = card.get('training', {}).get('geometry')
+    if geometry:
+        # a GlaS model: its own patch geometry and output channels, built as glas_train builds it
+
+        channels = card['output'].get('channels')
+        kind = model_kind(card)
+        if card['architecture'] == 'unet':
+            at_context = card['inputs'][0]['mpp'] == geometry['contextMpp'] != geometry['targetMpp']
+            kind = 'unet-context' if at_context else 'unet'
+        model = build(kind, geometry, int(cfg.get('width', 16)), len(channels) if channels else 1)
+    else:
+        model = build_model(model_kind(card), width=int(cfg.get('width', 16)), depth=int(cfg.get('depth', 4)))
     load_weights(model, model_dir)
     return model.eval(), card
 

@@ -6,6 +6,7 @@
 //   npm run eval:glas -- --data DIR [--mpp 0.62] [--models glas-unet,...] [--split all|train|val]
 //     [--seed-radius 6 --min-area 80 --threshold 0.5 --grade-fraction 0.5] [--sweep] [--bootstrap 2000]
 //     [--settings VAL.json] [--edge pad|reflect] [--border-threshold 0.5] [--fill-holes] [--flips 1|2|4|8]
+//     [--tile S] [--dump-maps DIR]
 //
 // DIR: img/*.png, mask/*.png (gland instance labels), Grade.csv (name, patient_id, grade_glas).
 // --split val|train picks the patient-wise validation split of the training images (for choosing
@@ -23,10 +24,17 @@
 // (BORDER_SWEEP_GRID) under --sweep; models without one ignore it. --flips N averages each tile
 // over N flipped copies (src/inference/flip-average.ts, as the viewer's flip averaging); default
 // the card's `flips`, or what the --settings sweep ran with, else 1. A sweep records its flips with
-// the settings it chose, so part A is scored as validation was.
+// the settings it chose, so part A is scored as validation was. --tile S runs each model on S px
+// inference tiles (a tile its card lists: training/export_tiles.py, the same weights), the context
+// tile scaled alike and the trained patch's margin kept, as the viewer runs a tile. Default: the
+// viewer's choice (model-tiles.ts chooseTileSize: the trained patch for a card without tiles), or
+// the tile a --settings sweep ran, which a sweep records with the settings it chose. A run that is
+// not a sweep says per model, by image grade, why each undetected gland was missed (`misses`:
+// missed by the gland channel, merged with a neighbour, dropped as a speck, or fragmented;
+// src/glas/miss-breakdown.ts). --dump-maps DIR writes each image's stitched channels there (dumpMaps).
 
 import { setMaxListeners } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -47,6 +55,13 @@ import { DEFAULT_VAL_PATIENTS, patientSplit, sharedPatients } from '../../src/gl
 import { type GradeRule, malignantShare } from '../../src/glas/grade-rule';
 import { BORDER_SWEEP_GRID, SWEEP_GRID, sweepObjectTotals } from '../../src/glas/instance-sweep';
 import {
+  addMissCounts,
+  emptyMissCounts,
+  imageMisses,
+  type MissCounts,
+  missSummary,
+} from '../../src/glas/miss-breakdown';
+import {
   addTotals,
   emptyTotals,
   imageObjectTotals,
@@ -57,9 +72,11 @@ import { addPixelCounts, dice, emptyCounts, iou, type PixelCounts } from '../../
 import { isEdgeMode, withEdges } from '../../src/glas/reflect-edges';
 import { flipAveraged } from '../../src/inference/flip-average';
 import { type FlipCount, isFlipCount } from '../../src/inference/flip-count';
+import { chooseTileSize } from '../../src/inference/model-tiles';
 import { nodeFileHandler } from '../../src/inference/node/node-model-io';
 import { Prng } from '../../src/util/prng';
 import {
+  glasCardAtTile,
   glasCardSummary,
   isGlasCard,
   readGlasCard,
@@ -92,6 +109,8 @@ const { values } = parseArgs({
     'border-threshold': { type: 'string', default: '0.5' },
     'fill-holes': { type: 'boolean', default: false },
     flips: { type: 'string' },
+    tile: { type: 'string' },
+    'dump-maps': { type: 'string' },
   },
 });
 const log = (...a: unknown[]) => console.error(...a);
@@ -118,6 +137,13 @@ const flipsForAll: FlipCount | null =
     : isFlipCount(Number(values.flips))
       ? (Number(values.flips) as FlipCount)
       : fail('--flips is 1, 2, 4 or 8');
+/** --tile for every model (target px); null: the trained patch, or what the --settings sweep ran */
+const tileForAll: number | null =
+  values.tile === undefined
+    ? null
+    : Number.isInteger(Number(values.tile)) && Number(values.tile) > 0
+      ? Number(values.tile)
+      : fail('--tile takes a whole number of px');
 const borderThreshold = Number(values['border-threshold']);
 if (!(borderThreshold >= 0 && borderThreshold <= 1)) fail('--border-threshold must lie in [0, 1]');
 const gradeRule: GradeRule = { threshold: base.threshold, fraction: Number(values['grade-fraction']) };
@@ -131,6 +157,8 @@ interface Chosen {
   gradeFraction: number;
   /** the flip averaging the sweep ran with (absent: 1) */
   flips?: FlipCount;
+  /** the inference tile the sweep ran (absent: the trained patch) */
+  tile?: number;
 }
 const chosenFrom = new Map<string, Chosen>();
 if (values.settings) {
@@ -213,29 +241,39 @@ for (const m of modelDirs) {
     ? { threshold: gradeRule.threshold, fraction: chosen.gradeFraction }
     : gradeRule;
   const settings = values.sweep ? grid : [inst];
-  const model = await tf.loadGraphModel(nodeFileHandler(join(dir, m.id, m.card.format.modelFile), signal));
-  validateModelAgainstCard(model, m.card); // a card whose channels do not match the graph fails here
-  const geometry: PatchGeometry = s.geometry;
+  // as the viewer chooses (model-tiles.ts) unless --tile or the sweep's settings say otherwise
+  const tileSize = tileForAll ?? chosen?.tile ?? chooseTileSize(m.card);
+  let atTile: ReturnType<typeof glasCardAtTile>;
+  try {
+    atTile = glasCardAtTile(m.card, tileSize);
+  } catch (e) {
+    fail(`--tile: ${(e as Error).message}`);
+  }
+  const model = await tf.loadGraphModel(nodeFileHandler(join(dir, m.id, atTile.tile.modelFile), signal));
+  validateModelAgainstCard(model, atTile.card); // a card whose channels do not match the graph fails here
+  const geometry: PatchGeometry = atTile.geometry;
+  const batchSize = atTile.tile.batchSize;
   // as the viewer runs it: the card's flip averaging unless the sweep's settings or --flips say otherwise
   const flips: FlipCount = flipsForAll ?? chosen?.flips ?? m.card.flips ?? 1;
+  // the trained patch's margin at every tile size, as the viewer keeps it (patch-geometry marginOf)
   const margin =
-    values.margin === undefined ? Math.max(1, Math.round(geometry.targetSize / 8)) : Number(values.margin);
+    values.margin === undefined ? Math.max(1, Math.round(s.geometry.targetSize / 8)) : Number(values.margin);
   const predictor: PatchPredictor = {
-    batchSize: s.batchSize,
+    batchSize,
     channels: s.channels.length,
     async predict(target, context) {
       const size = geometry.targetSize;
       const feeds: Record<string, tf.Tensor> = {
-        [s.inputNames.target]: tf.tensor4d(target, [s.batchSize, size, size, 3]),
+        [s.inputNames.target]: tf.tensor4d(target, [batchSize, size, size, 3]),
       };
       if (context && s.inputNames.context) {
         const cs = geometry.contextSize ?? size;
-        feeds[s.inputNames.context] = tf.tensor4d(context, [s.batchSize, cs, cs, 3]);
+        feeds[s.inputNames.context] = tf.tensor4d(context, [batchSize, cs, cs, 3]);
       }
       const y = tf.tidy(() =>
         flipAveraged(feeds as Record<string, tf.Tensor4D>, flips, (f) => {
           const out = model.execute(f, s.outputName) as tf.Tensor4D;
-          validateOutputShape(out.shape, m.card, s.batchSize);
+          validateOutputShape(out.shape, atTile.card, batchSize);
           return out;
         }),
       );
@@ -249,6 +287,7 @@ for (const m of modelDirs) {
   const gland = emptyCounts();
   const tumour = emptyCounts();
   const images: PerImage[] = [];
+  const misses: Record<string, MissCounts> = { benign: emptyMissCounts(), malignant: emptyMissCounts() };
   let correct = 0;
   for (const item of items) {
     const truth = readGlasMask(item);
@@ -268,11 +307,20 @@ for (const m of modelDirs) {
       const g = toImagePixels(maps.channels[s.glandIndex], maps, W, H);
       const t = toImagePixels(maps.channels[s.tumourIndex], maps, W, H);
       const b = hasBorder ? toImagePixels(maps.channels[s.borderIndex], maps, W, H) : undefined;
+      if (values['dump-maps']) {
+        const chans = s.channels.map((_, k) => toImagePixels(maps.channels[k], maps, W, H));
+        dumpMaps(join(values['dump-maps'], m.id), item.name, chans, s.channels, W, H, item.grade);
+      }
       // the sweep shares each threshold's and seed radius's work across its settings
       // (src/glas/instance-sweep.ts: the same totals as one glandInstances per setting)
-      const perSetting = values.sweep
-        ? sweepObjectTotals(g, W, H, truth, settings, b)
-        : settings.map((o) => imageObjectTotals(glandInstances(g, W, H, o, b), truth));
+      let perSetting: ObjectTotals[];
+      if (values.sweep) perSetting = sweepObjectTotals(g, W, H, truth, settings, b);
+      else {
+        const S = glandInstances(g, W, H, inst, b);
+        perSetting = [imageObjectTotals(S, truth)];
+        // why each undetected gland was missed, by the image's grade (src/glas/miss-breakdown.ts)
+        misses[item.grade] = addMissCounts(misses[item.grade], imageMisses(S, truth, g, inst, b));
+      }
       perSetting.forEach((x, k) => {
         totals[k] = addTotals(totals[k], x);
       });
@@ -304,18 +352,46 @@ for (const m of modelDirs) {
     tumourIoU: round(iou(tumour)),
     gradeAccuracy: round(correct / items.length),
     detections: { tp: om.tp, fp: om.fp, fn: om.fn },
+    ...(values.sweep
+      ? {}
+      : { misses: { benign: missSummary(misses.benign), malignant: missSummary(misses.malignant) } }),
     gradeShareThreshold: rule.fraction,
     instances: inst,
     ...(hasBorder ? { borderChannel: s.channels[s.borderIndex] } : {}),
     edge,
     flips,
+    tile: tileSize,
     ...(chosen ? { settingsFrom: resolve(values.settings ?? '') } : {}),
     seconds: Math.round(seconds),
     // per image, so runs of one model each can be paired afterwards (training/glas_bootstrap.py)
     perImage: images.map((i) => ({ name: i.name, grade: i.grade, tumour: i.tumour, share: round(i.share) })),
-    ...(values.sweep ? sweepResult(settings, totals, images, flips) : {}),
+    ...(values.sweep ? sweepResult(settings, totals, images, flips, tileSize, s.geometry.targetSize) : {}),
   });
   model.dispose();
+}
+
+/**
+ * `--dump-maps DIR`: the stitched probability maps of one image at image pixels, for analysis
+ * outside this CLI (e.g. training/glas_instance_variants.py): DIR/NAME.f32 holds the channels one
+ * after another, each H×W little-endian float32 in rows; DIR/NAME.json says the size, the channel
+ * names and the grade.
+ */
+function dumpMaps(
+  dir: string,
+  name: string,
+  channels: Float32Array[],
+  names: string[],
+  width: number,
+  height: number,
+  grade: string,
+): void {
+  mkdirSync(dir, { recursive: true });
+  const all = new Float32Array(width * height * channels.length);
+  channels.forEach((c, k) => {
+    all.set(c, k * width * height);
+  });
+  writeFileSync(join(dir, `${name}.f32`), new Uint8Array(all.buffer));
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify({ width, height, channels: names, grade }));
 }
 
 /** The grid's scores on the validation images and what they choose (src/glas/choose-settings.ts). */
@@ -324,6 +400,8 @@ function sweepResult(
   totals: ObjectTotals[],
   images: PerImage[],
   flips: FlipCount,
+  tile: number,
+  trainedTile: number,
 ) {
   const sweep = settings.map((o, k) => {
     const x = objectMetrics(totals[k]);
@@ -347,6 +425,7 @@ function sweepResult(
       gradeFraction: grade.fraction,
       gradeAccuracy: round(grade.accuracy),
       ...(flips !== 1 ? { flips } : {}),
+      ...(tile !== trainedTile ? { tile } : {}),
     },
   };
 }

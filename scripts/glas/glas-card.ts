@@ -2,7 +2,7 @@
 // (src/inference/model-card.ts, schema 2): geometry, input/output names, the tumour channel and
 // the "gland" channel a GlaS model must also have. The graph is checked against the card at load.
 
-import type { PatchGeometry } from '../../src/geometry/patch-geometry';
+import { type PatchGeometry, tileGeometry } from '../../src/geometry/patch-geometry';
 import {
   inputForRole,
   type ModelCard,
@@ -12,6 +12,7 @@ import {
   validateModelAgainstCard,
   validateOutputShape,
 } from '../../src/inference/model-card';
+import { tileOf, trainedTileSize } from '../../src/inference/model-tiles';
 
 export function readGlasCard(text: string, where: string): ModelCard {
   return parseModelCardText(text, where);
@@ -54,6 +55,25 @@ export function glasCardSummary(card: ModelCard, where: string) {
       context: context ? normalizationAffine(context.normalization) : undefined,
     },
   };
+}
+
+/**
+ * The card as its `size` px tile graph is (training/export_tiles.py): that graph's batch, inputs
+ * scaled with the target, output `size` px; `size` must be a tile the card lists (or the trained
+ * patch). With it, the tile's geometry (tileGeometry: context scaled alike, the trained margin kept).
+ */
+export function glasCardAtTile(card: ModelCard, size: number) {
+  const tile = tileOf(card, size);
+  const trained = trainedTileSize(card);
+  const scale = size / trained;
+  const summary = glasCardSummary(card, card.id);
+  const atTile: ModelCard = {
+    ...card,
+    batchSize: tile.batchSize,
+    inputs: card.inputs.map((i) => ({ ...i, size: i.size * scale })),
+    output: { ...card.output, size: card.output.size * scale },
+  };
+  return { card: atTile, tile, geometry: tileGeometry(summary.geometry, size) };
 }
 
 export { validateModelAgainstCard, validateOutputShape };
