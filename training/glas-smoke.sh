@@ -56,10 +56,13 @@ PY
 done
 
 step 'continued training (--init-from): 0 steps re-export the weights, 2 more count on'
+# the 2 more steps draw half of each batch as hard examples (rescored after step 1)
 for n in 0 2; do
+  hard=(); [ $n = 2 ] && hard=(--hard-fraction 0.5 --hard-every 1)
   (cd "$T" && PYTHONPATH="$ROOT" python3 -m training.glas_train --model mrn-bilinear --shards "$T/shards-4" --steps $n --border-weight 8 \
-    --batch 4 --width 4 --init-from "$T/models/glas-mrn-bilinear" --out "$T/more/glas-mrn-c$n" --checkpoint "$T/c$n.pt" --test-model >/dev/null)
+    --batch 4 --width 4 "${hard[@]}" --init-from "$T/models/glas-mrn-bilinear" --out "$T/more/glas-mrn-c$n" --checkpoint "$T/c$n.pt" --test-model >"$T/c$n.log")
 done
+[ "$(grep -c '^hard examples' "$T/c2.log")" = 2 ] || { cat "$T/c2.log"; fail 'hard examples not scored at the start and after step 1'; }
 cmp -s "$T/models/glas-mrn-bilinear/group1-shard1of1.bin" "$T/more/glas-mrn-c0/group1-shard1of1.bin" || fail '--init-from did not start from the weights'
 cmp -s "$T/models/glas-mrn-bilinear/group1-shard1of1.bin" "$T/more/glas-mrn-c2/group1-shard1of1.bin" && fail '2 more steps changed nothing'
 python3 - "$T/more/glas-mrn-c2/card.json" <<'PY' || fail 'continued card'
@@ -68,6 +71,7 @@ t = json.load(open(sys.argv[1]))['training']
 assert t['steps'] == 5 and t['patchesSeen'] == 20, (t['steps'], t['patchesSeen'])
 assert t['continuedFrom']['id'] == 'glas-mrn-bilinear' and t['continuedFrom']['steps'] == 3 and t['continuedFrom']['moreSteps'] == 2, t['continuedFrom']
 assert [p['steps'] for p in t['schedule']] == [3, 2] and t['schedule'][0]['lr'] == 1e-3, t['schedule']
+assert t['hardExamples'] == {'fraction': 0.5, 'rescoreEvery': 1}, t.get('hardExamples')
 PY
 # continued again: the schedule carries every phase
 (cd "$T" && PYTHONPATH="$ROOT" python3 -m training.glas_train --model mrn-bilinear --shards "$T/shards-4" --steps 1 --border-weight 8 \

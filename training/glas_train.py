@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from .export_tfjs import export_model
 from .glas_model import build
@@ -123,6 +124,20 @@ def evaluate(model, kind: str, s: GlasShards, n: int = 64) -> dict:
             'glandIoU': round(iou[1], 4), **({'borderIoU': round(iou[2], 4)} if k == 3 else {})}
 
 
+@torch.no_grad()
+def patch_losses(model, kind: str, s: GlasShards, n: int = 64) -> np.ndarray:
+    """Each training patch's BCE on the tumour and gland channels under the current model (no
+    augmentation): what --hard-fraction samples by."""
+    model.eval()
+    out = np.zeros(len(s))
+    for i in range(0, len(s), n):
+        xs, y = batch(kind, s, np.arange(i, min(i + n, len(s))))
+        logits = model.logits(*[normalise(x) for x in xs])[:, :2]
+        out[i:i + len(y)] = F.binary_cross_entropy_with_logits(logits, y[:, :2], reduction='none').mean((1, 2, 3)).numpy()
+    model.train()
+    return out
+
+
 def card_v2(card: dict, *, kind: str, training: dict, metrics: dict | None, geometry: dict,
             channels: list[dict] = CHANNELS) -> dict:
     card = dict(card)
@@ -170,6 +185,10 @@ def main(argv=None):
     ap.add_argument('--val-every', type=int, default=0,
                     help='print the validation IoUs every N steps (the budget curve); 0: only at the end')
     ap.add_argument('--save-at', help='also save and export the model at these steps (comma-separated) as OUT-STEP')
+    ap.add_argument('--hard-fraction', type=float, default=0.0,
+                    help='this share of each batch is drawn with probability proportional to the patch\'s loss '
+                         '(hard examples, rescored every --hard-every steps); the rest uniformly')
+    ap.add_argument('--hard-every', type=int, default=500)
     ap.add_argument('--init-from', help='MODEL_DIR: start from a shipped model\'s weights (its TF.js files, '
                     'import_tfjs.py; same kind, width and channels) and train --steps more')
     ap.add_argument('--checkpoint', help='where to save the PyTorch checkpoint (default training/work/checkpoints/<out name>.pt)')
@@ -201,8 +220,21 @@ def main(argv=None):
     rng = np.random.default_rng(a.seed)
     print(f'{a.model}: {sum(p.numel() for p in model.parameters())} params, {len(train)} train pairs, '
           f'{len(val) if val else 0} val, geometry {g}', flush=True)
+    hard = {'p': None}
+
+    def rescore():
+        w = patch_losses(model, a.model, train)
+        hard['p'] = w / w.sum()
+        print(f'hard examples: patch loss median {np.median(w):.4f}, 90th percentile {np.percentile(w, 90):.4f}', flush=True)
+
+    if a.hard_fraction > 0:
+        rescore()
+
     def draw():
+        n_hard = round(a.hard_fraction * a.batch)
         idx = rng.integers(0, len(train), a.batch)
+        if n_hard:
+            idx[:n_hard] = rng.choice(len(train), n_hard, p=hard['p'])
         xs, y = batch(a.model, train, idx)
         return xs, y, mask_channels(train.context_mask[idx], bool(train.border_px)) if aux else None
 
@@ -247,6 +279,7 @@ def main(argv=None):
                          + ' and '.join([', '.join(c['name'] for c in channels[:-1]), channels[-1]['name']])
                          + (f' (border positives weighted {a.border_weight:g})' if train.border_px and a.border_weight != 1 else ''),
             'augmentation': AUGMENTATION, **({'contextDeepSupervision': a.context_aux} if aux else {}),
+            **({'hardExamples': {'fraction': a.hard_fraction, 'rescoreEvery': a.hard_every}} if a.hard_fraction > 0 else {}),
             **({'valCurve': list(curve)} if curve else {}),
         }
         ckpt.parent.mkdir(parents=True, exist_ok=True)
@@ -267,6 +300,8 @@ def main(argv=None):
             m = evaluate(model, a.model, val)
             curve.append({'step': step, **{k: m[k] for k in ('tumourIoU', 'glandIoU', 'borderIoU') if k in m}})
             print(f'val@{step}: tumour IoU {m["tumourIoU"]:.4f} gland IoU {m["glandIoU"]:.4f}', flush=True)
+        if a.hard_fraction > 0 and step % a.hard_every == 0 and step < a.steps:
+            rescore()
         if step in save_at and step < a.steps:
             save(step, time.time() - t0, out.with_name(f'{out.name}-{step}'),
                  ckpt.with_name(f'{ckpt.stem}-{step}{ckpt.suffix}'))

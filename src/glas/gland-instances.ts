@@ -48,11 +48,22 @@ export function glandInstances(
   border?: ArrayLike<number>,
 ): LabelImage {
   const o = { ...DEFAULT_INSTANCE_OPTIONS, ...options };
+  return dropSmall(instancesBeforeMinArea(probability, width, height, o, border).objects, o.minArea);
+}
+
+/** Steps 1–4: the foreground and every object of it, before the min-area filter (step 5). */
+export function instancesBeforeMinArea(
+  probability: ArrayLike<number>,
+  width: number,
+  height: number,
+  o: InstanceOptions,
+  border?: ArrayLike<number>,
+): { foreground: LabelImage; objects: LabelImage } {
   if (probability.length !== width * height) throw new Error('glandInstances: probability size mismatch');
   const fg = foreground(probability, width, height, o.threshold, o.fillHoles);
   const d2 = o.seedRadius > 0 ? backgroundDistance(fg) : undefined;
   const interior = borderInterior(border, width, height, o.borderThreshold);
-  return dropSmall(unfilteredInstances(fg, o.seedRadius, d2, interior, o.minMarkerArea), o.minArea);
+  return { foreground: fg, objects: unfilteredInstances(fg, o.seedRadius, d2, interior, o.minMarkerArea) };
 }
 
 /**

@@ -10,13 +10,7 @@
 // "Unfiltered" objects are gland-instances.ts's before the min-area filter, so `dropped` is the
 // filter's own cost. Totals are per image grade, as the malignant glands are where F1 is lost.
 
-import {
-  backgroundDistance,
-  borderInterior,
-  foreground,
-  type InstanceOptions,
-  unfilteredInstances,
-} from './gland-instances';
+import { type InstanceOptions, instancesBeforeMinArea } from './gland-instances';
 import type { LabelImage } from './label-image';
 import { bestMatches, objects } from './object-metrics';
 
@@ -62,10 +56,7 @@ export function imageMisses(
   out.fp = segmented.size - out.tp;
   if (detected.size === go.size) return out;
 
-  const fg = foreground(probability, width, height, options.threshold, options.fillHoles);
-  const d2 = options.seedRadius > 0 ? backgroundDistance(fg) : undefined;
-  const interior = borderInterior(border, width, height, options.borderThreshold);
-  const S0 = unfilteredInstances(fg, options.seedRadius, d2, interior, options.minMarkerArea);
+  const { foreground: fg, objects: S0 } = instancesBeforeMinArea(probability, width, height, options, border);
   const covered = new Map<number, number>();
   for (let i = 0; i < G.data.length; i++) {
     const g = G.data[i];
