@@ -39,7 +39,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { PatchGeometry } from '../../src/geometry/patch-geometry';
+import { marginOf, type PatchGeometry } from '../../src/geometry/patch-geometry';
 import {
   chooseGradeFraction,
   chooseInstance,
@@ -137,7 +137,7 @@ const flipsForAll: FlipCount | null =
     : isFlipCount(Number(values.flips))
       ? (Number(values.flips) as FlipCount)
       : fail('--flips is 1, 2, 4 or 8');
-/** --tile for every model (target px); null: the trained patch, or what the --settings sweep ran */
+/** --tile for every model (target px); null: what the --settings sweep ran, else the viewer's choice */
 const tileForAll: number | null =
   values.tile === undefined
     ? null
@@ -256,8 +256,7 @@ for (const m of modelDirs) {
   // as the viewer runs it: the card's flip averaging unless the sweep's settings or --flips say otherwise
   const flips: FlipCount = flipsForAll ?? chosen?.flips ?? m.card.flips ?? 1;
   // the trained patch's margin at every tile size, as the viewer keeps it (patch-geometry marginOf)
-  const margin =
-    values.margin === undefined ? Math.max(1, Math.round(s.geometry.targetSize / 8)) : Number(values.margin);
+  const margin = values.margin === undefined ? marginOf(geometry) : Number(values.margin);
   const predictor: PatchPredictor = {
     batchSize,
     channels: s.channels.length,
@@ -304,13 +303,12 @@ for (const m of modelDirs) {
       );
       const W = item.width;
       const H = item.height;
-      const g = toImagePixels(maps.channels[s.glandIndex], maps, W, H);
-      const t = toImagePixels(maps.channels[s.tumourIndex], maps, W, H);
-      const b = hasBorder ? toImagePixels(maps.channels[s.borderIndex], maps, W, H) : undefined;
-      if (values['dump-maps']) {
-        const chans = s.channels.map((_, k) => toImagePixels(maps.channels[k], maps, W, H));
+      const chans = maps.channels.map((c) => toImagePixels(c, maps, W, H));
+      const g = chans[s.glandIndex];
+      const t = chans[s.tumourIndex];
+      const b = hasBorder ? chans[s.borderIndex] : undefined;
+      if (values['dump-maps'])
         dumpMaps(join(values['dump-maps'], m.id), item.name, chans, s.channels, W, H, item.grade);
-      }
       // the sweep shares each threshold's and seed radius's work across its settings
       // (src/glas/instance-sweep.ts: the same totals as one glandInstances per setting)
       let perSetting: ObjectTotals[];
