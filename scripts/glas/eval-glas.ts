@@ -48,8 +48,9 @@ import {
 } from '../../src/glas/choose-settings';
 import {
   DEFAULT_INSTANCE_OPTIONS,
-  glandInstances,
   type InstanceOptions,
+  instancesBeforeMinArea,
+  withoutSmallObjects,
 } from '../../src/glas/gland-instances';
 import { DEFAULT_VAL_PATIENTS, patientSplit, sharedPatients } from '../../src/glas/glas-dataset';
 import { type GradeRule, malignantShare } from '../../src/glas/grade-rule';
@@ -314,10 +315,11 @@ for (const m of modelDirs) {
       let perSetting: ObjectTotals[];
       if (values.sweep) perSetting = sweepObjectTotals(g, W, H, truth, settings, b);
       else {
-        const S = glandInstances(g, W, H, inst, b);
+        const before = instancesBeforeMinArea(g, W, H, inst, b);
+        const S = withoutSmallObjects(before.objects, inst.minArea);
         perSetting = [imageObjectTotals(S, truth)];
         // why each undetected gland was missed, by the image's grade (src/glas/miss-breakdown.ts)
-        misses[item.grade] = addMissCounts(misses[item.grade], imageMisses(S, truth, g, inst, b));
+        misses[item.grade] = addMissCounts(misses[item.grade], imageMisses(S, truth, before));
       }
       perSetting.forEach((x, k) => {
         totals[k] = addTotals(totals[k], x);

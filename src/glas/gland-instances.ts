@@ -51,6 +51,20 @@ export function glandInstances(
   return dropSmall(instancesBeforeMinArea(probability, width, height, o, border).objects, o.minArea);
 }
 
+/** Steps 1–4's result: the foreground and every object of it, before the min-area filter. */
+export interface UnfilteredInstances {
+  foreground: LabelImage;
+  objects: LabelImage;
+}
+
+/**
+ * Step 5 on its own: `objects` without those under `minArea` px, relabelled 1..n (a new image;
+ * `glandInstances` is `withoutSmallObjects(instancesBeforeMinArea(...).objects, minArea)`).
+ */
+export function withoutSmallObjects(objects: LabelImage, minArea: number): LabelImage {
+  return dropSmall({ ...objects, data: objects.data.slice() }, minArea);
+}
+
 /** Steps 1–4: the foreground and every object of it, before the min-area filter (step 5). */
 export function instancesBeforeMinArea(
   probability: ArrayLike<number>,
@@ -58,7 +72,7 @@ export function instancesBeforeMinArea(
   height: number,
   o: InstanceOptions,
   border?: ArrayLike<number>,
-): { foreground: LabelImage; objects: LabelImage } {
+): UnfilteredInstances {
   if (probability.length !== width * height) throw new Error('glandInstances: probability size mismatch');
   const fg = foreground(probability, width, height, o.threshold, o.fillHoles);
   const d2 = o.seedRadius > 0 ? backgroundDistance(fg) : undefined;
@@ -194,6 +208,7 @@ function growWithin(labels: LabelImage, mask: LabelImage): void {
   }
 }
 
+// in place (img's data is overwritten before relabelling)
 function dropSmall(img: LabelImage, minArea: number): LabelImage {
   const area = new Map<number, number>();
   for (const v of img.data) if (v) area.set(v, (area.get(v) ?? 0) + 1);

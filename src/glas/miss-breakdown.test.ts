@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { glandInstances, type InstanceOptions } from './gland-instances';
+import {
+  glandInstances,
+  type InstanceOptions,
+  instancesBeforeMinArea,
+  withoutSmallObjects,
+} from './gland-instances';
 import { paint } from './glas-test-shapes.fixture';
 import { addMissCounts, imageMisses, missSummary } from './miss-breakdown';
 import { imageObjectTotals } from './object-metrics';
@@ -33,8 +38,14 @@ const probability = Float32Array.from(painted.data, (v) => (v ? 0.9 : 0.1));
 const options: InstanceOptions = { threshold: 0.5, seedRadius: 0, minArea: 20 };
 
 describe('imageMisses', () => {
-  const S = glandInstances(probability, W, H, options);
-  const m = imageMisses(S, truth, probability, options);
+  const before = instancesBeforeMinArea(probability, W, H, options);
+  const S = withoutSmallObjects(before.objects, options.minArea);
+  const m = imageMisses(S, truth, before);
+
+  it('cuts the same segmentation as glandInstances, and leaves the unfiltered objects whole', () => {
+    expect(S).toEqual(glandInstances(probability, W, H, options));
+    expect(new Set(before.objects.data).size).toBe(7); // background and six objects, the speck kept
+  });
 
   it('puts every false negative in one class', () => {
     expect(m.glands).toBe(6);
@@ -54,7 +65,7 @@ describe('imageMisses', () => {
 
   it('counts a gland the min area did not drop as found', () => {
     const keep = { ...options, minArea: 1 };
-    const k = imageMisses(glandInstances(probability, W, H, keep), truth, probability, keep);
+    const k = imageMisses(glandInstances(probability, W, H, keep), truth, before);
     expect(k.tp).toBe(3);
     expect(k.misses.dropped).toEqual([]);
   });

@@ -10,7 +10,7 @@
 // "Unfiltered" objects are gland-instances.ts's before the min-area filter, so `dropped` is the
 // filter's own cost. Totals are per image grade, as the malignant glands are where F1 is lost.
 
-import { type InstanceOptions, instancesBeforeMinArea } from './gland-instances';
+import type { UnfilteredInstances } from './gland-instances';
 import type { LabelImage } from './label-image';
 import { bestMatches, objects } from './object-metrics';
 
@@ -30,18 +30,11 @@ export function emptyMissCounts(): MissCounts {
 }
 
 /**
- * One image's detections and false negatives by class. `S` is the segmentation scored (its
- * glandInstances with `options`), `G` the ground truth; `probability`/`border` are the maps `S` came
- * from, so the foreground and the unfiltered objects are rebuilt with the same settings.
+ * One image's detections and false negatives by class. `S` is the segmentation scored, `G` the
+ * ground truth, and `before` what `S` was cut from: instancesBeforeMinArea with the same settings
+ * (S = withoutSmallObjects(before.objects, minArea)), so the caller computes it once for both.
  */
-export function imageMisses(
-  S: LabelImage,
-  G: LabelImage,
-  probability: ArrayLike<number>,
-  options: InstanceOptions,
-  border?: ArrayLike<number>,
-): MissCounts {
-  const { width, height } = G;
+export function imageMisses(S: LabelImage, G: LabelImage, before: UnfilteredInstances): MissCounts {
   const out = emptyMissCounts();
   const go = objects(G);
   out.glands = go.size;
@@ -56,7 +49,7 @@ export function imageMisses(
   out.fp = segmented.size - out.tp;
   if (detected.size === go.size) return out;
 
-  const { foreground: fg, objects: S0 } = instancesBeforeMinArea(probability, width, height, options, border);
+  const { foreground: fg, objects: S0 } = before;
   const covered = new Map<number, number>();
   for (let i = 0; i < G.data.length; i++) {
     const g = G.data[i];
