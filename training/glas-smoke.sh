@@ -73,14 +73,24 @@ assert t['continuedFrom']['id'] == 'glas-mrn-bilinear' and t['continuedFrom']['s
 assert [p['steps'] for p in t['schedule']] == [3, 2] and t['schedule'][0]['lr'] == 1e-3, t['schedule']
 assert t['hardExamples'] == {'fraction': 0.5, 'rescoreEvery': 1}, t.get('hardExamples')
 PY
-# continued again: the schedule carries every phase
+# continued again, with a soft-Dice term on the gland channel: the schedule carries every phase
 (cd "$T" && PYTHONPATH="$ROOT" python3 -m training.glas_train --model mrn-bilinear --shards "$T/shards-4" --steps 1 --border-weight 8 \
-  --batch 4 --width 4 --lr 1e-4 --seed 7 --init-from "$T/more/glas-mrn-c2" --out "$T/more/glas-mrn-c3" --checkpoint "$T/c3.pt" --test-model >/dev/null)
+  --batch 4 --width 4 --lr 1e-4 --seed 7 --dice-weight 1 --init-from "$T/more/glas-mrn-c2" --out "$T/more/glas-mrn-c3" --checkpoint "$T/c3.pt" --test-model >/dev/null)
 python3 - "$T/more/glas-mrn-c3/card.json" <<'PY' || fail 'schedule of a run continued twice'
 import json, sys
 t = json.load(open(sys.argv[1]))['training']
 assert t['steps'] == 6 and [p['steps'] for p in t['schedule']] == [3, 2, 1], t
 assert t['schedule'][-1] == {'steps': 1, 'lr': 1e-4, 'seed': 7}, t['schedule']
+assert t['diceWeight'] == 1 and 'soft Dice on gland' in t['optimizer'], t['optimizer']
+PY
+PYTHONPATH="$ROOT" python3 - <<'PY' || fail 'soft Dice loss'
+import torch
+from training.train_loop import soft_dice_loss
+y = torch.zeros(2, 8, 8); y[:, 2:6, 2:6] = 1
+assert soft_dice_loss(40 * (2 * y - 1), y).item() < 1e-3  # right and sure: no loss
+assert soft_dice_loss(-40 * (2 * y - 1), y).item() > 0.99  # wrong and sure: all of it
+half = y.clone(); half[:, 2:6, 4:6] = 0  # half of the object covered: Dice 2/3
+assert abs(soft_dice_loss(40 * (2 * half - 1), y).item() - 1 / 3) < 0.01
 PY
 
 step 'seed table (unit test, then the smoke checkpoints on the val shards)'

@@ -41,6 +41,7 @@ CHANNELS = [
     {'name': 'tumour', 'description': 'malignant gland (adenocarcinoma): a gland pixel of an image graded malignant'},
     {'name': 'gland', 'description': 'any gland, benign or malignant (what the GlaS challenge metrics score)'},
 ]
+CHANNEL_INDEX = {c['name']: i for i, c in enumerate(CHANNELS)}
 BORDER_CHANNEL = {'name': 'border', 'description': 'gland outlines and the gaps between glands (splits touching '
                   'glands into instances)'}
 DATA = ('GlaS, the MICCAI 2015 Gland Segmentation challenge (Warwick): colorectal H&E at 20x (0.62 um/px), '
@@ -179,6 +180,8 @@ def main(argv=None):
     ap.add_argument('--context-aux', type=float, default=0.5, help='MRN: weight of the context deep supervision')
     ap.add_argument('--border-weight', type=float, default=1.0,
                     help='border channel: weight of its positive pixels in the BCE (borders are ~5 %% of pixels)')
+    ap.add_argument('--dice-weight', type=float, default=0.0,
+                    help='add this weight times a soft-Dice loss on the gland channel (pooled over the batch) to its BCE')
     ap.add_argument('--export-batch', type=int, default=8)
     ap.add_argument('--name')
     ap.add_argument('--test-model', action='store_true')
@@ -277,8 +280,10 @@ def main(argv=None):
             **({'borderPx': train.border_px} if train.border_px else {}),
             'optimizer': f'Adam(lr={a.lr}, weight_decay={a.weight_decay}), BCE on '
                          + ' and '.join([', '.join(c['name'] for c in channels[:-1]), channels[-1]['name']])
-                         + (f' (border positives weighted {a.border_weight:g})' if train.border_px and a.border_weight != 1 else ''),
+                         + (f' (border positives weighted {a.border_weight:g})' if train.border_px and a.border_weight != 1 else '')
+                         + (f', plus {a.dice_weight:g} x soft Dice on gland' if a.dice_weight > 0 else ''),
             'augmentation': AUGMENTATION, **({'contextDeepSupervision': a.context_aux} if aux else {}),
+            **({'diceWeight': a.dice_weight} if a.dice_weight > 0 else {}),
             **({'hardExamples': {'fraction': a.hard_fraction, 'rescoreEvery': a.hard_every}} if a.hard_fraction > 0 else {}),
             **({'valCurve': list(curve)} if curve else {}),
         }
@@ -308,7 +313,8 @@ def main(argv=None):
 
     pos_weight = [1.0, 1.0, a.border_weight] if train.border_px else None
     seconds = train_loop(model, opt, steps=a.steps, draw=draw, context_aux=a.context_aux, gen=gen,
-                         after_step=after_step, pos_weight=pos_weight)
+                         after_step=after_step, pos_weight=pos_weight,
+                         dice={CHANNEL_INDEX['gland']: a.dice_weight} if a.dice_weight > 0 else None)
     save(a.steps, seconds, out, ckpt)
 
 

@@ -18,14 +18,24 @@ from .model_inputs import normalise
 Batch = tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]
 
 
+def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor, eps: float = 1.0) -> torch.Tensor:
+    """1 - soft Dice of sigmoid(logits) against target, pooled over every pixel of the batch."""
+    p = torch.sigmoid(logits)
+    return 1 - (2 * (p * target).sum() + eps) / (p.sum() + target.sum() + eps)
+
+
 def train_loop(model: torch.nn.Module, opt: torch.optim.Optimizer, *, steps: int, draw: Callable[[], Batch],
                context_aux: float, gen: torch.Generator, device: torch.device | None = None,
                after_step: Callable[[int], None] | None = None,
-               pos_weight: list[float] | None = None) -> float:
+               pos_weight: list[float] | None = None,
+               dice: dict[int, float] | None = None) -> float:
     """Runs `steps` optimiser steps on batches from `draw()`; prints the loss ten times. Returns seconds.
     `after_step(step)` runs after each step (a validation curve); it must not draw from `gen`.
     `pos_weight`: per output channel, the weight of its positive pixels in the BCE (a rare channel,
-    such as GlaS's gland borders, is otherwise learned as "never"); None: 1 for every channel."""
+    such as GlaS's gland borders, is otherwise learned as "never"); None: 1 for every channel.
+    `dice`: output channel -> weight of a soft-Dice term added to the BCE (pooled over the batch:
+    BCE is per pixel, so a large object the model half covers costs it little; Dice counts it
+    by its share of the channel's foreground)."""
     device = device or torch.device('cpu')
     pw = None if pos_weight is None else torch.tensor(pos_weight, device=device).view(1, -1, 1, 1)
     t0 = time.time()
@@ -45,7 +55,10 @@ def train_loop(model: torch.nn.Module, opt: torch.optim.Optimizer, *, steps: int
             loss = F.binary_cross_entropy_with_logits(logits, y.to(device), pos_weight=pw)
             loss = loss + context_aux * F.binary_cross_entropy_with_logits(clogits, ctarget)
         else:
-            loss = F.binary_cross_entropy_with_logits(model.logits(*inputs), y.to(device), pos_weight=pw)
+            logits = model.logits(*inputs)
+            loss = F.binary_cross_entropy_with_logits(logits, y.to(device), pos_weight=pw)
+        for channel, weight in (dice or {}).items():
+            loss = loss + weight * soft_dice_loss(logits[:, channel], y[:, channel].to(device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
