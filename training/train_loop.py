@@ -48,17 +48,18 @@ def train_loop(model: torch.nn.Module, opt: torch.optim.Optimizer, *, steps: int
             *xs, y = geometric([*xs, y], gen)
         xs = hed_jitter(xs, gen)
         inputs = [normalise(x.to(device)) for x in xs]
+        y = y.to(device)
         if cmask is not None:
             logits, clogits = model.logits_with_context(*inputs)
             # mask fraction of each context-bottleneck cell
             ctarget = F.adaptive_avg_pool2d(cmask.to(device), clogits.shape[-2:])
-            loss = F.binary_cross_entropy_with_logits(logits, y.to(device), pos_weight=pw)
+            loss = F.binary_cross_entropy_with_logits(logits, y, pos_weight=pw)
             loss = loss + context_aux * F.binary_cross_entropy_with_logits(clogits, ctarget)
         else:
             logits = model.logits(*inputs)
-            loss = F.binary_cross_entropy_with_logits(logits, y.to(device), pos_weight=pw)
+            loss = F.binary_cross_entropy_with_logits(logits, y, pos_weight=pw)
         for channel, weight in (dice or {}).items():
-            loss = loss + weight * soft_dice_loss(logits[:, channel], y[:, channel].to(device))
+            loss = loss + weight * soft_dice_loss(logits[:, channel], y[:, channel])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
